@@ -1,0 +1,3 @@
+from aml_deploy.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,76 @@
+"""Every diagnostic code, with a short title. docs/diagnostics.md explains each one."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DOCS_FILE = Path(__file__).resolve().parent / "_data" / "docs" / "diagnostics.md"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    title: str
+
+
+_ALL = [
+    # The file itself
+    Code("AMLD001", "syntax-error", "YAML or JSON syntax error"),
+    Code("AMLD002", "duplicate-key", "Duplicate key"),
+    Code("AMLD003", "template", "Template with {{ }} placeholders"),
+    Code("AMLD004", "not-validated", "Too large, too deep or an alias bomb: not validated"),
+    Code("AMLD005", "unreadable", "Unreadable or not UTF-8"),
+    Code("AMLD010", "missing-schema", "No $schema line"),
+    # Schema
+    Code("AMLD101", "unknown-key", "Unknown key"),
+    Code("AMLD102", "wrong-type", "Wrong type of value"),
+    Code("AMLD103", "invalid-value", "Value not among the allowed ones"),
+    Code("AMLD104", "missing-key", "Missing required key"),
+    Code("AMLD105", "cli-supplied", "Required key left to the command line"),
+    Code("AMLD106", "invalid-format", "Value in the wrong format"),
+    Code("AMLD107", "out-of-range", "Value out of range"),
+    Code("AMLD108", "spelling", "Accepted, but not the documented spelling"),
+    Code("AMLD109", "deprecated", "Deprecated key"),
+    # Names and links between files
+    Code("AMLD110", "invalid-name", "Invalid endpoint, deployment or model name"),
+    Code("AMLD111", "kubernetes-name-length", "Kubernetes endpoint and deployment names too long or short together"),
+    Code("AMLD113", "endpoint-mismatch", "endpoint_name does not match the endpoint next to it"),
+    # Local paths
+    Code("AMLD120", "missing-path", "Local path does not exist or is the wrong sort"),
+    Code("AMLD121", "missing-scoring-script", "Scoring script does not exist"),
+    Code("AMLD122", "missing-dockerfile", "Dockerfile does not exist"),
+    Code("AMLD123", "outside-workspace", "Path outside the workspace"),
+    Code("AMLD124", "placeholder-path", "Placeholder instead of a path"),
+    # References and settings
+    Code("AMLD130", "malformed-reference", "Malformed azureml: reference"),
+    Code("AMLD140", "unknown-instance-type", "Unknown VM size"),
+    Code("AMLD141", "small-instance-type", "VM size too small"),
+    Code("AMLD142", "request-timeout", "Request timeout above Azure's limit"),
+    Code("AMLD143", "image-and-build", "Both image and build"),
+    Code("AMLD144", "no-image", "Environment without image or build"),
+    Code("AMLD145", "managed-autoscale", "target_utilization on a managed deployment"),
+    Code("AMLD146", "limits", "Traffic, mirror traffic or identity limits"),
+    Code("AMLD147", "docs-vs-cli", "The documentation and the Azure ML CLI disagree"),
+    Code("AMLD150", "conda-unusable", "Conda file cannot be used"),
+    Code("AMLD151", "no-inference-server", "Environment lacks the inference server"),
+    # Azure ML v1 JSON
+    Code("AMLD161", "v1-auth-conflict", "authEnabled and tokenAuthEnabled together"),
+    Code("AMLD162", "v1-namespace", "Invalid Kubernetes namespace"),
+    Code("AMLD163", "v1-settings-conflict", "v1 settings that conflict or are incomplete"),
+    Code("AMLD164", "v1-autoscale", "Autoscaler and numReplicas disagree"),
+    Code("AMLD165", "v1-environment-exclusive", "Keys that cannot be combined with environment"),
+    Code("AMLD166", "v1-extra-steps-spelling", "extraDockerFileSteps is ignored"),
+    Code("AMLD167", "v1-entry-script", "Entry script cannot be imported"),
+    Code("AMLD168", "v1-ignored-key", "Key ignored for this computeType"),
+    Code("AMLD169", "v1-retired", "Retired v1 web service"),
+]
+
+CODES: dict[str, Code] = {code.code: code for code in _ALL}
+
+
+def docs_url(code: str) -> str:
+    base = os.environ.get("AML_DEPLOY_DOCS_URL") or DOCS_FILE.as_uri()
+    return f"{base}#{code.lower()}"

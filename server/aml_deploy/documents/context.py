@@ -1,0 +1,98 @@
+"""What a checker may look at besides the file itself: other files (open editors win over
+the disk), the workspace root, and the model registry. Every file read is recorded so that
+the file can be checked again when one of them changes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+from .kinds import Kind
+
+
+class ModelLookup(Protocol):
+    """The seam to a model registry (local today, an Azure ML workspace later)."""
+
+    def describe_reference(self, reference: str) -> dict | None: ...
+
+    def location(self) -> str: ...
+
+
+class Files:
+    """Read access to the workspace. The language server passes the text of open documents
+    as `overlay`, so unsaved edits count."""
+
+    def __init__(self, overlay: Callable[[str], str | None] | None = None) -> None:
+        self._overlay = overlay or (lambda path: None)
+
+    def read_text(self, path: Path) -> str | None:
+        text = self._overlay(str(path))
+        if text is not None:
+            return text
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_READ + 1)
+        except OSError:
+            return None
+        if len(data) > MAX_READ:
+            return None
+        return data.decode("utf-8-sig", errors="replace")
+
+    def exists(self, path: Path) -> bool:
+        return self._overlay(str(path)) is not None or os.path.exists(path)
+
+    def is_file(self, path: Path) -> bool:
+        return self._overlay(str(path)) is not None or os.path.isfile(path)
+
+    def is_dir(self, path: Path) -> bool:
+        return os.path.isdir(path)
+
+    def list_dir(self, path: Path) -> list[Path]:
+        try:
+            return sorted(path / name for name in os.listdir(path))
+        except OSError:
+            return []
+
+
+MAX_READ = 1024 * 1024
+
+
+@dataclass
+class Context:
+    path: Path
+    workspace: Path | None = None
+    files: Files = field(default_factory=Files)
+    registry: ModelLookup | None = None
+    referenced_as: Kind | None = None  # set when another file names this one (a conda file)
+    depends_on: set[str] = field(default_factory=set)
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    def read(self, path: Path) -> str | None:
+        self.depends_on.add(str(path))
+        return self.files.read_text(path)
+
+    def exists(self, path: Path) -> bool:
+        self.depends_on.add(str(path))
+        return self.files.exists(path)
+
+    def is_file(self, path: Path) -> bool:
+        self.depends_on.add(str(path))
+        return self.files.is_file(path)
+
+    def is_dir(self, path: Path) -> bool:
+        self.depends_on.add(str(path))
+        return self.files.is_dir(path)
+
+    def inside_workspace(self, path: Path) -> bool:
+        if self.workspace is None:
+            return True
+        try:
+            path.relative_to(self.workspace)
+        except ValueError:
+            return False
+        return True

@@ -1,0 +1,67 @@
+"""The environment of an online deployment must carry the inference server, or the container
+never starts (the most common reason a deployment is stuck at 'liveness probe failed')."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ...findings import Finding, Severity
+from ..conda import CondaSpec, read_spec, spec_from_data
+from ..context import Context
+from ..kinds import Kind
+from ..nodes import value_span
+from ..parsing import Parsed
+from ..references import Role, local_references
+
+
+def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
+    data = parsed.data
+    if not isinstance(data, dict) or not _serves_a_script(kind, data):
+        return
+    for field, spec, problem in _conda_specs(kind, parsed, ctx):
+        span = value_span(parsed.root, field)
+        if problem:
+            yield Finding("AMLD150", Severity.WARNING, f"The conda file cannot be used: {problem}.", span)
+        elif not spec.has_inference_server():
+            yield Finding(
+                "AMLD151", Severity.WARNING,
+                "The conda environment does not install azureml-inference-server-http (or azureml-defaults), "
+                "so the container will not start: add it to the pip section.", span,
+            )
+
+
+def _serves_a_script(kind: Kind, data: dict) -> bool:
+    if kind is Kind.INFERENCE_CONFIG:
+        return True
+    if not kind.is_online_deployment or "code_configuration" not in data:
+        return False
+    env = data.get("environment")
+    return not (isinstance(env, dict) and "inference_config" in env)  # a custom container serves itself
+
+
+def _conda_specs(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[tuple[tuple, CondaSpec | None, str | None]]:
+    for ref in local_references(kind, parsed.data, ctx.folder):
+        if ref.role is Role.CONDA and not ref.is_placeholder and ctx.is_file(ref.resolved):
+            spec, problem = read_spec(ref.resolved, ctx.read)
+            yield ref.field, spec, problem
+    inline = _inline_conda(kind, parsed.data)
+    if inline is not None:
+        field, value = inline
+        yield field, spec_from_data(value), None
+
+
+def _inline_conda(kind: Kind, data: dict) -> tuple[tuple, Any] | None:
+    if kind is Kind.INFERENCE_CONFIG:
+        env = data.get("environment")
+        python = env.get("python") if isinstance(env, dict) else None
+        if isinstance(python, dict) and isinstance(python.get("condaDependencies"), dict):
+            if python.get("userManagedDependencies") is True:
+                return None
+            return ("environment", "python", "condaDependencies"), python["condaDependencies"]
+        return None
+    env = data.get("environment")
+    if isinstance(env, dict) and isinstance(env.get("conda_file"), dict):
+        return ("environment", "conda_file"), env["conda_file"]
+    return None
+
+

@@ -1,0 +1,111 @@
+"""Endpoint, deployment and model name rules (Azure ML's, which a schema cannot fully express)."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from ...findings import Finding, Severity
+from ..context import Context
+from ..kinds import Kind
+from ..nodes import value_span
+from ..parsing import Parsed
+from ..references import is_placeholder
+
+_NAME = re.compile(r"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$")
+_MODEL_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-._]{0,254}$")
+
+
+def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
+    data = parsed.data
+    if not isinstance(data, dict):
+        return
+    if kind.is_endpoint or kind.is_deployment:
+        what = "endpoint" if kind.is_endpoint else "deployment"
+        yield from _resource_name(parsed, ("name",), data.get("name"), what)
+    if kind.is_deployment:
+        yield from _referenced_endpoint_name(parsed, data.get("endpoint_name"))
+    if kind is Kind.KUBERNETES_ONLINE_DEPLOYMENT:
+        yield from _kubernetes_total(parsed, data)
+    if kind is Kind.MODEL:
+        yield from _model_name(parsed, data.get("name"))
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot name an endpoint or deployment, or None."""
+    if not 3 <= len(name) <= 32:
+        return f"it is {len(name)} characters long; names are 3 to 32 characters"
+    if not name[0].isalpha() or not name[0].isascii():
+        return "names start with a letter"
+    if not _NAME.match(name):
+        bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c == "-"))})
+        if bad:
+            return f"names hold only letters, digits and '-' (not {', '.join(repr(c) for c in bad)})"
+        return "names do not end with '-'"
+    return None
+
+
+def _resource_name(parsed: Parsed, path: tuple, name, what: str) -> Iterator[Finding]:
+    if not isinstance(name, str) or is_placeholder(name):
+        return
+    problem = name_problem(name)
+    span = value_span(parsed.root, path)
+    if problem:
+        suggestion = _repair(name)
+        hint = f" Try '{suggestion}'." if suggestion and not name_problem(suggestion) else ""
+        # Endpoint names are checked when the file is loaded; deployment names only when
+        # Azure creates the deployment, so the CLI's own validation lets them through.
+        severity = Severity.ERROR if what == "endpoint" else Severity.WARNING
+        later = "" if what == "endpoint" else " Azure ML rejects it when it creates the deployment."
+        yield Finding("AMLD110", severity, f"Invalid {what} name '{name}': {problem}.{later}{hint}", span)
+    elif "--" in name:
+        yield Finding(
+            "AMLD110", Severity.WARNING,
+            f"'{name}' has a double dash: the Azure ML CLI accepts it, but the documentation allows single dashes only.",
+            span,
+        )
+
+
+def _referenced_endpoint_name(parsed: Parsed, name) -> Iterator[Finding]:
+    if not isinstance(name, str) or is_placeholder(name):
+        return
+    problem = name_problem(name)
+    if problem:
+        suggestion = _repair(name)
+        hint = f" Did you mean '{suggestion}'?" if suggestion and not name_problem(suggestion) else ""
+        yield Finding(
+            "AMLD110", Severity.WARNING,
+            f"No endpoint can be called '{name}' ({problem}), so this deployment has nothing to join.{hint}",
+            value_span(parsed.root, ("endpoint_name",)),
+        )
+
+
+def _kubernetes_total(parsed: Parsed, data: dict) -> Iterator[Finding]:
+    endpoint, deployment = data.get("endpoint_name"), data.get("name")
+    if not (isinstance(endpoint, str) and isinstance(deployment, str)):
+        return
+    if is_placeholder(endpoint) or is_placeholder(deployment):
+        return
+    total = len(endpoint) + len(deployment)
+    if not 6 <= total <= 62:
+        yield Finding(
+            "AMLD111", Severity.ERROR,
+            f"On Kubernetes the endpoint and deployment names together must be 6 to 62 characters "
+            f"('{endpoint}' + '{deployment}' is {total}).",
+            value_span(parsed.root, ("name",)),
+        )
+
+
+def _model_name(parsed: Parsed, name) -> Iterator[Finding]:
+    if isinstance(name, str) and not is_placeholder(name) and not _MODEL_NAME.match(name):
+        yield Finding(
+            "AMLD110", Severity.ERROR,
+            f"Invalid model name '{name}': use letters, digits, '-', '_' and '.', starting with a letter or digit, "
+            "up to 255 characters.",
+            value_span(parsed.root, ("name",)),
+        )
+
+
+def _repair(name: str) -> str:
+    fixed = re.sub(r"[^a-zA-Z0-9-]+", "-", name).strip("-")
+    return fixed[:32].rstrip("-")

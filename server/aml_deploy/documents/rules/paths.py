@@ -1,0 +1,94 @@
+"""Every local path a file names must exist, be the right sort (file or folder), and stay in the workspace."""
+
+from __future__ import annotations
+
+import os
+from typing import Iterator
+
+from ...findings import CreateFile, Finding, Fix, Severity
+from ...scoring.stubs import new_script
+from ..context import Context
+from ..kinds import Kind
+from ..nodes import value_span
+from ..parsing import Parsed
+from ..references import Reference, Role, is_placeholder, local_references
+
+_WHAT = {
+    Role.MODEL: "model.path", Role.CODE: "The code folder", Role.SCORING_SCRIPT: "The scoring script",
+    Role.CONDA: "The conda file", Role.BUILD_CONTEXT: "The Docker build context", Role.DOCKERFILE: "The Dockerfile",
+    Role.COMPONENT: "The component file", Role.SOURCE_DIRECTORY: "sourceDirectory",
+    Role.ENTRY_SCRIPT: "The entry script", Role.EXTRA_STEPS: "The extra Dockerfile steps file",
+    Role.CERTIFICATE: "The certificate file",
+}
+
+
+def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
+    missing: set[Role] = set()
+    for ref in local_references(kind, parsed.data, ctx.folder):
+        span = value_span(parsed.root, ref.field)
+        if ref.is_placeholder:
+            if ref.parent in missing or not is_placeholder(ref.raw):
+                continue  # only its folder is a placeholder
+            yield Finding(
+                "AMLD124", Severity.INFO,
+                f"'{ref.raw}' is a placeholder; replace it with a real path before deploying.", span,
+            )
+            continue
+        if ref.parent in missing:
+            yield Finding(
+                "AMLD121" if ref.role is Role.SCORING_SCRIPT else "AMLD120", Severity.ERROR,
+                f"{_WHAT[ref.role]} '{ref.raw}' cannot exist: the folder it is relative to is missing.", span,
+            )
+            continue
+        finding = _problem(ref, ctx, span)
+        if finding is not None:
+            missing.add(ref.role)
+            yield finding
+        elif not ctx.inside_workspace(ref.resolved):
+            yield Finding(
+                "AMLD123", Severity.WARNING,
+                f"{_WHAT[ref.role]} '{ref.raw}' is outside the workspace ({ref.resolved}); "
+                "AML Deploy will not deploy files from outside it.", span,
+            )
+
+
+def _problem(ref: Reference, ctx: Context, span) -> Finding | None:
+    path = ref.resolved
+    if not ctx.exists(path):
+        return _missing(ref, ctx, span)
+    if ref.expects == "dir" and not ctx.is_dir(path):
+        return Finding("AMLD120", Severity.ERROR, f"{_WHAT[ref.role]} '{ref.raw}' is a file; it must be a folder.", span)
+    if ref.expects == "file" and ctx.is_dir(path):
+        return Finding("AMLD120", Severity.ERROR, f"{_WHAT[ref.role]} '{ref.raw}' is a folder; it must be a file.", span)
+    return None
+
+
+def _missing(ref: Reference, ctx: Context, span) -> Finding:
+    where = _relative(ref.resolved, ctx)
+    if ref.role in (Role.SCORING_SCRIPT, Role.ENTRY_SCRIPT):
+        fixes = ()
+        if ref.raw.endswith(".py") and ctx.is_dir(ref.resolved.parent):
+            fixes = (Fix(f"Create {ref.raw} with init() and run()", creates=(CreateFile(str(ref.resolved), new_script()),)),)
+        base = "the code folder" if ref.parent is Role.CODE else ("sourceDirectory" if ref.parent else "this file's folder")
+        return Finding(
+            "AMLD121", Severity.ERROR,
+            f"The scoring script '{ref.raw}' does not exist (looked for {where}; it is relative to {base}).",
+            span, fixes,
+        )
+    if ref.role is Role.COMPONENT:  # not one of the paths the CLI resolves for deployment; we do not read it
+        return Finding("AMLD120", Severity.WARNING, f"The component file '{ref.raw}' does not exist (looked for {where}).", span)
+    if ref.role is Role.DOCKERFILE:
+        return Finding("AMLD122", Severity.ERROR, f"No Dockerfile at {where} (dockerfile_path is relative to build.path).", span)
+    return Finding(
+        "AMLD120", Severity.ERROR,
+        f"{_WHAT[ref.role]} '{ref.raw}' does not exist (looked for {where}; paths are relative to "
+        f"{'sourceDirectory' if ref.parent is Role.SOURCE_DIRECTORY else 'this file'}).",
+        span,
+    )
+
+
+def _relative(path, ctx: Context) -> str:
+    try:
+        return os.path.relpath(path, ctx.folder)
+    except ValueError:
+        return str(path)

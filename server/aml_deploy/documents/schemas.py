@@ -1,0 +1,158 @@
+"""The project's JSON Schemas: loading, the x-aml-enum keyword, and schema-at-path lookup.
+
+Validation, hover and completion all ask the same question ("which schema applies here?"),
+so they share `subschemas_at`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import jsonschema
+import referencing
+import referencing.jsonschema
+
+from .kinds import Kind
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "_data" / "schemas"
+_BASE_URI = "https://aml-deploy.invalid/schemas/"
+
+
+def schema_path(kind: Kind) -> Path:
+    return SCHEMA_DIR / f"{kind.value}.schema.json"
+
+
+@functools.cache
+def _registry() -> referencing.Registry:
+    resources = []
+    for path in SCHEMA_DIR.glob("*.schema.json"):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        # The files carry no $id so that other validators resolve their relative $refs
+        # by file path; in memory each gets one so that ours resolve the same way.
+        contents["$id"] = _BASE_URI + path.name
+        resource = referencing.jsonschema.DRAFT202012.create_resource(contents)
+        resources.append((_BASE_URI + path.name, resource))
+    return referencing.Registry().with_resources(resources)
+
+
+def root_schema(kind: Kind) -> dict:
+    return _registry().contents(_BASE_URI + schema_path(kind).name)
+
+
+def _camel_to_snake(value: str) -> str:
+    """The Azure ML SDK's own normalisation (azure.ai.ml._utils.utils.camel_to_snake)."""
+    value = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", value)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", value).lower()
+
+
+def canonical_enum_value(value: Any, allowed: Iterable[str]) -> str | None:
+    """The canonical spelling `value` stands for, the way Azure ML compares, or None."""
+    if not isinstance(value, str):
+        return None
+    allowed = list(allowed)
+    for candidate in (value, value.lower(), _camel_to_snake(value)):
+        if candidate in allowed:
+            return candidate
+    return None
+
+
+def _aml_enum(validator, allowed, instance, schema):
+    if validator.is_type(instance, "string") and canonical_enum_value(instance, allowed) is None:
+        yield jsonschema.ValidationError(f"{instance!r} is not one of {', '.join(allowed)}")
+
+
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-aml-enum": _aml_enum})
+
+
+@functools.cache
+def validator_for(kind: Kind) -> jsonschema.protocols.Validator:
+    return _Validator(root_schema(kind), registry=_registry())
+
+
+# ----------------------------------------------------------------------------------------
+# Schema at a path
+
+
+def _resolver(kind: Kind) -> referencing.Resolver:
+    return _registry().resolver(base_uri=_BASE_URI + schema_path(kind).name)
+
+
+def _expand(schema: Any, resolver: referencing.Resolver, seen: frozenset = frozenset()) -> Iterator[tuple[dict, referencing.Resolver]]:
+    """Yield `schema` and every schema it pulls in by $ref/allOf/anyOf/oneOf, with the
+    resolver each must use for its own $refs."""
+    if not isinstance(schema, dict) or id(schema) in seen:
+        return
+    seen = seen | {id(schema)}
+    yield schema, resolver
+    if "$ref" in schema:
+        resolved = resolver.lookup(schema["$ref"])
+        yield from _expand(resolved.contents, resolved.resolver, seen)
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        for branch in schema.get(keyword, ()):
+            yield from _expand(branch, resolver, seen)
+
+
+def subschemas_at(kind: Kind, path: Iterable[str | int]) -> list[dict]:
+    """Every schema (after following refs and combinators) that describes the value at `path`."""
+    current = list(_expand(root_schema(kind), _resolver(kind)))
+    for segment in path:
+        following: list[tuple[dict, referencing.Resolver]] = []
+        for schema, resolver in current:
+            child = _child(schema, segment)
+            if child is not None:
+                following.extend(_expand(child, resolver))
+        current = following
+        if not current:
+            break
+    return [schema for schema, _ in current]
+
+
+def _child(schema: dict, segment: str | int) -> Any:
+    if isinstance(segment, int):
+        items = schema.get("items")
+        return items if isinstance(items, dict) else None
+    properties = schema.get("properties", {})
+    if segment in properties:
+        return properties[segment]
+    extra = schema.get("additionalProperties")
+    return extra if isinstance(extra, dict) else None
+
+
+def known_keys(schemas: list[dict]) -> dict[str, dict]:
+    """Property name -> its schema, across all applicable schemas (first description wins)."""
+    keys: dict[str, dict] = {}
+    for schema in schemas:
+        for name, sub in schema.get("properties", {}).items():
+            keys.setdefault(name, sub)
+    return keys
+
+
+def allows_any_key(schemas: list[dict]) -> bool:
+    """True when the object at this path takes free-form keys (tags, environment_variables)."""
+    if not any(s.get("type") == "object" or "properties" in s for s in schemas):
+        return True
+    closed = any(
+        s.get("additionalProperties") is False or s.get("unevaluatedProperties") is False for s in schemas
+    )
+    return not closed
+
+
+def describe(schemas: list[dict], key: str | None = None) -> dict[str, Any]:
+    """The annotations hover and completion show: description, default, enum values, type."""
+    info: dict[str, Any] = {}
+    for schema in schemas:
+        for field in ("description", "default", "examples", "deprecated", "title"):
+            if field in schema and field not in info:
+                info[field] = schema[field]
+        values = schema.get("x-aml-enum") or schema.get("enum")
+        if values and "enum" not in info:
+            info["enum"] = list(values)
+        if "type" in schema and "type" not in info:
+            info["type"] = schema["type"]
+        if "x-compute-types" in schema and "compute_types" not in info:
+            info["compute_types"] = schema["x-compute-types"]
+    return info

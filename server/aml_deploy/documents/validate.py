@@ -1,0 +1,124 @@
+"""Check one configuration file: parse, decide its kind, validate against its schema, run the rules."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..findings import Finding, Fix, Severity, Span, TextEdit
+from . import schema_check
+from .context import Context
+from .kinds import Detection, Kind, detect
+from .parsing import MAX_BYTES, Parsed, parse
+from .references import Reference, local_references
+from .rules import RULES
+
+log = logging.getLogger(__name__)
+
+CONFIG_SUFFIXES = (".yml", ".yaml", ".json")
+SCHEMA_HOST = "https://azuremlschemas.azureedge.net/latest/"
+
+
+@dataclass
+class Result:
+    path: Path
+    detection: Detection | None
+    findings: list[Finding] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    depends_on: set[str] = field(default_factory=set)
+    parsed: Parsed | None = None
+
+    @property
+    def kind(self) -> Kind | None:
+        return self.detection.kind if self.detection else None
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+
+def is_config_candidate(path: Path) -> bool:
+    return path.suffix.lower() in CONFIG_SUFFIXES
+
+
+def validate_text(path: Path, text: str, ctx: Context) -> Result:
+    parsed = parse(text, is_json=path.suffix.lower() == ".json")
+    detection = detect(str(path), text, parsed.data, parsed.leading_comments, ctx.referenced_as)
+    result = Result(path, detection, parsed=parsed)
+    if detection is None:
+        return result  # not an Azure ML file: leave it alone
+    result.findings.extend(parsed.findings)
+    if parsed.ok:
+        result.findings.extend(_checks(detection, parsed, ctx))
+        result.references = _guarded(local_references, detection.kind, parsed.data, ctx.folder)
+    result.findings.sort(key=Finding.sort_key)
+    result.depends_on = set(ctx.depends_on)
+    return result
+
+
+def validate_file(path: Path, ctx: Context, explicit: bool = False) -> Result:
+    """Check a file on disk. `explicit`: the user named it, so report it even if it is unreadable."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as err:
+        result = Result(path, None)
+        if explicit:
+            result.findings.append(Finding("AMLD005", Severity.ERROR, f"Cannot read the file: {err.strerror}.", Span.point()))
+        return result
+    if len(raw) > MAX_BYTES:  # parse() reports the size; a cut-off character does not matter
+        return validate_text(path, raw.decode("utf-8-sig", errors="replace"), ctx)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        return _undecodable(path, raw, err, ctx, explicit)
+    return validate_text(path, text, ctx)
+
+
+def _undecodable(path: Path, raw: bytes, err: UnicodeDecodeError, ctx: Context, explicit: bool) -> Result:
+    text = raw.decode("utf-8-sig", errors="replace")
+    parsed = parse(text, is_json=path.suffix.lower() == ".json")
+    detection = detect(str(path), text, parsed.data, parsed.leading_comments, ctx.referenced_as)
+    result = Result(path, detection)
+    if detection is not None or explicit:
+        line = raw.count(b"\n", 0, err.start)
+        col = len(raw[raw.rfind(b"\n", 0, err.start) + 1 : err.start].decode("utf-8", errors="replace"))
+        result.findings.append(
+            Finding(
+                "AMLD005", Severity.ERROR,
+                f"The file is not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}); save it as UTF-8.",
+                Span(line, col, line, col + 1),
+            )
+        )
+    return result
+
+
+def _checks(detection: Detection, parsed: Parsed, ctx: Context) -> list[Finding]:
+    kind = detection.kind
+    findings = list(_guarded(schema_check.check, kind, parsed))
+    for rule in RULES:
+        findings.extend(_guarded(rule, kind, parsed, ctx))
+    if detection.how == "content" and not kind.is_v1 and kind is not Kind.CONDA:
+        findings.append(_missing_schema_hint(kind, parsed))
+    return findings
+
+
+def _guarded(check, *args) -> list[Finding]:
+    """A bug in one rule must not take the others (or the language server) down with it."""
+    try:
+        return list(check(*args))
+    except Exception:  # noqa: BLE001 - logged with its traceback
+        log.exception("rule %s failed on %s", getattr(check, "__module__", check), args[-1])
+        return []
+
+
+def _missing_schema_hint(kind: Kind, parsed: Parsed) -> Finding:
+    url = SCHEMA_HOST + f"{kind.value}.schema.json"
+    return Finding(
+        "AMLD010", Severity.HINT,
+        f"Recognised as a {kind.title} by its content; add a $schema line so every editor and the Azure ML CLI "
+        "agree on the kind.",
+        Span.point(),
+        (Fix("Add $schema line", (TextEdit(Span(0, 0, 0, 0), f"$schema: {url}\n"),)),),
+    )
