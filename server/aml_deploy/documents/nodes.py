@@ -62,8 +62,8 @@ def pairs(node: yaml.Node | None) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
 
 
 def node_at(root: yaml.Node | None, line: int, col: int) -> tuple[list[str | int], yaml.Node | None, bool]:
-    """The data path of the innermost node at (line, col), that node, and whether the
-    cursor is on a key (True) or a value (False)."""
+    """The data path of the innermost node at (line, col), the node under the cursor (the
+    key node when on a key), and whether the cursor is on a key."""
     path: list[str | int] = []
     node = root
     on_key = False
@@ -72,7 +72,7 @@ def node_at(root: yaml.Node | None, line: int, col: int) -> tuple[list[str | int
         if isinstance(node, yaml.MappingNode):
             for name, key_node, value_node in pairs(node):
                 if _covers(key_node, line, col):
-                    return path + [name], value_node, True
+                    return path + [name], key_node, True
                 if _covers(value_node, line, col):
                     path.append(name)
                     child = value_node

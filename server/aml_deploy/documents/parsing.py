@@ -243,9 +243,9 @@ def _syntax_finding(err: yaml.MarkedYAMLError, text: str) -> Finding:
     mark = err.problem_mark or err.context_mark
     line, col = (mark.line, mark.column) if mark else (0, 0)
     problem = err.problem or err.context or "invalid YAML"
-    if "\t" in problem or "'\\t'" in problem:
-        problem += " (YAML does not allow tabs for indentation; use spaces)"
     lines = text.splitlines()
+    if line < len(lines) and "\t" in lines[line][: col + 1]:
+        problem += " (YAML does not allow tabs for indentation; use spaces)"
     end = len(lines[line]) if line < len(lines) else col + 1
     return Finding("AMLD001", Severity.ERROR, f"YAML syntax error: {problem}", Span(line, col, line, max(end, col + 1)))
 

@@ -243,10 +243,9 @@ def _annotation_hints(kind: Kind, parsed: Parsed) -> Iterator[Finding]:
     for path, value, schemas in walk(kind, parsed.data):
         info = describe(schemas)
         if info.get("deprecated") and path:
-            yield Finding(
-                "AMLD109", Severity.HINT, f"'{_dotted(path)}' is deprecated. {info.get('description', '')}".strip(),
-                key_span(parsed.root, path),
-            )
+            why = info.get("description", "")
+            message = why if why.lower().startswith("deprecated") else f"Deprecated. {why}"
+            yield Finding("AMLD109", Severity.HINT, f"'{_dotted(path)}': {message}".strip(), key_span(parsed.root, path))
         allowed = info.get("enum")
         if not allowed or not isinstance(value, str):
             continue

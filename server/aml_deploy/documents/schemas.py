@@ -145,7 +145,7 @@ def describe(schemas: list[dict], key: str | None = None) -> dict[str, Any]:
     """The annotations hover and completion show: description, default, enum values, type."""
     info: dict[str, Any] = {}
     for schema in schemas:
-        for field in ("description", "default", "examples", "deprecated", "title"):
+        for field in ("description", "default", "examples", "deprecated", "title", "readOnly"):
             if field in schema and field not in info:
                 info[field] = schema[field]
         values = schema.get("x-aml-enum") or schema.get("enum")

@@ -80,7 +80,7 @@ def _undecodable(path: Path, raw: bytes, err: UnicodeDecodeError, ctx: Context, 
     text = raw.decode("utf-8-sig", errors="replace")
     parsed = parse(text, is_json=path.suffix.lower() == ".json")
     detection = detect(str(path), text, parsed.data, parsed.leading_comments, ctx.referenced_as)
-    result = Result(path, detection)
+    result = Result(path, detection, parsed=parsed)
     if detection is not None or explicit:
         line = raw.count(b"\n", 0, err.start)
         col = len(raw[raw.rfind(b"\n", 0, err.start) + 1 : err.start].decode("utf-8", errors="replace"))

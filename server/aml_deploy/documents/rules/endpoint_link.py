@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from ...findings import Finding, Fix, Severity, TextEdit
 from ..context import Context
-from ..kinds import Kind, detect
+from ..endpoint_files import EndpointFile, endpoints_in
+from ..kinds import Kind
 from ..nodes import value_span
-from ..parsing import Parsed, parse
+from ..parsing import Parsed
 from ..references import is_placeholder
 from ..suggest import did_you_mean
-
-YAML_SUFFIXES = (".yml", ".yaml")
-
-
-class EndpointFile(NamedTuple):
-    path: Path
-    name: str
-    kind: Kind
-
 
 def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
     if not kind.is_deployment or not isinstance(parsed.data, dict):
@@ -51,31 +41,6 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
             "AMLD113", Severity.WARNING,
             f"This is a {kind.title}, but '{name}' is a {matching[0].kind.title} ({matching[0].path.name}).", span,
         )
-
-
-def endpoints_in(folder: Path, ctx: Context) -> list[EndpointFile]:
-    found = []
-    ctx.depends_on.add(str(folder))  # a new endpoint file next to this one changes the answer
-    for path in ctx.files.list_dir(folder):
-        if path.suffix.lower() not in YAML_SUFFIXES or path == ctx.path:
-            continue
-        text = ctx.read(path)
-        if text is None:
-            continue
-        info = _endpoint_info(path.name, text)
-        if info is not None:
-            found.append(EndpointFile(path, *info))
-    return found
-
-
-@functools.lru_cache(maxsize=512)
-def _endpoint_info(filename: str, text: str) -> tuple[str, Kind] | None:
-    parsed = parse(text)
-    detection = detect(filename, text, parsed.data, parsed.leading_comments)
-    if detection is None or not detection.kind.is_endpoint or not isinstance(parsed.data, dict):
-        return None
-    name = parsed.data.get("name")
-    return (name, detection.kind) if isinstance(name, str) else None
 
 
 def _listing(endpoints: list[EndpointFile]) -> str:

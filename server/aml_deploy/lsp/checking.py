@@ -1,0 +1,135 @@
+"""Checks files and publishes their diagnostics: open documents from the editor's text,
+everything else from disk, and whatever depends on a file whenever that file changes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from lsprotocol import types as lsp
+from pygls import uris
+
+from ..documents import Context, Files, Result, validate_file, validate_text
+from ..documents.validate import CONFIG_SUFFIXES
+from ..documents.references import Role
+from ..documents.workspace import WorkspaceIndex, walk_files
+from . import convert
+
+if TYPE_CHECKING:
+    from .server import AmlDeployServer
+
+log = logging.getLogger(__name__)
+
+
+def to_path(uri: str) -> Path | None:
+    path = uris.to_fs_path(uri)
+    return Path(path) if path else None
+
+
+def to_uri(path: Path | str) -> str:
+    return uris.from_fs_path(str(path)) or Path(path).as_uri()
+
+
+class Checker:
+    def __init__(self, ls: AmlDeployServer) -> None:
+        self.ls = ls
+        self.index = WorkspaceIndex()
+        self.results: dict[str, Result] = {}
+        self._published: set[str] = set()  # paths whose last publish was not empty
+        self.files = Files(overlay=self._open_text)
+
+    # -- what the editor has open ------------------------------------------------------
+
+    def _open_text(self, path: str) -> str | None:
+        document = self.ls.workspace.text_documents.get(to_uri(path))
+        return document.source if document is not None else None
+
+    def workspace_root(self, path: Path) -> Path | None:
+        for folder in self.ls.workspace.folders.values():
+            root = to_path(folder.uri)
+            if root is not None and (root == path or root in path.parents):
+                return root
+        return None
+
+    def context(self, path: Path) -> Context:
+        return Context(
+            path, self.workspace_root(path), self.files, self.ls.registry(), referenced_as=self.index.referenced_as(path)
+        )
+
+    # -- checking ------------------------------------------------------------------------
+
+    def check(self, path: Path) -> Result | None:
+        """Check `path` (from the editor's text when open, else from disk) and publish."""
+        if path.suffix.lower() not in CONFIG_SUFFIXES:
+            return None
+        uri = to_uri(path)
+        document = self.ls.workspace.text_documents.get(uri)
+        if document is not None:
+            result = validate_text(path, document.source, self.context(path))
+            self._publish(path, result, document.lines, document.version)
+        elif path.is_file():
+            result = validate_file(path, self.context(path))
+            text = result.parsed.text if result.parsed else ""
+            self._publish(path, result, text.splitlines(True), None)
+        else:
+            self.forget(path)
+            return None
+        self.results[str(path)] = result
+        self.index.record(path, result.kind, result.references, result.depends_on)
+        return result
+
+    def check_with_dependents(self, path: Path) -> None:
+        self.check(path)
+        self.recheck_dependents(path)
+
+    def recheck_dependents(self, path: Path) -> None:
+        for dependent in sorted(self.index.dependents(path)):
+            self.check(Path(dependent))
+        for conda in self._newly_referenced():
+            self.check(conda)
+
+    def _newly_referenced(self) -> list[Path]:
+        """Conda files a deployment started naming: they become ours to check."""
+        found = []
+        for _source, ref in self.index.references(Role.CONDA):
+            if ref.resolved is not None and self.index.kind(ref.resolved) is None and ref.resolved.is_file():
+                found.append(ref.resolved)
+        return found
+
+    def forget(self, path: Path) -> None:
+        self.index.forget(path)
+        self.results.pop(str(path), None)
+        if str(path) in self._published:
+            self._published.discard(str(path))
+            self.ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=to_uri(path), diagnostics=[]))
+
+    def _publish(self, path: Path, result: Result, lines, version: int | None) -> None:
+        codec = self.ls.workspace.position_codec
+        diagnostics = [convert.to_diagnostic(f, lines, codec) for f in result.findings if f.path is None]
+        if not diagnostics and str(path) not in self._published and version is None:
+            return  # nothing to say about a closed file we never reported on
+        if diagnostics:
+            self._published.add(str(path))
+        else:
+            self._published.discard(str(path))
+        self.ls.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=to_uri(path), diagnostics=diagnostics, version=version)
+        )
+
+    # -- the whole workspace ------------------------------------------------------------------
+
+    async def scan(self, roots: Iterable[Path]) -> int:
+        """Check every configuration file under `roots`, yielding to the event loop between files
+        so that the editor's requests are answered while the scan runs."""
+        count = 0
+        for root in roots:
+            for path in walk_files(root, CONFIG_SUFFIXES):
+                if str(path) not in self.results:
+                    self.check(path)
+                    count += 1
+                await asyncio.sleep(0)
+        for conda in self._newly_referenced():
+            self.check(conda)
+        return count

@@ -1,0 +1,25 @@
+"""Helpers shared by the test suites."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "test-fixtures"
+SHARED = Path(os.environ.get("AML_DEPLOY_SHARED", ROOT.parent / "shared"))
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(condition: bool, message: str) -> None:
+    """Skip with `message` when a prerequisite is missing; in CI a missing prerequisite fails."""
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"prerequisite missing in CI: {message}")
+    pytest.skip(message)
