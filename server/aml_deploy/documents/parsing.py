@@ -64,6 +64,7 @@ def parse(text: str, *, is_json: bool = False) -> Parsed:
     if template:
         parsed.templated = True
         parsed.findings.append(_template_finding(text, template))
+        parsed.data = _template_data(text, is_json)
         return parsed
     depth = _flow_depth(text)
     if depth > MAX_DEPTH:
@@ -122,6 +123,15 @@ def _parse_json(parsed: Parsed) -> None:
         return
     parsed.root = root
     parsed.findings.extend(_duplicate_key_findings(root))
+
+
+def _template_data(text: str, is_json: bool) -> Any:
+    """The data with each {{ X }} read as the placeholder <X>: not validated, but enough to know
+    which files the template refers to."""
+    scratch = Parsed(text=_TEMPLATE.sub(lambda m: "<" + m.group(0).strip("{} ") + ">", text), is_json=is_json)
+    if _flow_depth(scratch.text) <= MAX_DEPTH:
+        _parse_json(scratch) if is_json else _parse_yaml(scratch)
+    return scratch.data
 
 
 def _construct_into(parsed: Parsed, root: yaml.Node) -> None:

@@ -51,6 +51,7 @@ def validate_text(path: Path, text: str, ctx: Context) -> Result:
     result.findings.extend(parsed.findings)
     if parsed.ok:
         result.findings.extend(_checks(detection, parsed, ctx))
+    if parsed.data is not None:  # templates too: what they refer to matters to other files
         result.references = _guarded(local_references, detection.kind, parsed.data, ctx.folder)
     result.findings.sort(key=Finding.sort_key)
     result.depends_on = set(ctx.depends_on)
