@@ -16,7 +16,7 @@ from ..findings import Finding, Fix, Severity, Span, TextEdit
 from .kinds import Kind
 from .nodes import key_span, locate, value_span
 from .parsing import Parsed
-from .schemas import canonical_enum_value, describe, known_keys, root_schema, subschemas_at, validator_for
+from .schemas import canonical_enum_value, describe, known_keys, root_schema, subschemas_at, validator_for, walk
 from .suggest import did_you_mean, one_of
 
 # Required fields the Azure ML CLI lets you give on the command line instead.
@@ -223,18 +223,6 @@ _HANDLERS = {
 
 # ----------------------------------------------------------------------------------------
 # Hints that are not schema errors
-
-
-def walk(kind: Kind, data: Any, path: list | None = None) -> Iterator[tuple[list, Any, list[dict]]]:
-    """Every value in the document with the schemas that apply to it."""
-    path = path or []
-    yield path, data, subschemas_at(kind, path)
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from walk(kind, value, path + [key])
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from walk(kind, value, path + [index])
 
 
 def _annotation_hints(kind: Kind, parsed: Parsed) -> Iterator[Finding]:

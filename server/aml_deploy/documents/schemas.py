@@ -100,15 +100,35 @@ def subschemas_at(kind: Kind, path: Iterable[str | int]) -> list[dict]:
     """Every schema (after following refs and combinators) that describes the value at `path`."""
     current = list(_expand(root_schema(kind), _resolver(kind)))
     for segment in path:
-        following: list[tuple[dict, referencing.Resolver]] = []
-        for schema, resolver in current:
-            child = _child(schema, segment)
-            if child is not None:
-                following.extend(_expand(child, resolver))
-        current = following
+        current = _step(current, segment)
         if not current:
             break
     return [schema for schema, _ in current]
+
+
+def _step(current: list[tuple[dict, referencing.Resolver]], segment: str | int) -> list[tuple[dict, referencing.Resolver]]:
+    following: list[tuple[dict, referencing.Resolver]] = []
+    for schema, resolver in current:
+        child = _child(schema, segment)
+        if child is not None:
+            following.extend(_expand(child, resolver))
+    return following
+
+
+def walk(kind: Kind, data: Any) -> Iterator[tuple[list, Any, list[dict]]]:
+    """Every value in `data` with the schemas that apply to it, each derived from its parent's."""
+    stack = [([], data, list(_expand(root_schema(kind), _resolver(kind))))]
+    while stack:
+        path, value, current = stack.pop()
+        yield path, value, [schema for schema, _ in current]
+        if isinstance(value, dict):
+            children = value.items()
+        elif isinstance(value, list):
+            children = enumerate(value)
+        else:
+            continue
+        for segment, child in reversed(list(children)):
+            stack.append((path + [segment], child, _step(current, segment)))
 
 
 def _child(schema: dict, segment: str | int) -> Any:
