@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
-DOCS_FILE = Path(__file__).resolve().parent / "_data" / "docs" / "diagnostics.md"
+from .resources import data_path
+
+DOCS_FILE = data_path("docs") / "diagnostics.md"
 
 
 @dataclass(frozen=True)

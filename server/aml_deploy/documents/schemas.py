@@ -16,9 +16,10 @@ import jsonschema
 import referencing
 import referencing.jsonschema
 
+from ..resources import data_path
 from .kinds import Kind
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "_data" / "schemas"
+SCHEMA_DIR = data_path("schemas")
 _BASE_URI = "https://aml-deploy.invalid/schemas/"
 
 

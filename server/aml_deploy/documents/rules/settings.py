@@ -4,9 +4,9 @@ and the places where the documentation and the Azure ML CLI disagree (accepted, 
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Any, Iterator
 
+from ...resources import data_path
 from ...findings import Finding, Fix, Severity, TextEdit
 from ..context import Context
 from ..kinds import Kind
@@ -15,7 +15,7 @@ from ..parsing import Parsed
 from ..references import is_placeholder
 from ..suggest import did_you_mean
 
-SKU_FILE = Path(__file__).resolve().parents[2] / "_data" / "managed-online-skus.tsv"
+SKU_FILE = data_path("managed-online-skus.tsv")
 SMALL_SKUS = {"standard_ds1_v2", "standard_ds2_v2"}
 MANAGED_TIMEOUT_MS = 180_000
 PROMPT_FLOW_TIMEOUT_MS = 300_000

@@ -1,0 +1,35 @@
+// Entry point: a log channel, a status bar item, the language client, and its commands.
+import * as vscode from 'vscode';
+import { ServerManager } from './client';
+import { StatusBar } from './statusBar';
+
+let manager: ServerManager | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<ServerManager> {
+    const log = vscode.window.createOutputChannel('AML Deploy', { log: true });
+    const status = new StatusBar();
+    manager = new ServerManager(context, log, status);
+    context.subscriptions.push(
+        log,
+        status,
+        manager,
+        vscode.commands.registerCommand('amlDeploy.restartServer', () => manager?.restart()),
+        vscode.commands.registerCommand('amlDeploy.showLogs', () => log.show()),
+        vscode.workspace.onDidChangeConfiguration((event) => {
+            if (event.affectsConfiguration('amlDeploy.python') || event.affectsConfiguration('amlDeploy.registryPath')) {
+                void manager?.restart();
+            }
+        }),
+    );
+    log.info('AML Deploy activated');
+    try {
+        await manager.start();
+    } catch {
+        // Reported in the status bar and the log; the restart command tries again.
+    }
+    return manager;
+}
+
+export async function deactivate(): Promise<void> {
+    await manager?.stop();
+}
