@@ -17,5 +17,5 @@ mapfile -t deps < <("$PYTHON" -c 'import tomllib; print("\n".join(tomllib.load(o
 find bundled/libs -name __pycache__ -type d -prune -exec rm -rf {} +
 
 echo "==> packaging"
-npx vsce package --allow-missing-repository --skip-license -o aml-deploy.vsix
+npx vsce package --allow-missing-repository --skip-license --no-rewrite-relative-links -o aml-deploy.vsix
 ls -l aml-deploy.vsix

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Set up everything AML Deploy needs on a Debian machine, saying what it does.
+#   scripts/setup.sh            Python venv (.venv) with the project, the extension compiled
+#   scripts/setup.sh --tests    also what the tests need: Docker Engine, code-server, Chromium
+# Debian packages are installed only when missing, and only when running as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WANT_TESTS=0
+[ "${1:-}" = "--tests" ] && WANT_TESTS=1
+
+say() { printf '\n==> %s\n' "$*"; }
+
+missing_packages=()
+need() {  # need <command> <debian package>
+  command -v "$1" >/dev/null 2>&1 || missing_packages+=("$2")
+}
+need_pkg() {  # need_pkg <debian package>
+  dpkg -s "$1" >/dev/null 2>&1 || missing_packages+=("$1")
+}
+
+need python3 python3
+need git git
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing_packages+=(python3-venv)
+need node nodejs
+need npm npm
+if [ "$WANT_TESTS" = 1 ]; then
+  need dockerd docker.io
+  need debootstrap debootstrap
+  need docker-registry docker-registry
+  need rg ripgrep
+  need chromium chromium
+  need_pkg libkrb5-dev
+  need g++ build-essential
+fi
+
+if [ ${#missing_packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian packages: ${missing_packages[*]}"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing_packages[@]}"
+  else
+    echo "Missing: ${missing_packages[*]}. Install them (apt-get install ${missing_packages[*]}) and run this again." >&2
+    exit 1
+  fi
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "Node.js $node_major found; the extension build and code-server need Node.js 20 (https://github.com/nodesource/distributions)." >&2
+  [ "$WANT_TESTS" = 1 ] && exit 1
+fi
+
+say "creating the Python environment .venv and installing aml-deploy into it"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+if [ "$WANT_TESTS" = 1 ]; then
+  .venv/bin/python -m pip install --quiet -e '.[test]'
+else
+  .venv/bin/python -m pip install --quiet -e .
+fi
+
+say "installing the extension's npm packages and compiling it"
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent compile
+
+if [ "$WANT_TESTS" = 1 ]; then
+  say "installing code-server for the UI tests"
+  ./scripts/install-code-server.sh
+fi
+say "setup done"

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set up and run every test: Python (unit, language server over stdio, corpus, Docker, UI in
+# code-server) and the extension's own unit tests. Fails when any test fails or none ran.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh --tests
+
+echo; echo "==> extension unit tests (node --test)"
+npm test --silent
+
+echo; echo "==> Python tests (pytest); screenshots of UI tests go to test-results/ui/"
+.venv/bin/python -m pytest -ra "$@"
