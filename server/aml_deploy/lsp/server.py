@@ -142,13 +142,22 @@ def _completion_item(item: completion.Item, position: lsp.Position) -> lsp.Compl
     )
 
 
-@server.feature(lsp.TEXT_DOCUMENT_HOVER)
-def on_hover(ls: AmlDeployServer, params: lsp.HoverParams) -> lsp.Hover | None:
+def _at_cursor(ls: AmlDeployServer, params: lsp.TextDocumentPositionParams):
+    """(document, path, checked result, line, column) for a request on a configuration file, or None."""
     document, path = _document(ls, params.text_document.uri)
     result = ls.checker.results.get(str(path)) if path else None
     if result is None or result.kind is None or result.parsed is None:
         return None
     line, col = _position(ls, document, params.position)
+    return document, path, result, line, col
+
+
+@server.feature(lsp.TEXT_DOCUMENT_HOVER)
+def on_hover(ls: AmlDeployServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    located = _at_cursor(ls, params)
+    if located is None:
+        return None
+    document, path, result, line, col = located
     found = navigation.hover(result.kind, result.parsed, line, col, ls.checker.context(path))
     if found is None:
         return None
@@ -159,11 +168,10 @@ def on_hover(ls: AmlDeployServer, params: lsp.HoverParams) -> lsp.Hover | None:
 
 @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
 def on_definition(ls: AmlDeployServer, params: lsp.DefinitionParams) -> lsp.Location | None:
-    document, path = _document(ls, params.text_document.uri)
-    result = ls.checker.results.get(str(path)) if path else None
-    if result is None or result.kind is None or result.parsed is None:
+    located = _at_cursor(ls, params)
+    if located is None:
         return None
-    line, col = _position(ls, document, params.position)
+    _document_, path, result, line, col = located
     target = navigation.definition(result.kind, result.parsed, line, col, ls.checker.context(path))
     if target is None:
         return None
