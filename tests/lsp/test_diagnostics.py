@@ -116,3 +116,15 @@ async def test_deleted_file_is_cleared(client, workspace):
         lsp.DidChangeWatchedFilesParams(changes=[lsp.FileEvent(uri=uri, type=lsp.FileChangeType.Deleted)])
     )
     await wait_for(lambda: uri in client.diagnostics and len(client.diagnostics[uri]) == 0, what="cleared")
+
+
+async def test_deleting_a_referenced_file_rechecks_the_deployment(client, workspace):
+    uri = open_document(client, workspace / "sample" / "blue-deployment.yml")
+    await wait_for(lambda: uri in client.diagnostics, what="first publish")
+    assert codes(client, uri) == []
+    conda = workspace / "sample" / "environment" / "conda.yaml"
+    conda.unlink()
+    client.workspace_did_change_watched_files(
+        lsp.DidChangeWatchedFilesParams(changes=[lsp.FileEvent(uri=conda.as_uri(), type=lsp.FileChangeType.Deleted)])
+    )
+    await wait_for(lambda: "AMLD120" in codes(client, uri), what="missing conda file")
