@@ -15,6 +15,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Server
         manager,
         vscode.commands.registerCommand('amlDeploy.restartServer', () => manager?.restart()),
         vscode.commands.registerCommand('amlDeploy.showLogs', () => log.show()),
+        vscode.commands.registerCommand('amlDeploy.openFile', (uri: string) =>
+            vscode.window.showTextDocument(vscode.Uri.parse(uri))),
         vscode.workspace.onDidChangeConfiguration((event) => {
             if (event.affectsConfiguration('amlDeploy.python') || event.affectsConfiguration('amlDeploy.registryPath')) {
                 void manager?.restart();

@@ -67,6 +67,21 @@ _ALL = [
     Code("AMLD167", "v1-entry-script", "Entry script cannot be imported"),
     Code("AMLD168", "v1-ignored-key", "Key ignored for this computeType"),
     Code("AMLD169", "v1-retired", "Retired v1 web service"),
+    # Scoring scripts
+    Code("AMLD200", "script-syntax", "Syntax error in the scoring script"),
+    Code("AMLD201", "missing-init-run", "init() or run() missing"),
+    Code("AMLD202", "init-signature", "init() cannot be called with no arguments"),
+    Code("AMLD203", "run-signature", "run() cannot be called the way the server calls it"),
+    Code("AMLD204", "rawhttp-with-schema", "@rawhttp together with @input_schema/@output_schema"),
+    Code("AMLD205", "raw-types-without-rawhttp", "AMLRequest/AMLResponse without @rawhttp"),
+    Code("AMLD206", "input-schema-name", "@input_schema names a parameter run() does not have"),
+    Code("AMLD207", "missing-global", "init() sets a local that run() reads as a global"),
+    Code("AMLD208", "error-as-success", "run() returns exceptions as normal results"),
+    Code("AMLD209", "import-time-loading", "Model loaded at import time"),
+    Code("AMLD210", "v1-api", "Azure ML v1 API in a v2 deployment"),
+    Code("AMLD211", "sklearn-externals-joblib", "sklearn.externals.joblib no longer exists"),
+    Code("AMLD212", "missing-model-file", "Path under AZUREML_MODEL_DIR does not exist"),
+    Code("AMLD213", "missing-package", "Imported package not in the environment"),
 ]
 
 CODES: dict[str, Code] = {code.code: code for code in _ALL}

@@ -114,3 +114,32 @@ def test_placeholders_and_cli_supplied_fields_are_at_most_information(results):
         result = results[str(EXAMPLES / row["path"])]
         supplied = [f for f in result.findings if f.code == "AMLD105"]
         assert supplied and all(f.severity is Severity.INFO for f in supplied), row["path"]
+
+
+def test_no_error_on_scripts_that_valid_deployments_reference(results):
+    rows = [r for r in _table("manifest.tsv") if r["kind"] == "score" and "referenced-by-deployment" in r["looks_valid"]
+            and r["path"].endswith(".py")]
+    assert len(rows) >= 19
+    linted = 0
+    for row in rows:
+        result = results[str(EXAMPLES / row["path"])]
+        linted += result.kind is Kind.SCORING_SCRIPT
+        errors = [f"{f.code} {f.message}" for f in result.findings if f.severity is Severity.ERROR]
+        assert errors == [], row["path"]
+    assert linted == len(rows)  # every one of them was really linted
+
+
+def test_pipeline_component_scripts_named_score_are_left_alone(results):
+    rows = [r for r in _table("manifest.tsv") if r["looks_valid"].startswith("named-score-but-no-init/run")]
+    assert len(rows) == 14
+    for row in rows:
+        result = results[str(EXAMPLES / row["path"])]
+        assert result.kind is None and result.findings == [], row["path"]
+
+
+def test_scripts_defining_init_and_run_are_linted(results):
+    rows = [r for r in _table("manifest.tsv") if r["looks_valid"] == "init+run"]
+    for row in rows:
+        result = results[str(EXAMPLES / row["path"])]
+        assert result.kind is Kind.SCORING_SCRIPT, row["path"]
+        assert not [f for f in result.findings if f.code == "AMLD201"], row["path"]

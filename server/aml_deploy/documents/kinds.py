@@ -27,6 +27,11 @@ class Kind(str, enum.Enum):
     CONDA = "conda"
     INFERENCE_CONFIG = "inferenceConfig"
     DEPLOYMENT_CONFIG = "deploymentConfig"
+    SCORING_SCRIPT = "scoringScript"  # a .py file, linted rather than schema-validated
+
+    @property
+    def has_schema(self) -> bool:
+        return self is not Kind.SCORING_SCRIPT
 
     @property
     def is_online_deployment(self) -> bool:

@@ -28,6 +28,7 @@ class Result:
     references: list[Reference] = field(default_factory=list)
     depends_on: set[str] = field(default_factory=set)
     parsed: Parsed | None = None
+    text: str = ""  # what was checked (positions refer to it)
 
     @property
     def kind(self) -> Kind | None:
@@ -45,7 +46,7 @@ def is_config_candidate(path: Path) -> bool:
 def validate_text(path: Path, text: str, ctx: Context) -> Result:
     parsed = parse(text, is_json=path.suffix.lower() == ".json")
     detection = detect(str(path), text, parsed.data, parsed.leading_comments, ctx.referenced_as)
-    result = Result(path, detection, parsed=parsed)
+    result = Result(path, detection, parsed=parsed, text=text)
     if detection is None:
         return result  # not an Azure ML file: leave it alone
     result.findings.extend(parsed.findings)
@@ -81,7 +82,7 @@ def _undecodable(path: Path, raw: bytes, err: UnicodeDecodeError, ctx: Context, 
     text = raw.decode("utf-8-sig", errors="replace")
     parsed = parse(text, is_json=path.suffix.lower() == ".json")
     detection = detect(str(path), text, parsed.data, parsed.leading_comments, ctx.referenced_as)
-    result = Result(path, detection, parsed=parsed)
+    result = Result(path, detection, parsed=parsed, text=text)
     if detection is not None or explicit:
         line = raw.count(b"\n", 0, err.start)
         col = len(raw[raw.rfind(b"\n", 0, err.start) + 1 : err.start].decode("utf-8", errors="replace"))

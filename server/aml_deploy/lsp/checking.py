@@ -12,9 +12,14 @@ from lsprotocol import types as lsp
 from pygls import uris
 
 from ..documents import Context, Files, Result, validate_file, validate_text
-from ..documents.validate import CONFIG_SUFFIXES
 from ..documents.references import Role
+from ..documents.validate import CONFIG_SUFFIXES
 from ..documents.workspace import WorkspaceIndex, walk_files
+from ..scoring.check import SCRIPT_SUFFIXES, check_script, read_script
+from ..scoring.lint import might_be_scoring_script
+
+# Files a configuration names whose own findings depend on it.
+FOLLOWED = (Role.CONDA, Role.SCORING_SCRIPT, Role.ENTRY_SCRIPT)
 from . import convert
 
 if TYPE_CHECKING:
@@ -62,41 +67,37 @@ class Checker:
 
     def check(self, path: Path) -> Result | None:
         """Check `path` (from the editor's text when open, else from disk) and publish."""
-        if path.suffix.lower() not in CONFIG_SUFFIXES:
+        suffix = path.suffix.lower()
+        if suffix not in CONFIG_SUFFIXES and suffix not in SCRIPT_SUFFIXES:
             return None
-        uri = to_uri(path)
-        document = self.ls.workspace.text_documents.get(uri)
-        if document is not None:
-            result = validate_text(path, document.source, self.context(path))
-            self._publish(path, result, document.lines, document.version)
-        elif path.is_file():
-            result = validate_file(path, self.context(path))
-            text = result.parsed.text if result.parsed else ""
-            self._publish(path, result, text.splitlines(True), None)
-        else:
+        document = self.ls.workspace.text_documents.get(to_uri(path))
+        if document is None and not path.is_file():
             self.forget(path)
             return None
+        if suffix in SCRIPT_SUFFIXES:
+            text = document.source if document is not None else read_script(path)
+            result = check_script(path, text or "", self.index, self.context(path))
+        elif document is not None:
+            result = validate_text(path, document.source, self.context(path))
+        else:
+            result = validate_file(path, self.context(path))
+        lines = document.lines if document is not None else result.text.splitlines(True)
+        self._publish(path, result, lines, document.version if document is not None else None)
         self.results[str(path)] = result
         self.index.record(path, result.kind, result.references, result.depends_on)
         return result
 
     def check_with_dependents(self, path: Path) -> None:
-        self.check(path)
+        result = self.check(path)
         self.recheck_dependents(path)
+        # A configuration may have started naming a conda file or a script: check those too.
+        for ref in result.references if result is not None else ():
+            if ref.role in FOLLOWED and ref.resolved is not None and ref.resolved.is_file():
+                self.check(ref.resolved)
 
     def recheck_dependents(self, path: Path) -> None:
         for dependent in sorted(self.index.dependents(path)):
             self.check(Path(dependent))
-        for conda in self._newly_referenced():
-            self.check(conda)
-
-    def _newly_referenced(self) -> list[Path]:
-        """Conda files a deployment started naming: they become ours to check."""
-        found = []
-        for _source, ref in self.index.references(Role.CONDA):
-            if ref.resolved is not None and self.index.kind(ref.resolved) is None and ref.resolved.is_file():
-                found.append(ref.resolved)
-        return found
 
     def forget(self, path: Path) -> None:
         self.index.forget(path)
@@ -121,15 +122,27 @@ class Checker:
     # -- the whole workspace ------------------------------------------------------------------
 
     async def scan(self, roots: Iterable[Path]) -> int:
-        """Check every configuration file under `roots`, yielding to the event loop between files
-        so that the editor's requests are answered while the scan runs."""
+        """Check every configuration file under `roots`, then the scripts and conda files they
+        name and any other script defining init() or run(), yielding to the event loop between
+        files so that the editor's requests are answered while the scan runs."""
         count = 0
+        scripts: list[Path] = []
         for root in roots:
-            for path in walk_files(root, CONFIG_SUFFIXES):
-                if str(path) not in self.results:
+            for path in walk_files(root, CONFIG_SUFFIXES + SCRIPT_SUFFIXES):
+                if path.suffix.lower() in SCRIPT_SUFFIXES:
+                    scripts.append(path)
+                elif str(path) not in self.results:
                     self.check(path)
                     count += 1
                 await asyncio.sleep(0)
-        for conda in self._newly_referenced():
-            self.check(conda)
+        for _source, ref in self.index.references(Role.CONDA):
+            if ref.resolved is not None and self.index.kind(ref.resolved) is None and ref.resolved.is_file():
+                self.check(ref.resolved)
+        for path in scripts:
+            if str(path) in self.results:
+                continue
+            if self.index.referrers(path) or might_be_scoring_script(read_script(path) or ""):
+                self.check(path)
+                count += 1
+            await asyncio.sleep(0)
         return count

@@ -6,12 +6,16 @@ from __future__ import annotations
 import gc
 import logging
 import os
+from pathlib import Path
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..documents import completion, navigation
+from ..documents.kinds import Kind
+from ..scoring.lenses import entry_point_lines
+from ..scoring.uses import SCRIPT_ROLES
 from . import convert
 from .checking import Checker, to_path, to_uri
 
@@ -203,6 +207,22 @@ def on_code_action(ls: AmlDeployServer, params: lsp.CodeActionParams) -> list[ls
 def _touches(span, wanted: tuple[tuple[int, int], tuple[int, int]]) -> bool:
     (start_line, start_col), (end_line, end_col) = wanted
     return not ((span.end_line, span.end_col) < (start_line, start_col) or (end_line, end_col) < (span.start_line, span.start_col))
+
+
+@server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
+def on_code_lens(ls: AmlDeployServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+    document, path = _document(ls, params.text_document.uri)
+    result = ls.checker.results.get(str(path)) if path else None
+    if result is None or result.kind is not Kind.SCORING_SCRIPT:
+        return []
+    users = sorted({source for source, ref in ls.checker.index.referrers(path) if ref.role in SCRIPT_ROLES})
+    lenses = []
+    for line in entry_point_lines(document.source).values():
+        where = lsp.Range(start=lsp.Position(line, 0), end=lsp.Position(line, 0))
+        for user in users:
+            command = lsp.Command(title=f"$(file) {Path(user).name}", command="amlDeploy.openFile", arguments=[to_uri(user)])
+            lenses.append(lsp.CodeLens(range=where, command=command))
+    return lenses
 
 
 def serve() -> None:

@@ -1,0 +1,30 @@
+"""Check one Python file as a scoring script, with what the workspace index knows about its users."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..documents.context import Context
+from ..documents.kinds import Detection, Kind
+from ..documents.validate import Result
+from ..documents.workspace import WorkspaceIndex
+from .lint import lint
+from .uses import script_uses
+
+SCRIPT_SUFFIXES = (".py",)
+
+
+def check_script(path: Path, text: str, index: WorkspaceIndex, ctx: Context) -> Result:
+    uses = script_uses(path, index, ctx)
+    findings = lint(path, text, uses)
+    if findings is None:
+        return Result(path, None, text=text)
+    detection = Detection(Kind.SCORING_SCRIPT, "reference" if uses else "content")
+    return Result(path, detection, findings, [], set(ctx.depends_on), text=text)
+
+
+def read_script(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError:
+        return None
