@@ -20,7 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lsp_client import Client  # noqa: E402
+from lsp_client import Client, edit_latencies  # noqa: E402
 from readme import update_section  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -74,24 +74,8 @@ def long_text(lines: int = 2000) -> str:
 
 
 def edit_latency(client: Client, path: Path, text: str, edits: int) -> list[float]:
-    """Milliseconds from didChange to the publishDiagnostics it causes, over `edits` edits."""
-    uri = path.as_uri()
-    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
-    client.wait_for_diagnostics(uri)
-    time.sleep(0.5)
-    client.drain()
-    latencies = []
-    for version in range(2, edits + 2):
-        changed = text.replace("instance_count: 1", f"instance_count: {version % 7 + 1}")
-        sent = time.perf_counter()
-        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                 "contentChanges": [{"text": changed}]})
-        received, _ = client.wait_for_diagnostics(uri, since=sent)
-        latencies.append((received - sent) * 1000)
-        time.sleep(0.005)
-        client.drain()
-    client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
-    return latencies
+    return edit_latencies(client, path, text, "yaml", edits,
+                          lambda text, n: text.replace("instance_count: 1", f"instance_count: {n % 7 + 1}"))
 
 
 def corpus_memory(client: Client) -> tuple[float, int]:

@@ -126,3 +126,25 @@ class Client:
             self.process.wait(timeout=10)
         except Exception:  # noqa: BLE001 - a benchmark must still clean up
             self.process.kill()
+
+
+def edit_latencies(client: Client, path: Path, text: str, language: str, edits: int,
+                   change: Callable[[str, int], str]) -> list[float]:
+    """Open `path`, then `edits` times replace its text with change(text, n): milliseconds from
+    each didChange to the publishDiagnostics it causes."""
+    uri = path.as_uri()
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}})
+    client.wait_for_diagnostics(uri)
+    time.sleep(0.5)
+    client.drain()
+    latencies = []
+    for version in range(2, edits + 2):
+        sent = time.perf_counter()
+        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                 "contentChanges": [{"text": change(text, version)}]})
+        received, _ = client.wait_for_diagnostics(uri, since=sent)
+        latencies.append((received - sent) * 1000)
+        time.sleep(0.005)
+        client.drain()
+    client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    return latencies

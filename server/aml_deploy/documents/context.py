@@ -26,19 +26,31 @@ class Files:
 
     def __init__(self, overlay: Callable[[str], str | None] | None = None) -> None:
         self._overlay = overlay or (lambda path: None)
+        self._cache: dict[str, tuple[tuple[int, int], str]] = {}  # path -> ((mtime, size), text)
 
     def read_text(self, path: Path) -> str | None:
         text = self._overlay(str(path))
         if text is not None:
             return text
         try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_READ + 1)
+            stat = os.stat(path)
         except OSError:
             return None
-        if len(data) > MAX_READ:
+        key, stamp = str(path), (stat.st_mtime_ns, stat.st_size)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        if stat.st_size > MAX_READ:
             return None
-        return data.decode("utf-8-sig", errors="replace")
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read(MAX_READ + 1).decode("utf-8-sig", errors="replace")
+        except OSError:
+            return None
+        if len(self._cache) > 4096:
+            self._cache.clear()
+        self._cache[key] = (stamp, text)
+        return text
 
     def exists(self, path: Path) -> bool:
         return self._overlay(str(path)) is not None or os.path.exists(path)

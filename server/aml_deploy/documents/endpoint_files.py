@@ -23,15 +23,17 @@ class EndpointFile(NamedTuple):
 
 def endpoints_in(folder: Path, ctx: Context) -> list[EndpointFile]:
     found = []
-    ctx.depends_on.add(str(folder))  # a new endpoint file next to this one changes the answer
+    # A file appearing in or leaving the folder changes the answer, and so does an edit of an
+    # endpoint file; an edit of any other sibling does not (checking 200 deployments in one
+    # folder must not make each depend on the other 199).
+    ctx.depends_on.add(str(folder))
     for path in ctx.files.list_dir(folder):
         if path.suffix.lower() not in YAML_SUFFIXES or path == ctx.path:
             continue
-        text = ctx.read(path)
-        if text is None:
-            continue
-        info = _endpoint_info(path.name, text)
+        text = ctx.files.read_text(path)
+        info = _endpoint_info(path.name, text) if text is not None else None
         if info is not None:
+            ctx.depends_on.add(str(path))
             found.append(EndpointFile(path, *info))
     return found
 

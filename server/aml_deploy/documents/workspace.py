@@ -8,6 +8,7 @@ files that depend on one that changed.
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -47,25 +48,38 @@ def expand(paths: Iterable[Path], suffixes: tuple[str, ...]) -> list[tuple[Path,
 
 
 class WorkspaceIndex:
+    """Forward facts per file (kind, references, what it read) and the reverse maps that answer
+    "who refers to / depends on this path" without scanning every file."""
+
     def __init__(self) -> None:
         self._kinds: dict[str, Kind] = {}
         self._references: dict[str, list[Reference]] = {}
         self._depends_on: dict[str, set[str]] = {}
+        self._referrers: dict[str, set[str]] = defaultdict(set)  # target path -> sources naming it
+        self._dependents: dict[str, set[str]] = defaultdict(set)  # path or folder -> sources that read it
 
     def record(self, path: Path | str, kind: Kind | None, references: list[Reference], depends_on: set[str]) -> None:
         key = str(path)
+        self.forget(key)
         if kind is None:
-            self.forget(key)
             return
         self._kinds[key] = kind
         self._references[key] = references
         self._depends_on[key] = depends_on
+        for ref in references:
+            if ref.resolved is not None:
+                self._referrers[str(ref.resolved)].add(key)
+        for dependency in depends_on:
+            self._dependents[dependency].add(key)
 
     def forget(self, path: Path | str) -> None:
         key = str(path)
         self._kinds.pop(key, None)
-        self._references.pop(key, None)
-        self._depends_on.pop(key, None)
+        for ref in self._references.pop(key, ()):
+            if ref.resolved is not None:
+                self._referrers[str(ref.resolved)].discard(key)
+        for dependency in self._depends_on.pop(key, ()):
+            self._dependents[dependency].discard(key)
 
     def kind(self, path: Path | str) -> Kind | None:
         return self._kinds.get(str(path))
@@ -75,33 +89,29 @@ class WorkspaceIndex:
 
     def referenced_as(self, path: Path | str) -> Kind | None:
         """Kind.CONDA when some configuration names this file as its conda file."""
-        key = str(path)
-        for references in self._references.values():
-            if any(ref.role is Role.CONDA and str(ref.resolved) == key for ref in references):
-                return Kind.CONDA
-        return None
+        return Kind.CONDA if self.referrers(path, Role.CONDA) else None
 
     def referrers(self, path: Path | str, role: Role | None = None) -> list[tuple[str, Reference]]:
         """(configuration file, its reference) for every reference that resolves to `path`."""
         key = str(path)
         return [
             (source, ref)
-            for source, references in self._references.items()
-            for ref in references
+            for source in sorted(self._referrers.get(key, ()))
+            for ref in self._references.get(source, ())
             if str(ref.resolved) == key and (role is None or ref.role is role)
         ]
 
     def references(self, role: Role) -> list[tuple[str, Reference]]:
         return [(source, ref) for source, refs in self._references.items() for ref in refs if ref.role is role]
 
-    def dependents(self, changed: Path | str) -> set[str]:
-        """Files whose result may change because `changed` was created, edited or deleted."""
+    def dependents(self, changed: Path | str, membership: bool = False) -> set[str]:
+        """Files whose result may change because `changed` was edited, or (membership=True) created
+        or deleted, which also concerns whoever listed its folder."""
         key = str(changed)
-        parent = str(Path(key).parent)
-        found = set()
-        for source, deps in self._depends_on.items():
-            if source == key:
-                continue
-            if key in deps or parent in deps or any(d.startswith(key + os.sep) for d in deps):
-                found.add(source)
+        found = set(self._dependents.get(key, ()))
+        if membership:
+            found |= self._dependents.get(str(Path(key).parent), set())
+            prefix = key + os.sep  # a folder appeared or went: whatever lies below it
+            found |= {s for dep, sources in self._dependents.items() if dep.startswith(prefix) for s in sources}
+        found.discard(key)
         return found

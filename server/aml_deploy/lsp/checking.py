@@ -42,7 +42,7 @@ class Checker:
         self.ls = ls
         self.index = WorkspaceIndex()
         self.results: dict[str, Result] = {}
-        self._published: set[str] = set()  # paths whose last publish was not empty
+        self._published: dict[str, list] = {}  # path -> its last non-empty diagnostics
         self.files = Files(overlay=self._open_text)
 
     # -- what the editor has open ------------------------------------------------------
@@ -87,34 +87,35 @@ class Checker:
         self.index.record(path, result.kind, result.references, result.depends_on)
         return result
 
-    def check_with_dependents(self, path: Path) -> None:
+    def check_with_dependents(self, path: Path, membership: bool = False) -> None:
         result = self.check(path)
-        self.recheck_dependents(path)
+        self.recheck_dependents(path, membership)
         # A configuration may have started naming a conda file or a script: check those too.
         for ref in result.references if result is not None else ():
             if ref.role in FOLLOWED and ref.resolved is not None and ref.resolved.is_file():
                 self.check(ref.resolved)
 
-    def recheck_dependents(self, path: Path) -> None:
-        for dependent in sorted(self.index.dependents(path)):
+    def recheck_dependents(self, path: Path, membership: bool = False) -> None:
+        """Check again what depends on `path`; `membership`: the file was created or deleted."""
+        for dependent in sorted(self.index.dependents(path, membership)):
             self.check(Path(dependent))
 
     def forget(self, path: Path) -> None:
         self.index.forget(path)
         self.results.pop(str(path), None)
-        if str(path) in self._published:
-            self._published.discard(str(path))
+        if self._published.pop(str(path), None) is not None:
             self.ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=to_uri(path), diagnostics=[]))
 
     def _publish(self, path: Path, result: Result, lines, version: int | None) -> None:
         codec = self.ls.workspace.position_codec
         diagnostics = [convert.to_diagnostic(f, lines, codec) for f in result.findings if f.path is None]
-        if not diagnostics and str(path) not in self._published and version is None:
-            return  # nothing to say about a closed file we never reported on
+        key = str(path)
+        if version is None and diagnostics == self._published.get(key, []):
+            return  # a file nobody has open, and nothing new to say about it
         if diagnostics:
-            self._published.add(str(path))
+            self._published[key] = diagnostics
         else:
-            self._published.discard(str(path))
+            self._published.pop(key, None)
         self.ls.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=to_uri(path), diagnostics=diagnostics, version=version)
         )

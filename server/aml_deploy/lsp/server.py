@@ -108,14 +108,15 @@ def on_files_changed(ls: AmlDeployServer, params: lsp.DidChangeWatchedFilesParam
         path = to_path(change.uri)
         if path is None:
             continue
+        membership = change.type != lsp.FileChangeType.Changed
         if change.type == lsp.FileChangeType.Deleted:
             if to_uri(path) not in ls.workspace.text_documents:
                 ls.checker.forget(path)
-            ls.checker.recheck_dependents(path)
+            ls.checker.recheck_dependents(path, membership)
         elif to_uri(path) not in ls.workspace.text_documents:  # open files follow the editor's text
-            ls.checker.check_with_dependents(path)
+            ls.checker.check_with_dependents(path, membership)
         else:
-            ls.checker.recheck_dependents(path)
+            ls.checker.recheck_dependents(path, membership)
 
 
 # -- editing help ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ server checks when it loads the script, and how it calls run()."""
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -26,11 +26,18 @@ class Facts:
     aliases: dict[str, str]
     role: str | None  # "online", "batch", "v1", "parallel" (guessed from run(mini_batch)) or None
     folder: Path | None = None  # the script's folder (AML_APP_ROOT: its modules import from there)
+    nodes: list = field(default_factory=list)  # every node, walked once: rules filter this list
 
     @classmethod
     def of(cls, script: Script, role: str | None, folder: Path | None = None) -> Facts:
         tree = script.tree
-        return cls(script, tree, module_functions(tree), module_bindings(tree), import_aliases(tree), role, folder)
+        nodes = list(ast.walk(tree))
+        return cls(script, tree, module_functions(tree), module_bindings(tree), import_aliases(tree, nodes), role,
+                   folder, nodes)
+
+    def mentions(self, *words: str) -> bool:
+        """Cheap test on the source text, so that rules skip scripts that cannot concern them."""
+        return any(word in self.script.text for word in words)
 
     @property
     def init(self):
@@ -151,7 +158,9 @@ def _decorators(facts: Facts) -> Iterator[Finding]:
 
 
 def _raw_types_without_rawhttp(facts: Facts) -> Iterator[Finding]:
-    for node in ast.walk(facts.tree):
+    if not facts.mentions("AMLRequest", "AMLResponse"):
+        return
+    for node in facts.nodes:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
         name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None

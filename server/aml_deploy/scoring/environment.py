@@ -77,7 +77,11 @@ def _closest(layout: ModelLayout, relative: str) -> str | None:
 
 def _model_dir_joins(facts: Facts) -> Iterator[tuple[ast.AST, str, bool]]:
     """(expression, path below AZUREML_MODEL_DIR, whether every part is literal) for each join in the script."""
-    scopes = [facts.tree] + [n for n in ast.walk(facts.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if not facts.mentions(MODEL_DIR):
+        return
+    functions = [n for n in facts.nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    # Only the scopes whose own lines name the variable can join it (names do not flow between scopes here).
+    scopes = [facts.tree] + [f for f in functions if MODEL_DIR in "\n".join(facts.script.lines[f.lineno - 1:f.end_lineno])]
     for scope in scopes:
         names: dict[str, tuple[str, bool]] = {}
         for node in _in_order(scope):
@@ -94,14 +98,13 @@ def _model_dir_joins(facts: Facts) -> Iterator[tuple[ast.AST, str, bool]]:
 
 
 def _in_order(scope) -> Iterator[ast.AST]:
-    """Nodes of `scope` in source order, not descending into nested functions."""
-    body = scope.body if hasattr(scope, "body") else []
-    stack = list(reversed(body))
+    """Nodes of `scope` in source order, not entering nested functions, classes or lambdas."""
+    stack = list(reversed(scope.body))
     while stack:
         node = stack.pop()
         yield node
-        children = [c for c in ast.iter_child_nodes(node) if not isinstance(c, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]
-        stack.extend(reversed(children))
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def _relative(node: ast.AST, names: dict[str, tuple[str, bool]], facts: Facts) -> tuple[str, bool] | None:

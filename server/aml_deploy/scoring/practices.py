@@ -149,6 +149,8 @@ def _sets_status(value: ast.AST, facts: Facts) -> bool:
 
 
 def _import_time_loading(facts: Facts) -> Iterator[Finding]:
+    if not facts.mentions("load", "InferenceSession", "Booster"):
+        return
     for statement in facts.tree.body:
         if _is_main_guard(statement) or isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
@@ -175,7 +177,9 @@ def _is_main_guard(node: ast.AST) -> bool:
 
 
 def _removed_joblib(facts: Facts) -> Iterator[Finding]:
-    for node in ast.walk(facts.tree):
+    if not facts.mentions("sklearn.externals"):
+        return
+    for node in facts.nodes:
         if isinstance(node, ast.ImportFrom) and node.module == "sklearn.externals":
             alias = next((a for a in node.names if a.name == "joblib"), None)
             if alias is None:
@@ -200,7 +204,9 @@ def _removed_joblib(facts: Facts) -> Iterator[Finding]:
 
 
 def _v1_apis(facts: Facts) -> Iterator[Finding]:
-    for node in ast.walk(facts.tree):
+    if not facts.mentions("azureml"):
+        return
+    for node in facts.nodes:
         if isinstance(node, ast.Call):
             name = resolve(dotted(node), facts.aliases) or ""
             if name in V1_CALLS:

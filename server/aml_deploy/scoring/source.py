@@ -119,10 +119,10 @@ def module_bindings(tree: ast.Module) -> set[str]:
     return names
 
 
-def import_aliases(tree: ast.Module) -> dict[str, str]:
+def import_aliases(tree: ast.Module, nodes: list | None = None) -> dict[str, str]:
     """Local name -> the dotted thing it stands for, from every import in the file."""
     aliases: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in nodes if nodes is not None else ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
