@@ -7,9 +7,11 @@ key, a missing key marks the parent's key (or the first line at the root).
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-import jsonschema
+if TYPE_CHECKING:
+    import jsonschema
+
 import yaml
 
 from ..findings import Finding, Fix, Severity, Span, TextEdit
@@ -194,7 +196,9 @@ def _alternatives(error, path, kind, parsed) -> Iterator[Finding]:
             "AMLD102", Severity.ERROR, f"'{_dotted(path)}' should be {wanted}, not {actual}.", value_span(parsed.root, path)
         )
         return
-    best = jsonschema.exceptions.best_match(error.context or ())
+    from jsonschema.exceptions import best_match
+
+    best = best_match(error.context or ())
     if best is None:
         yield from _generic(error, path, kind, parsed)
     else:

@@ -10,11 +10,11 @@ import functools
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-import jsonschema
-import referencing
-import referencing.jsonschema
+if TYPE_CHECKING:  # imported when first needed: they cost ~65 ms, and the server starts without them
+    import jsonschema
+    import referencing
 
 from ..resources import data_path
 from .kinds import Kind
@@ -29,6 +29,9 @@ def schema_path(kind: Kind) -> Path:
 
 @functools.cache
 def _registry() -> referencing.Registry:
+    import referencing
+    import referencing.jsonschema
+
     resources = []
     for path in SCHEMA_DIR.glob("*.schema.json"):
         contents = json.loads(path.read_text(encoding="utf-8"))
@@ -62,16 +65,22 @@ def canonical_enum_value(value: Any, allowed: Iterable[str]) -> str | None:
 
 
 def _aml_enum(validator, allowed, instance, schema):
+    import jsonschema
+
     if validator.is_type(instance, "string") and canonical_enum_value(instance, allowed) is None:
         yield jsonschema.ValidationError(f"{instance!r} is not one of {', '.join(allowed)}")
 
 
-_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-aml-enum": _aml_enum})
+@functools.cache
+def _validator_class():
+    import jsonschema
+
+    return jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-aml-enum": _aml_enum})
 
 
 @functools.cache
 def validator_for(kind: Kind) -> jsonschema.protocols.Validator:
-    return _Validator(root_schema(kind), registry=_registry())
+    return _validator_class()(root_schema(kind), registry=_registry())
 
 
 # ----------------------------------------------------------------------------------------
