@@ -16,6 +16,8 @@ const DOCUMENTS = [
 export class ServerManager implements vscode.Disposable {
     private client: LanguageClient | undefined;
     private restarting = false;
+    private readonly running = new vscode.EventEmitter<void>();
+    readonly onRunning = this.running.event;
 
     constructor(
         private readonly context: vscode.ExtensionContext,
@@ -42,12 +44,14 @@ export class ServerManager implements vscode.Disposable {
             initializationOptions: {
                 scanWorkspace: settings.get<boolean>('scanWorkspace', true),
                 registryPath: settings.get<string>('registryPath') || undefined,
+                modelReferences: settings.get<string>('modelReferences', 'local'),
             },
         };
         const client = new LanguageClient('amlDeploy', 'AML Deploy', serverOptions, clientOptions);
         client.onDidChangeState((event) => {
             if (event.newState === State.Running) {
                 this.status.show('running', `Python: ${launch.command}`);
+                this.running.fire();
             } else if (event.newState === State.Stopped && !this.restarting) {
                 this.status.show('stopped');
             }

@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--workspace", type=Path, help="warn about paths that leave this folder")
     validate.set_defaults(handler=_validate)
 
+    from .registry.commands import add_parser as add_model_commands
+
+    add_model_commands(commands)
+
     lsp = commands.add_parser("lsp", help="run the language server on stdio (what the VS Code extension starts)")
     lsp.set_defaults(handler=_lsp)
     return parser
@@ -55,8 +59,11 @@ def _validate(args: argparse.Namespace) -> int:
     if missing:
         print(f"aml-deploy validate: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
+    from .registry import Registry
+    from .registry.lookup import ModelRegistryLookup
+
     workspace = args.workspace.resolve() if args.workspace else None
-    results = validate_paths(args.paths, workspace=workspace)
+    results = validate_paths(args.paths, workspace=workspace, registry=ModelRegistryLookup(Registry()))
     items = [(str(r.path), f) for r in results for f in r.findings]
     output = {"text": report.text, "json": report.as_json, "sarif": report.sarif}[args.format](items)
     if output:

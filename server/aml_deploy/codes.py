@@ -82,6 +82,8 @@ _ALL = [
     Code("AMLD211", "sklearn-externals-joblib", "sklearn.externals.joblib no longer exists"),
     Code("AMLD212", "missing-model-file", "Path under AZUREML_MODEL_DIR does not exist"),
     Code("AMLD213", "missing-package", "Imported package not in the environment"),
+    # The local model registry
+    Code("AMLD301", "unknown-model", "Model not in the local registry"),
 ]
 
 CODES: dict[str, Code] = {code.code: code for code in _ALL}

@@ -25,10 +25,16 @@ def workspace(tmp_path):
     return root
 
 
+@pytest.fixture
+def registry_root(tmp_path):
+    """Where the server's model registry lives (it exists only once a test registers something)."""
+    return tmp_path / "registry"
+
+
 @pytest_lsp.fixture(
     config=ClientServerConfig(server_command=SERVER, server_env={**os.environ, "AML_DEPLOY_REGISTRY": "/nonexistent-registry"})
 )
-async def client(lsp_client: LanguageClient, workspace, request):
+async def client(lsp_client: LanguageClient, workspace, registry_root, request):
     scan = getattr(request, "param", False)
     registrations: list = []
 
@@ -41,7 +47,7 @@ async def client(lsp_client: LanguageClient, workspace, request):
         lsp.InitializeParams(
             capabilities=client_capabilities("visual_studio_code"),
             workspace_folders=[lsp.WorkspaceFolder(uri=workspace.as_uri(), name="ws")],
-            initialization_options={"scanWorkspace": scan},
+            initialization_options={"scanWorkspace": scan, "registryPath": str(registry_root)},
         )
     )
     yield

@@ -14,6 +14,8 @@ from pygls.lsp.server import LanguageServer
 from .. import __version__
 from ..documents import completion, navigation
 from ..documents.kinds import Kind
+from ..registry import Registry
+from ..registry.lookup import ModelRegistryLookup
 from ..scoring.lenses import entry_point_lines
 from ..scoring.uses import SCRIPT_ROLES
 from . import convert
@@ -31,7 +33,14 @@ class AmlDeployServer(LanguageServer):
         self.options: dict = {}
 
     def registry(self):
-        return None  # the local model registry plugs in here
+        """What configuration checks ask about `azureml:` models (None: checks turned off)."""
+        if self.options.get("modelReferences") == "off":
+            return None
+        return ModelRegistryLookup(self.model_registry())
+
+    def model_registry(self) -> Registry:
+        configured = self.options.get("registryPath")
+        return Registry(Path(configured).expanduser()) if configured else Registry()
 
     def report_server_error(self, error: Exception, source) -> None:
         # Log instead of popping up "Error in server" at the user for every hiccup.
@@ -57,7 +66,7 @@ def _position(ls: AmlDeployServer, document, position: lsp.Position) -> tuple[in
 
 @server.feature(lsp.INITIALIZE)
 def on_initialize(ls: AmlDeployServer, params: lsp.InitializeParams) -> None:
-    ls.options = dict(params.initialization_options or {})
+    ls.options = {k: v for k, v in dict(params.initialization_options or {}).items() if v is not None}
 
 
 @server.feature(lsp.INITIALIZED)
@@ -224,6 +233,9 @@ def on_code_lens(ls: AmlDeployServer, params: lsp.CodeLensParams) -> list[lsp.Co
             command = lsp.Command(title=f"$(file) {Path(user).name}", command="amlDeploy.openFile", arguments=[to_uri(user)])
             lenses.append(lsp.CodeLens(range=where, command=command))
     return lenses
+
+
+from . import model_commands  # noqa: E402,F401 - registers the server's model commands
 
 
 def serve() -> None:

@@ -56,8 +56,10 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
         if not isinstance(value, str) or not value.startswith("azureml:") or is_placeholder(value):
             continue
         problem = reference_problem(value)
+        span = value_span(parsed.root, tuple(dotted.split(".")))
         if problem:
-            yield Finding(
-                "AMLD130", Severity.ERROR, f"Malformed reference '{value}': {problem}.",
-                value_span(parsed.root, tuple(dotted.split("."))),
-            )
+            yield Finding("AMLD130", Severity.ERROR, f"Malformed reference '{value}': {problem}.", span)
+        elif dotted == "model" and ctx.registry is not None:
+            missing = ctx.registry.problem(value)
+            if missing:
+                yield Finding("AMLD301", Severity.ERROR, missing, span)

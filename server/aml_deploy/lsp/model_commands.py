@@ -1,0 +1,105 @@
+"""Server commands behind the editor's Models view: thin wrappers around the registry.
+
+Command names carry the `amlDeploy.server.` prefix so that they never collide with the
+extension's own commands (vscode-languageclient registers every server command)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+from lsprotocol import types as lsp
+
+from ..local.holds import deployment_is_alive
+from ..registry import RegistryError
+from .server import AmlDeployServer, server
+
+
+@attrs.define
+class RegisterArgs:
+    path: str
+    name: str
+    version: str | None = None
+    description: str = ""
+    tags: dict = attrs.field(factory=dict)
+    type: str = "custom_model"
+    progressToken: str | None = None
+
+
+@attrs.define
+class VersionArgs:
+    name: str
+    version: str
+    force: bool = False
+
+
+@server.command("amlDeploy.server.listModels")
+def list_models(ls: AmlDeployServer) -> dict:
+    registry = ls.model_registry()
+    try:
+        versions = registry.list(include_archived=True)
+    except RegistryError as err:
+        return {"registry": str(registry.root), "error": str(err), "models": []}
+    models: dict[str, list] = {}
+    for version in versions:
+        models.setdefault(version.name, []).append(version.to_dict())
+    return {"registry": str(registry.root), "models": [{"name": n, "versions": v} for n, v in models.items()]}
+
+
+@server.thread()
+@server.command("amlDeploy.server.registerModel")
+def register_model(ls: AmlDeployServer, args: RegisterArgs) -> dict:
+    token = args.progressToken
+    if token:
+        ls.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title=f"Registering {args.name}", percentage=0))
+    last = [-1]
+
+    def report(done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        if token and percent != last[0]:
+            last[0] = percent
+            ls.work_done_progress.report(token, lsp.WorkDoneProgressReport(message=f"{done >> 20} of {total >> 20} MB",
+                                                                           percentage=percent))
+
+    try:
+        model = ls.model_registry().register(Path(args.path), args.name, args.version, description=args.description,
+                                             tags=args.tags, model_type=args.type, progress=report)
+    except RegistryError as err:
+        return {"error": str(err)}
+    finally:
+        if token:
+            ls.work_done_progress.end(token, lsp.WorkDoneProgressEnd())
+    _recheck_deployments(ls)
+    return model.to_dict()
+
+
+@server.command("amlDeploy.server.deleteModel")
+def delete_model(ls: AmlDeployServer, args: VersionArgs) -> dict:
+    try:
+        model = ls.model_registry().delete(args.name, args.version, force=args.force, is_alive=deployment_is_alive)
+    except RegistryError as err:
+        return {"error": str(err)}
+    _recheck_deployments(ls)
+    return model.to_dict()
+
+
+@server.command("amlDeploy.server.modelFiles")
+def model_files(ls: AmlDeployServer, args: VersionArgs) -> dict:
+    registry = ls.model_registry()
+    try:
+        model = registry.show(args.name, args.version, with_files=True)
+        root = registry.mount_path(args.name, args.version)
+    except RegistryError as err:
+        return {"error": str(err)}
+    files = [str(root / f["relpath"]) if model.is_folder else str(root) for f in model.files]
+    return {"root": str(root), "files": files}
+
+
+def _recheck_deployments(ls: AmlDeployServer) -> None:
+    """Model references in deployments may now resolve (or no longer): check them again."""
+    for path in ls.checker.index.files():
+        kind = ls.checker.index.kind(path)
+        if kind is not None and kind.is_deployment:
+            ls.checker.check(Path(path))
+
+

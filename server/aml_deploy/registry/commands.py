@@ -1,0 +1,230 @@
+"""`aml-deploy model ...`: the same commands and option names as `az ml model`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import RegistryError
+from .store import MODEL_TYPES, ModelVersion, Registry, human_size
+
+
+def add_parser(commands) -> None:
+    model = commands.add_parser("model", help="register, list and manage models in the local registry",
+                                description="The local model registry (default ~/.aml-deploy/registry; "
+                                "AML_DEPLOY_REGISTRY or --registry to choose another).")
+    model.add_argument("--registry", type=Path, help="registry folder (default: $AML_DEPLOY_REGISTRY or ~/.aml-deploy/registry)")
+    verbs = model.add_subparsers(title="commands", metavar="COMMAND")
+
+    create = _verb(verbs, "create", "register a file or folder as a new model version", _create)
+    create.add_argument("-f", "--file", type=Path, help="a v2 model YAML (name, version, path, description, tags, type)")
+    create.add_argument("-n", "--name")
+    create.add_argument("-p", "--path", type=Path, help="the model's file or folder")
+    create.add_argument("-v", "--version", help="default: one more than the highest version")
+    create.add_argument("-d", "--description")
+    create.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="repeatable")
+    create.add_argument("--tags", nargs="+", default=[], metavar="KEY=VALUE", help="space-separated, as in az ml")
+    create.add_argument("-t", "--type", choices=MODEL_TYPES)
+
+    listing = _verb(verbs, "list", "list model versions", _list)
+    listing.add_argument("-n", "--name")
+    listing.add_argument("--include-archived", action="store_true")
+    listing.add_argument("--archived-only", action="store_true")
+    listing.add_argument("-r", "--max-results", type=int)
+
+    show = _verb(verbs, "show", "show one model version", _show)
+    show.add_argument("-n", "--name", required=True)
+    group = show.add_mutually_exclusive_group()
+    group.add_argument("-v", "--version")
+    group.add_argument("-l", "--label", help="latest")
+
+    download = _verb(verbs, "download", "copy a model version's files into a folder", _download)
+    download.add_argument("-n", "--name", required=True)
+    download.add_argument("-v", "--version", required=True)
+    download.add_argument("-p", "--download-path", type=Path, default=Path("."))
+
+    for verb, help_text in (("archive", "hide a version (or every version) from list and @latest"),
+                            ("restore", "undo archive")):
+        command = _verb(verbs, verb, help_text, _archive if verb == "archive" else _restore)
+        command.add_argument("-n", "--name", required=True)
+        command.add_argument("-v", "--version", help="default: every version of the model")
+
+    delete = _verb(verbs, "delete", "delete a version and its files", _delete)
+    delete.add_argument("-n", "--name", required=True)
+    delete.add_argument("-v", "--version", required=True)
+    delete.add_argument("--force", action="store_true", help="even while a local deployment uses it")
+    delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+    verify = _verb(verbs, "verify", "check every version's files against the registry's records", _verify)
+    verify.add_argument("--deep", action="store_true", help="re-hash every file")
+
+
+def _verb(verbs, name: str, help_text: str, handler):
+    parser = verbs.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+    parser.add_argument("--format", "-o", "--output", dest="format", choices=("text", "json"), default="text")
+    parser.set_defaults(handler=_guarded(handler), command_name=name)
+    return parser
+
+
+def _guarded(handler):
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args, Registry(args.registry))
+        except RegistryError as err:
+            print(f"aml-deploy model {args.command_name}: {err}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+# -- the verbs --------------------------------------------------------------------------------
+
+
+def _create(args, registry: Registry) -> int:
+    fields = _from_file(args.file) if args.file else {}
+    name = args.name or fields.get("name")
+    path = args.path or fields.get("path")
+    if not name or not path:
+        raise RegistryError("Give --name and --path, or --file with a model YAML.")
+    tags = {**fields.get("tags", {}), **_pairs(args.tags + args.tag)}
+    progress = _progress_printer() if sys.stderr.isatty() else None
+    model = registry.register(
+        Path(path), name, args.version or fields.get("version"),
+        description=args.description if args.description is not None else fields.get("description", ""),
+        tags=tags, properties=fields.get("properties", {}), model_type=args.type or fields.get("type") or "custom_model",
+        progress=progress,
+    )
+    if progress:
+        print(file=sys.stderr)
+    _print(args, model.to_dict(), lambda d: f"Registered {model.reference} ({human_size(model.size)}, {model.file_count} file(s)).")
+    return 0
+
+
+def _from_file(path: Path) -> dict:
+    """A model YAML, validated first: a file with errors registers nothing."""
+    from ..documents import Context, validate_file
+    from ..documents.kinds import Kind
+
+    result = validate_file(path, Context(path.resolve()), explicit=True)
+    errors = [f for f in result.findings if f.severity == 1]
+    if result.kind not in (Kind.MODEL, None) or errors:
+        lines = [f"{path}:{f.span.start_line + 1}:{f.span.start_col + 1}: {f.code} {f.message}" for f in errors]
+        what = "is not a model YAML" if result.kind not in (Kind.MODEL, None) else "has errors"
+        raise RegistryError(f"{path} {what}; nothing was registered." + ("\n" + "\n".join(lines) if lines else ""))
+    data = result.parsed.data if result.parsed else None
+    if not isinstance(data, dict):
+        raise RegistryError(f"{path} is not a model YAML (expected name and path).")
+    fields = {k: data[k] for k in ("name", "description", "tags", "properties", "type") if k in data}
+    if "version" in data:
+        fields["version"] = str(data["version"])
+    if isinstance(data.get("path"), str):
+        if "://" in data["path"] or data["path"].startswith(("azureml:", "runs:")):
+            raise RegistryError(f"{path}: path {data['path']} is not local; the local registry registers local files.")
+        fields["path"] = (path.resolve().parent / data["path"]).resolve()
+    fields["tags"] = {str(k): str(v) for k, v in (fields.get("tags") or {}).items()}
+    return fields
+
+
+def _list(args, registry: Registry) -> int:
+    models = registry.list(args.name, include_archived=args.include_archived, archived_only=args.archived_only)
+    if args.max_results:
+        models = models[: args.max_results]
+    _print(args, [m.to_dict() for m in models], lambda _: _table(models))
+    return 0
+
+
+def _show(args, registry: Registry) -> int:
+    model = registry.show(args.name, args.version, args.label, with_files=True)
+    _print(args, model.to_dict(with_files=True), lambda _: _details(model))
+    return 0
+
+
+def _download(args, registry: Registry) -> int:
+    target = registry.download(args.name, args.version, args.download_path)
+    _print(args, {"name": args.name, "version": args.version, "path": str(target)},
+           lambda _: f"Downloaded {args.name}:{args.version} to {target}.")
+    return 0
+
+
+def _archive(args, registry: Registry) -> int:
+    return _set_archived(args, registry, True)
+
+
+def _restore(args, registry: Registry) -> int:
+    return _set_archived(args, registry, False)
+
+
+def _set_archived(args, registry: Registry, archived: bool) -> int:
+    models = registry.set_archived(args.name, args.version, archived)
+    verb = "Archived" if archived else "Restored"
+    _print(args, [m.to_dict() for m in models], lambda _: f"{verb} {', '.join(m.reference for m in models)}.")
+    return 0
+
+
+def _delete(args, registry: Registry) -> int:
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise RegistryError("Deleting needs confirmation: pass --yes.")
+        answer = input(f"Delete {args.name}:{args.version} and its files? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            return 1
+    from ..local.holds import deployment_is_alive
+
+    model = registry.delete(args.name, args.version, force=args.force, is_alive=deployment_is_alive)
+    _print(args, model.to_dict(), lambda _: f"Deleted {model.reference}.")
+    return 0
+
+
+def _verify(args, registry: Registry) -> int:
+    problems = registry.verify(deep=args.deep)
+    _print(args, {"problems": problems}, lambda _: "\n".join(problems) or "The registry is consistent.")
+    return 1 if problems else 0
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+
+def _print(args, data, text) -> None:
+    print(json.dumps(data, indent=2) if args.format == "json" else text(data))
+
+
+def _table(models: list[ModelVersion]) -> str:
+    if not models:
+        return "No models. Register one with: aml-deploy model create --name NAME --path FILE_OR_FOLDER"
+    rows = [("NAME", "VERSION", "TYPE", "SIZE", "CREATED", "TAGS")]
+    for m in models:
+        tags = " ".join(f"{k}={v}" for k, v in m.tags.items())
+        rows.append((m.name, m.version + (" (archived)" if m.archived else ""), m.type, human_size(m.size),
+                     m.created_at[:19].replace("T", " "), tags))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
+
+
+def _details(model: ModelVersion) -> str:
+    lines = [f"{model.reference}  ({model.type}{', archived' if model.archived else ''})",
+             f"  {model.description}" if model.description else "",
+             f"  {human_size(model.size)} in {model.file_count} file(s), registered {model.created_at} from {model.source}"]
+    if model.tags:
+        lines.append("  tags: " + ", ".join(f"{k}={v}" for k, v in model.tags.items()))
+    lines += [f"    {f['relpath']}  {human_size(f['size'])}" for f in model.files]
+    return "\n".join(line for line in lines if line)
+
+
+def _pairs(items: list[str]) -> dict[str, str]:
+    pairs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise RegistryError(f"Tags are KEY=VALUE, not {item!r}.")
+        pairs[key] = value
+    return pairs
+
+
+def _progress_printer():
+    def show(done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        print(f"\r  copying and hashing: {human_size(done)} of {human_size(total)} ({percent}%)", end="", file=sys.stderr)
+
+    return show

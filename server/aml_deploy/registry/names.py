@@ -1,0 +1,51 @@
+"""Model names, versions and `azureml:` references."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import RegistryError
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]{0,254}$")
+VERSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]{0,99}$")
+_REFERENCE = re.compile(r"^azureml:(?P<name>[^:@/]+)(?::(?P<version>[^:@/]+)|@(?P<label>[^:@/]+))?$")
+
+
+def check_name(name: str) -> str:
+    if not NAME.match(name or ""):
+        raise RegistryError(
+            f"Invalid model name {name!r}: use letters, digits, '-', '_' and '.', starting with a letter or digit, "
+            "up to 255 characters."
+        )
+    return name
+
+
+def check_version(version: str) -> str:
+    if not VERSION.match(version or ""):
+        raise RegistryError(
+            f"Invalid model version {version!r}: use letters, digits, '-', '_' and '.', up to 100 characters."
+        )
+    return version
+
+
+@dataclass(frozen=True)
+class ModelReference:
+    name: str
+    version: str | None = None
+    label: str | None = None  # "latest"
+
+    @property
+    def text(self) -> str:
+        if self.version:
+            return f"azureml:{self.name}:{self.version}"
+        return f"azureml:{self.name}@{self.label}" if self.label else f"azureml:{self.name}"
+
+
+def parse_reference(value: str) -> ModelReference | None:
+    """azureml:name:version, azureml:name@label or azureml:name; None for anything else
+    (registry references, ARM ids and placeholders are not local models)."""
+    match = _REFERENCE.match(value.strip())
+    if match is None:
+        return None
+    return ModelReference(match["name"], match["version"], match["label"])
