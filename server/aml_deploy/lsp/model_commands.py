@@ -12,6 +12,7 @@ from lsprotocol import types as lsp
 
 from ..local.holds import deployment_is_alive
 from ..registry import RegistryError
+from ..registry.store import human_size
 from .server import AmlDeployServer, server
 
 
@@ -58,8 +59,8 @@ def register_model(ls: AmlDeployServer, args: RegisterArgs) -> dict:
         percent = 100 * done // total if total else 100
         if token and percent != last[0]:
             last[0] = percent
-            ls.work_done_progress.report(token, lsp.WorkDoneProgressReport(message=f"{done >> 20} of {total >> 20} MB",
-                                                                           percentage=percent))
+            message = f"{human_size(done)} of {human_size(total)}"
+            ls.work_done_progress.report(token, lsp.WorkDoneProgressReport(message=message, percentage=percent))
 
     try:
         model = ls.model_registry().register(Path(args.path), args.name, args.version, description=args.description,
