@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -71,31 +72,76 @@ def _walk(root: Path, folder: Path, prefix: str, seen: set[Path]) -> Iterator[tu
 
 
 def stage(relpath: str, source: Path, target: Path, progress: Callable[[int], None] | None = None) -> StagedFile:
-    """Copy `source` to `target` (in the staging area) while hashing it."""
+    """Copy `source` to `target` (in the staging area) while hashing exactly the bytes copied.
+
+    Hashing runs on a second thread (hashlib releases the GIL on large buffers) while this one
+    reads and writes; two buffers alternate, and a buffer is refilled only once its hash is done.
+    """
     digest = hashlib.sha256()
-    buffer = bytearray(CHUNK)
-    view = memoryview(buffer)
+    buffers = [bytearray(CHUNK), bytearray(CHUNK)]
+    pending: list[Future | None] = [None, None]
+    zeros = memoryview(_ZEROS)
     size = 0
+    turn = 0
     try:
-        with open(source, "rb", buffering=0) as reader, open(target, "wb", buffering=0) as writer:
-            while True:
-                count = reader.readinto(buffer)
-                if not count:
-                    break
-                chunk = view[:count]
-                digest.update(chunk)
-                if count == CHUNK and buffer == _ZEROS:
-                    writer.seek(count, os.SEEK_CUR)  # leave a hole
-                else:
-                    writer.write(chunk)
-                size += count
-                if progress:
-                    progress(count)
+        with ThreadPoolExecutor(max_workers=1) as hasher, \
+                open(source, "rb", buffering=0) as reader, open(target, "wb", buffering=0) as writer:
+            length = os.fstat(reader.fileno()).st_size
+            for start, end, has_data in _extents(reader.fileno(), length):
+                reader.seek(start)
+                position = start
+                while position < end:
+                    want = min(CHUNK, end - position)
+                    if not has_data:  # a hole reads as zeros: hash them without reading
+                        hasher.submit(digest.update, zeros[:want])
+                        writer.seek(want, os.SEEK_CUR)
+                        count = want
+                    else:
+                        if pending[turn] is not None:
+                            pending[turn].result()  # this buffer's bytes are hashed: reuse it
+                        buffer = buffers[turn]
+                        count = reader.readinto(memoryview(buffer)[:want])
+                        if not count:
+                            break
+                        chunk = memoryview(buffer)[:count]
+                        pending[turn] = hasher.submit(digest.update, chunk)
+                        if count == CHUNK and buffer == _ZEROS:
+                            writer.seek(count, os.SEEK_CUR)  # zeros written out: store a hole
+                        else:
+                            writer.write(chunk)
+                        turn = 1 - turn
+                    position += count
+                    size += count
+                    if progress:
+                        progress(count)
             writer.truncate(size)
-            os.fsync(writer.fileno())
+            os.fsync(writer.fileno())  # on disk before the version is recorded: a power cut cannot
+            # leave a recorded version whose bytes never arrived
     except PermissionError:
         raise RegistryError(f"Cannot read {relpath}: permission denied ({source}).") from None
     except OSError as err:
         raise RegistryError(f"Cannot read {relpath}: {err.strerror} ({source}).") from None
     executable = bool(source.stat().st_mode & stat.S_IXUSR)
     return StagedFile(relpath, target, digest.hexdigest(), size, executable)
+
+
+def _extents(fd: int, length: int) -> Iterator[tuple[int, int, bool]]:
+    """(start, end, has data) ranges of a file, holes included, from SEEK_DATA/SEEK_HOLE; one data
+    range when the filesystem cannot tell."""
+    position = 0
+    try:
+        while position < length:
+            try:
+                data = os.lseek(fd, position, os.SEEK_DATA)
+            except OSError:  # ENXIO: only a hole is left
+                data = length
+            if data > position:
+                yield position, data, False
+            if data >= length:
+                return
+            hole = os.lseek(fd, data, os.SEEK_HOLE)
+            yield data, hole, True
+            position = hole
+    except (AttributeError, OSError):
+        if position < length:
+            yield position, length, True
