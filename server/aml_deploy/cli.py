@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add_model_commands(commands)
 
+    from .local.commands import add_parsers as add_local_commands
+
+    add_local_commands(commands)
+
     lsp = commands.add_parser("lsp", help="run the language server on stdio (what the VS Code extension starts)")
     lsp.set_defaults(handler=_lsp)
     return parser

@@ -1,0 +1,244 @@
+"""`aml-deploy online-endpoint ...` and `aml-deploy online-deployment ...`: the `az ml` commands and
+option names, so that `az ml online-deployment create --local -f blue.yml` works with `aml-deploy`
+in place of `az ml`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import DeployError
+
+AZURE_ONLY = ("-g", "--resource-group", "-w", "--workspace-name", "--subscription")
+
+
+def add_parsers(commands) -> None:
+    endpoint = commands.add_parser("online-endpoint", help="local online endpoints (a stable URL for deployments)")
+    verbs = endpoint.add_subparsers(title="commands", metavar="COMMAND")
+    for verb in ("create", "update"):
+        command = _verb(verbs, verb, f"{verb} a local endpoint", _endpoint_create)
+        command.add_argument("-f", "--file", type=Path)
+        command.add_argument("-n", "--name")
+    command = _verb(verbs, "show", "show a local endpoint and its deployments", _endpoint_show)
+    command.add_argument("-n", "--name", required=True)
+    _verb(verbs, "list", "list local endpoints", _endpoint_list)
+    command = _verb(verbs, "delete", "delete a local endpoint and all its deployments", _endpoint_delete)
+    command.add_argument("-n", "--name", required=True)
+    command.add_argument("-y", "--yes", action="store_true")
+    command = _verb(verbs, "invoke", "send a request to the endpoint's deployment", _invoke)
+    command.add_argument("-n", "--name", dest="endpoint_name", required=True)
+    command.add_argument("-d", "--deployment-name", dest="name")
+    command.add_argument("-r", "--request-file", type=Path)
+    command = _verb(verbs, "get-logs", "print the container log of the endpoint's deployment", _logs)
+    command.add_argument("-n", "--name", dest="endpoint_name", required=True)
+    command.add_argument("-d", "--deployment-name", dest="name")
+    _log_options(command)
+
+    deployment = commands.add_parser("online-deployment", help="local deployments in Docker: build, run, debug")
+    verbs = deployment.add_subparsers(title="commands", metavar="COMMAND")
+    for verb in ("create", "update"):
+        command = _verb(verbs, verb, f"{verb} a local deployment", _deployment_create)
+        command.add_argument("-f", "--file", type=Path, required=True,
+                             help="an online deployment YAML, or a v1 inferenceconfig.json")
+        command.add_argument("-n", "--name", help="the deployment's name (v1: the service's name)")
+        command.add_argument("-e", "--endpoint-name")
+        command.add_argument("--debug", action="store_true",
+                             help="start with debugpy listening, and wait for a debugger before init()")
+        command.add_argument("--deployment-config", "--dc", type=Path, help="v1 deploymentconfig.json (computeType local)")
+        command.add_argument("-m", "--model", action="append", default=[],
+                             help="azureml:<name>:<version> from the local registry, or a path (v1; repeatable)")
+        command.add_argument("--port", type=int, help="host port of the scoring URI (default: kept, or a free one)")
+        command.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for init() (default 600)")
+        command.add_argument("--workspace-folder", type=Path,
+                             help="refuse files outside it (default: the current folder, if it holds the file)")
+        command.add_argument("--ca-bundle", type=Path, help="extra CA bundle for package downloads during the build")
+    command = _verb(verbs, "show", "show a local deployment", _deployment_show)
+    _names(command)
+    command = _verb(verbs, "list", "list the deployments of a local endpoint", _deployment_list)
+    command.add_argument("-e", "--endpoint-name")
+    command = _verb(verbs, "delete", "delete a local deployment (its container)", _deployment_delete)
+    _names(command)
+    command.add_argument("-y", "--yes", action="store_true")
+    command = _verb(verbs, "get-logs", "print the deployment's container log", _logs)
+    _names(command)
+    _log_options(command)
+    command = _verb(verbs, "invoke", "send a request to the deployment", _invoke)
+    _names(command)
+    command.add_argument("-r", "--request-file", type=Path)
+
+
+def _verb(verbs, name: str, help_text: str, handler):
+    parser = verbs.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
+    parser.add_argument("--local", action="store_true", help="required: deploy on this machine's Docker engine")
+    parser.add_argument("--format", "-o", "--output", dest="format", choices=("text", "json"), default="text")
+    for option in AZURE_ONLY:  # accepted for compatibility with scripts written for az; not needed locally
+        parser.add_argument(option, dest=f"ignored_{option.strip('-').replace('-', '_')}", help=argparse.SUPPRESS)
+    parser.set_defaults(handler=_guarded(handler), command_name=name)
+    return parser
+
+
+def _names(parser) -> None:
+    parser.add_argument("-n", "--name", required=True)
+    parser.add_argument("-e", "--endpoint-name", required=True)
+
+
+def _log_options(parser) -> None:
+    parser.add_argument("-l", "--lines", type=int, help="only the last N lines")
+    parser.add_argument("--follow", action="store_true", help="keep printing new lines")
+
+
+def _guarded(handler):
+    def run(args: argparse.Namespace) -> int:
+        if not args.local:
+            print("aml-deploy: add --local. Without it this command would deploy to Azure, which AML Deploy does "
+                  "not do yet; with --local it runs on this machine's Docker engine.", file=sys.stderr)
+            return 2
+        from .operations import LocalEndpoints
+
+        progress = (lambda message: print(f"  {message}", file=sys.stderr)) if args.format == "text" else None
+        try:
+            return handler(args, LocalEndpoints(progress=progress))
+        except DeployError as err:
+            print(f"aml-deploy: {err}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+def _print(args, data, text) -> None:
+    print(json.dumps(data, indent=2) if args.format == "json" else text(data))
+
+
+# -- endpoints ------------------------------------------------------------------------------------
+
+
+def _endpoint_create(args, local) -> int:
+    endpoint = local.create_endpoint(args.file, args.name)
+    _print(args, endpoint, lambda e: f"Local endpoint {e['name']} is ready for deployments.")
+    return 0
+
+
+def _endpoint_show(args, local) -> int:
+    _print(args, local.show_endpoint(args.name), _endpoint_text)
+    return 0
+
+
+def _endpoint_list(args, local) -> int:
+    endpoints = local.list_endpoints()
+    _print(args, endpoints, lambda items: "\n\n".join(map(_endpoint_text, items)) or "No local endpoints.")
+    return 0
+
+
+def _endpoint_delete(args, local) -> int:
+    _confirm(args, f"Delete the local endpoint {args.name} and all its deployments?")
+    result = local.delete_endpoint(args.name)
+    _print(args, result, lambda r: f"Deleted {r['name']} ({len(r['deleted_deployments'])} deployment(s)).")
+    return 0
+
+
+def _endpoint_text(endpoint: dict) -> str:
+    lines = [f"{endpoint['name']}  {endpoint['provisioning_state']}  {endpoint.get('scoring_uri') or ''}".rstrip()]
+    for d in endpoint.get("deployments", []):
+        lines.append(f"  {d['name']}  {d['provisioning_state']}  {d.get('scoring_uri') or ''}".rstrip())
+    return "\n".join(lines)
+
+
+# -- deployments ---------------------------------------------------------------------------------
+
+
+def _deployment_create(args, local) -> int:
+    from .images import ca_bundle
+    from .spec import from_config
+
+    file = args.file.resolve()
+    workspace = args.workspace_folder.resolve() if args.workspace_folder else _default_workspace(file)
+    spec = from_config(file, endpoint=args.endpoint_name, deployment=args.name, deployment_config=args.deployment_config,
+                       models=args.model, port=args.port, workspace=workspace, registry=local.registry)
+    if args.ca_bundle:
+        local.ca = ca_bundle(str(args.ca_bundle))
+    state = local.deploy(spec, debug=args.debug, timeout=args.timeout, must_exist=args.command_name == "update")
+    _print(args, state.to_dict(), _deployment_text)
+    return 1 if state.state == "Failed" else 0
+
+
+def _default_workspace(file: Path) -> Path:
+    here = Path.cwd().resolve()
+    return here if here in file.parents else file.parent
+
+
+def _deployment_show(args, local) -> int:
+    state = local.show_deployment(args.endpoint_name, args.name)
+    data = state.to_dict()
+    if state.state == "Succeeded":
+        data["swagger"] = local.swagger(state)
+    _print(args, data, _deployment_text)
+    return 0
+
+
+def _deployment_list(args, local) -> int:
+    states = local.list_deployments(args.endpoint_name)
+    _print(args, [s.to_dict() for s in states], lambda items: "\n".join(map(_deployment_text, items)) or "No local deployments.")
+    return 0
+
+
+def _deployment_delete(args, local) -> int:
+    _confirm(args, f"Delete the local deployment {args.endpoint_name}/{args.name}?")
+    _print(args, local.delete_deployment(args.endpoint_name, args.name), lambda r: f"Deleted {r['endpoint']}/{r['name']}.")
+    return 0
+
+
+def _deployment_text(d: dict) -> str:
+    lines = [f"{d['endpoint']}/{d['name']}: {d['provisioning_state']}" + (f" in {d['seconds']:.1f} s" if d.get("seconds") else "")]
+    if d.get("scoring_uri"):
+        lines.append(f"  scoring URI: {d['scoring_uri']}")
+    if d.get("restarted_in_place"):
+        lines.append("  restarted the server inside the running container (no rebuild)")
+    elif d.get("rebuilt"):
+        lines.append(f"  built the environment image {d['image']}")
+    lines += [f"  warning: {w}" for w in d.get("warnings", [])]
+    failure = d.get("failure")
+    if failure:
+        where = f" at {failure['path']}:{failure['line']} ({failure['function']})" if failure.get("path") else ""
+        lines += [f"  {failure['message']}{where}", "  log:", *("    " + l for l in failure["log"].splitlines()[-25:])]
+    if d.get("debug_configuration"):
+        lines += [f"  waiting for a debugger on 127.0.0.1:{d['debug_port']}; attach with:",
+                  json.dumps(d["debug_configuration"], indent=2)]
+    return "\n".join(lines)
+
+
+# -- both ------------------------------------------------------------------------------------------
+
+
+def _invoke(args, local) -> int:
+    body = args.request_file.read_bytes() if args.request_file else None
+    status, text, target = local.invoke(args.endpoint_name, args.name, body)
+    if args.format == "json":
+        print(json.dumps({"deployment": target.deployment, "status": status, "body": _json_or_text(text)}, indent=2))
+    else:
+        print(text)
+    return 0 if status < 400 else 1
+
+
+def _json_or_text(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _logs(args, local) -> int:
+    name = args.name or local.resolve_deployment(args.endpoint_name, None).deployment
+    for line in local.logs(args.endpoint_name, name, args.lines, args.follow):
+        print(line, flush=args.follow)
+    return 0
+
+
+def _confirm(args, question: str) -> None:
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise DeployError("Deleting needs confirmation: pass --yes.")
+    if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
+        raise DeployError("Not deleted.")

@@ -1,0 +1,180 @@
+"""The deployment's container: created with the layout Azure uses, found again by its labels,
+watched until the server is ready or has failed (no fixed sleeps)."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from .errors import DeployError
+from .spec import APP_ROOT, DeploymentSpec
+
+LABEL = "aml-deploy.managed"
+SCORING_PORT = 5001
+DEBUG_PORT = 5678
+RUNTIME = Path(__file__).resolve().parent / "runtime"
+RUNTIME_TARGET = "/opt/aml-deploy-runtime"
+MARKER = "@@aml-deploy "
+PYTHON = "/opt/aml-deploy/env/bin/python"  # the environment install.sh creates (conda or venv)
+
+
+def container_name(endpoint: str, deployment: str) -> str:
+    return f"{endpoint}.{deployment}"
+
+
+def find(client, endpoint: str | None = None, deployment: str | None = None) -> list:
+    labels = [LABEL]
+    if endpoint:
+        labels.append(f"aml-deploy.endpoint={endpoint}")
+    if deployment:
+        labels.append(f"aml-deploy.deployment={deployment}")
+    return client.containers.list(all=True, filters={"label": labels})
+
+
+def create(client, spec: DeploymentSpec, image: str, environment_key: str, ports: tuple[int | None, int | None],
+           control: dict):
+    """Create and start the container. Ports are published on 127.0.0.1 only; None lets Docker
+    choose a free one (read back afterwards and kept for the next recreate)."""
+    scoring_port, debug_port = ports
+    mounts = {
+        str(spec.code_dir): {"bind": spec.code_target, "mode": "ro"},
+        str(RUNTIME): {"bind": RUNTIME_TARGET, "mode": "ro"},
+    }
+    for model in spec.models:
+        mounts[str(model.host)] = {"bind": model.target, "mode": "ro"}
+    folder = Path(spec.scoring_script).parent.as_posix()
+    app_root = spec.code_target if folder == "." else f"{spec.code_target}/{folder}"
+    environment = {
+        "AZUREML_MODEL_DIR": spec.model_dir,
+        "AML_APP_ROOT": app_root,
+        "AZUREML_ENTRY_SCRIPT": Path(spec.scoring_script).name,
+        "AML_DEPLOY_PRELOAD": ",".join(spec.preload),
+        **spec.environment_variables,  # the user's variables win, as in Azure
+    }
+    labels = {
+        LABEL: "1",
+        "aml-deploy.endpoint": spec.endpoint,
+        "aml-deploy.deployment": spec.deployment,
+        "aml-deploy.config": str(spec.config),
+        "aml-deploy.code-dir": str(spec.code_dir),
+        "aml-deploy.code-target": spec.code_target,
+        "aml-deploy.fingerprint": spec.fingerprint(),
+        "aml-deploy.environment": environment_key,
+        "aml-deploy.models": json.dumps([m.reference for m in spec.models if m.reference]),
+    }
+    name = container_name(spec.endpoint, spec.deployment)
+    container = client.containers.create(
+        image, command=[PYTHON, "-u", f"{RUNTIME_TARGET}/supervisor.py"], name=name,
+        volumes=mounts, environment=environment, labels=labels, working_dir=APP_ROOT, detach=True,
+        ports={f"{SCORING_PORT}/tcp": ("127.0.0.1", scoring_port), f"{DEBUG_PORT}/tcp": ("127.0.0.1", debug_port)},
+    )
+    try:
+        send_control(container, control)  # before start: the supervisor reads it when it boots
+        container.start()
+        container.reload()
+    except Exception:
+        container.remove(force=True)
+        raise
+    return container
+
+
+def host_ports(container) -> tuple[int | None, int | None]:
+    container.reload()
+    ports = container.attrs.get("NetworkSettings", {}).get("Ports") or {}
+
+    def first(key):
+        bindings = ports.get(key) or []
+        return int(bindings[0]["HostPort"]) if bindings else None
+
+    return first(f"{SCORING_PORT}/tcp"), first(f"{DEBUG_PORT}/tcp")
+
+
+def send_control(container, control: dict) -> None:
+    """Write the supervisor's control file into the container, created or running (no shell involved)."""
+    data = json.dumps(control).encode()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        folder = tarfile.TarInfo("aml-deploy")
+        folder.type, folder.mode = tarfile.DIRTYPE, 0o755
+        tar.addfile(folder)
+        info = tarfile.TarInfo("aml-deploy/control.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    if not container.put_archive("/tmp", buffer.getvalue()):
+        raise DeployError("Could not write the control file into the container.")
+
+
+def restart_server(container, control: dict) -> None:
+    """Restart the inference server inside the running container (same container, no rebuild)."""
+    send_control(container, control)
+    container.kill(signal="SIGHUP")
+
+
+@dataclass
+class Outcome:
+    state: str  # "Succeeded", "Failed", "WaitingForDebugger"
+    seconds: float
+    log_excerpt: str = ""
+    events: list = field(default_factory=list)
+
+
+def wait(container, generation: int, since: float, timeout: float = 600.0, until_debugger: bool = False,
+         on_line=None) -> Outcome:
+    """Watch the container's log for this generation's events and probe the scoring port, until
+    the server answers (Succeeded), fails (the server or the container exits), or the debugger is
+    awaited. `since`: a Unix time shortly before the (re)start."""
+    started = time.monotonic()
+    scoring_port, _ = host_ports(container)
+    seen_lines = 0
+    events: list[dict] = []
+    while time.monotonic() - started < timeout:
+        container.reload()
+        lines = container.logs(since=int(since) - 1).decode("utf-8", errors="replace").splitlines()
+        for line in lines[seen_lines:]:
+            if on_line:
+                on_line(line)
+            found = parse_event(line)
+            if found and found.get("time", 0) >= since and found.get("generation", generation) == generation:
+                events.append(found)
+        seen_lines = len(lines)
+        names = [e["event"] for e in events]
+        if "exited" in names or container.status in ("exited", "dead"):
+            return Outcome("Failed", time.monotonic() - started, excerpt(lines), events)
+        if until_debugger and "waiting-for-debugger" in names:
+            return Outcome("WaitingForDebugger", time.monotonic() - started, "", events)
+        if "ready" in names and _answers(scoring_port):
+            return Outcome("Succeeded", time.monotonic() - started, "", events)
+        time.sleep(0.05)
+    return Outcome("Failed", time.monotonic() - started,
+                   f"The server did not become ready within {timeout:.0f} s.\n" + excerpt(lines), events)
+
+
+def _answers(port: int | None) -> bool:
+    if port is None:
+        return False
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def parse_event(line: str) -> dict | None:
+    index = line.find(MARKER)
+    if index < 0:
+        return None
+    try:
+        return json.loads(line[index + len(MARKER):])
+    except ValueError:
+        return None
+
+
+def excerpt(lines: list[str], count: int = 40) -> str:
+    """The end of the log, without our own event lines."""
+    kept = [line for line in lines if MARKER not in line]
+    return "\n".join(kept[-count:])

@@ -1,0 +1,61 @@
+"""Local deployment tests run against a real Docker engine (started by the tests when needed) and
+the base image the sample names (pulled, or built offline once)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from aml_deploy.local import containers
+from aml_deploy.local.operations import LocalEndpoints
+from aml_deploy.registry import Registry
+from tests.support import FIXTURES, ROOT, require
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    engine = subprocess.run([str(ROOT / "scripts" / "ensure-docker.sh")], capture_output=True, text=True)
+    require(engine.returncode == 0, f"no Docker engine: {engine.stderr.strip()}")
+    base = subprocess.run([str(ROOT / "scripts" / "build-base-image.sh")], capture_output=True, text=True)
+    require(base.returncode == 0, f"no base image: {base.stderr.strip()}")
+    import docker
+
+    client = docker.from_env(timeout=300)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("AML_DEPLOY_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AML_DEPLOY_REGISTRY", str(tmp_path / "registry"))
+    return tmp_path
+
+
+@pytest.fixture
+def endpoint_name():
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def local(docker_client, home, endpoint_name):
+    endpoints = LocalEndpoints(registry=Registry(home / "registry"), home=home / "home" / "local")
+    yield endpoints
+    for container in containers.find(docker_client, endpoint_name):  # whatever a failing test left
+        container.remove(force=True)
+
+
+@pytest.fixture
+def workspace(tmp_path, endpoint_name) -> Path:
+    """A copy of test-fixtures/ whose endpoint names are unique to this test."""
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES, root)
+    for path in (root / "sample" / "endpoint.yml", root / "sample" / "blue-deployment.yml"):
+        path.write_text(path.read_text().replace("sample-endpoint", endpoint_name))
+    return root
