@@ -84,6 +84,8 @@ _ALL = [
     Code("AMLD213", "missing-package", "Imported package not in the environment"),
     # The local model registry
     Code("AMLD301", "unknown-model", "Model not in the local registry"),
+    # Local deployments
+    Code("AMLD401", "local-init-failed", "The local deployment failed on this line"),
 ]
 
 CODES: dict[str, Code] = {code.code: code for code in _ALL}

@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import sys
+import tempfile
 import time
 
 import pytest
@@ -31,8 +32,12 @@ def registry_root(tmp_path):
     return tmp_path / "registry"
 
 
+LOCAL_HOME = tempfile.mkdtemp(prefix="aml-deploy-lsp-home-")
+
+
 @pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=SERVER, server_env={**os.environ, "AML_DEPLOY_REGISTRY": "/nonexistent-registry"})
+    config=ClientServerConfig(server_command=SERVER, server_env={**os.environ, "AML_DEPLOY_REGISTRY": "/nonexistent-registry",
+                                                                  "AML_DEPLOY_HOME": LOCAL_HOME})
 )
 async def client(lsp_client: LanguageClient, workspace, registry_root, request):
     scan = getattr(request, "param", False)

@@ -75,13 +75,16 @@ async def test_deployment_edit_rechecks_the_script(client, workspace):
     await wait_for(lambda: "AMLD212" not in codes(client, uri), what="layout of a file model")
 
 
-async def test_code_lens_links_the_deployment(client, workspace):
+async def test_code_lens_deploy_and_debug(client, workspace):
     _, uri = await open_script(client, workspace)
     lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
-    assert [lens.range.start.line for lens in lenses] == [9, 13]
-    assert all(lens.command.command == "amlDeploy.openFile" for lens in lenses)
+    assert [lens.range.start.line for lens in lenses] == [9, 9, 13, 13]
+    assert [lens.command.command for lens in lenses[:2]] == ["amlDeploy.deployLocally", "amlDeploy.debugLocally"]
     assert list(lenses[0].command.arguments) == [(workspace / "broken-script" / "deployment.yml").as_uri()]
-    assert "deployment.yml" in lenses[0].command.title
+    assert "Deploy locally" in lenses[0].command.title
+    deployment = (workspace / "broken-script" / "deployment.yml").as_uri()
+    on_file = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=deployment)))
+    assert [lens.command.command for lens in on_file] == ["amlDeploy.deployLocally", "amlDeploy.debugLocally"]
 
 
 async def test_other_python_is_left_alone(client, workspace):

@@ -43,6 +43,7 @@ class Checker:
         self.index = WorkspaceIndex()
         self.results: dict[str, Result] = {}
         self._published: dict[str, list] = {}  # path -> its last non-empty diagnostics
+        self._runtime: dict[str, list] = {}  # path -> findings from a failed local deployment
         self.files = Files(overlay=self._open_text)
 
     # -- what the editor has open ------------------------------------------------------
@@ -77,6 +78,7 @@ class Checker:
         if suffix in SCRIPT_SUFFIXES:
             text = document.source if document is not None else read_script(path)
             result = check_script(path, text or "", self.index, self.context(path))
+            result.findings = result.findings + self._runtime.get(str(path), [])
         elif document is not None:
             result = validate_text(path, document.source, self.context(path))
         else:
@@ -99,6 +101,14 @@ class Checker:
         """Check again what depends on `path`; `membership`: the file was created or deleted."""
         for dependent in sorted(self.index.dependents(path, membership)):
             self.check(Path(dependent))
+
+    def set_runtime_findings(self, path: Path, findings: list) -> None:
+        """What the last local deployment said about this script (a failed init(), say)."""
+        if findings:
+            self._runtime[str(path)] = findings
+        elif self._runtime.pop(str(path), None) is None:
+            return
+        self.check(path)
 
     def forget(self, path: Path) -> None:
         self.index.forget(path)

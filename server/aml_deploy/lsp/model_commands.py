@@ -70,7 +70,7 @@ def register_model(ls: AmlDeployServer, args: RegisterArgs) -> dict:
     finally:
         if token:
             ls.work_done_progress.end(token, lsp.WorkDoneProgressEnd())
-    _recheck_deployments(ls)
+    ls.on_loop(_recheck_deployments, ls)
     return model.to_dict()
 
 

@@ -3,6 +3,7 @@ packages; they hold no domain logic of their own."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import os
@@ -31,6 +32,15 @@ class AmlDeployServer(LanguageServer):
         super().__init__(name="aml-deploy", version=__version__, max_workers=4)
         self.checker = Checker(self)
         self.options: dict = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def on_loop(self, function, *args) -> None:
+        """Run `function` on the event loop: commands that run on worker threads change the
+        checker's state only through here."""
+        if self.loop is None:
+            function(*args)
+        else:
+            self.loop.call_soon_threadsafe(function, *args)
 
     def registry(self):
         """What configuration checks ask about `azureml:` models (None: checks turned off)."""
@@ -71,6 +81,7 @@ def on_initialize(ls: AmlDeployServer, params: lsp.InitializeParams) -> None:
 
 @server.feature(lsp.INITIALIZED)
 async def on_initialized(ls: AmlDeployServer, params: lsp.InitializedParams) -> None:
+    ls.loop = asyncio.get_running_loop()
     watchers = [lsp.FileSystemWatcher(glob_pattern=WATCHED)]
     try:
         await ls.client_register_capability_async(
@@ -221,21 +232,34 @@ def _touches(span, wanted: tuple[tuple[int, int], tuple[int, int]]) -> bool:
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
 def on_code_lens(ls: AmlDeployServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+    """Deploy locally | Debug: at the top of a deployment file, and above init() and run() once
+    for each online deployment that uses the script."""
     document, path = _document(ls, params.text_document.uri)
     result = ls.checker.results.get(str(path)) if path else None
-    if result is None or result.kind is not Kind.SCORING_SCRIPT:
+    if result is None or result.kind is None:
+        return []
+    if result.kind.is_online_deployment:
+        return _deploy_lenses(0, path)
+    if result.kind is not Kind.SCORING_SCRIPT:
         return []
     users = sorted({source for source, ref in ls.checker.index.referrers(path) if ref.role in SCRIPT_ROLES})
-    lenses = []
-    for line in entry_point_lines(document.source).values():
-        where = lsp.Range(start=lsp.Position(line, 0), end=lsp.Position(line, 0))
-        for user in users:
-            command = lsp.Command(title=f"$(file) {Path(user).name}", command="amlDeploy.openFile", arguments=[to_uri(user)])
-            lenses.append(lsp.CodeLens(range=where, command=command))
-    return lenses
+    deployments = [Path(u) for u in users if (ls.checker.index.kind(u) or Kind.MODEL).is_online_deployment]
+    return [lens for line in entry_point_lines(document.source).values() for user in deployments
+            for lens in _deploy_lenses(line, user, label=f" ({user.name})" if len(deployments) > 1 else "")]
 
 
-from . import model_commands  # noqa: E402,F401 - registers the server's model commands
+def _deploy_lenses(line: int, config: Path, label: str = "") -> list[lsp.CodeLens]:
+    where = lsp.Range(start=lsp.Position(line, 0), end=lsp.Position(line, 0))
+    uri = to_uri(config)
+    return [
+        lsp.CodeLens(range=where, command=lsp.Command(title=f"$(play) Deploy locally{label}", command="amlDeploy.deployLocally",
+                                                      arguments=[uri])),
+        lsp.CodeLens(range=where, command=lsp.Command(title="$(debug-alt) Debug", command="amlDeploy.debugLocally",
+                                                      arguments=[uri])),
+    ]
+
+
+from . import local_commands, model_commands  # noqa: E402,F401 - register the server's commands
 
 
 def serve() -> None:
