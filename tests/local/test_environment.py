@@ -5,6 +5,7 @@ the request built from the script's input_sample."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -18,14 +19,20 @@ def test_environment_change_rebuilds_and_keeps_the_port(local, workspace, docker
     first = local.deploy(from_config(deployment, workspace=workspace, registry=local.registry), timeout=300)
     assert first.state == "Succeeded", first.log_excerpt
     conda = workspace / "sample" / "environment" / "conda.yaml"
-    conda.write_text(conda.read_text().replace("  - pip\n", "  - pip\n  - numpy=1.26\n"))
+    # A change no earlier run has built (the name), and a conda-only package the image cannot install.
+    conda.write_text(conda.read_text().replace("name: sample-env", f"name: env-{uuid.uuid4().hex[:8]}")
+                     .replace("  - pip\n", "  - pip\n  - numpy=1.26\n"))
     second = local.deploy(from_config(deployment, workspace=workspace, registry=local.registry), timeout=600)
-    assert second.state == "Succeeded", second.log_excerpt
-    assert second.rebuilt and not second.restarted_in_place
-    assert second.image != first.image and second.port == first.port
-    assert any("numpy=1.26" in warning and "no conda" in warning for warning in second.warnings)
-    third = local.deploy(from_config(deployment, workspace=workspace, registry=local.registry), timeout=300)
-    assert not third.rebuilt and third.restarted_in_place  # unchanged: never rebuilt
+    try:
+        assert second.state == "Succeeded", second.log_excerpt
+        assert second.rebuilt and not second.restarted_in_place
+        assert second.image != first.image and second.port == first.port
+        assert any("numpy=1.26" in warning and "no conda" in warning for warning in second.warnings)
+        third = local.deploy(from_config(deployment, workspace=workspace, registry=local.registry), timeout=300)
+        assert not third.rebuilt and third.restarted_in_place  # unchanged: never rebuilt
+    finally:
+        local.delete_deployment(second.endpoint, second.deployment)
+        docker_client.images.remove(second.image, force=True)
 
 
 def test_request_built_from_input_sample(local, workspace, endpoint_name):
