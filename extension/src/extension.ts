@@ -1,6 +1,7 @@
 // Entry point: a log channel, a status bar item, the language client, and its commands.
 import * as vscode from 'vscode';
 import { ServerManager } from './client';
+import { EndpointsView, registerEndpointCommands } from './endpointsView';
 import { ModelsView, registerModelCommands } from './modelsView';
 import { StatusBar } from './statusBar';
 
@@ -27,7 +28,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Server
     const models = new ModelsView(manager);
     context.subscriptions.push(vscode.window.registerTreeDataProvider('amlDeploy.models', models));
     registerModelCommands(context, manager, models);
-    manager.onRunning(() => models.refresh());
+    const endpoints = new EndpointsView(manager);
+    context.subscriptions.push(vscode.window.registerTreeDataProvider('amlDeploy.endpoints', endpoints));
+    registerEndpointCommands(context, manager, endpoints, log);
+    manager.onRunning(() => {
+        models.refresh();
+        endpoints.refresh();
+    });
     log.info('AML Deploy activated');
     try {
         await manager.start();

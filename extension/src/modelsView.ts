@@ -1,8 +1,8 @@
 // The Models view: name -> versions, from the local registry, and the commands on it.
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { WorkDoneProgress, WorkDoneProgressReport } from 'vscode-languageclient/node';
 import { ServerManager } from './client';
+import { withServerProgress } from './progress';
 import { callServer } from './serverCommands';
 
 export interface ModelVersion {
@@ -104,30 +104,9 @@ async function registerModel(servers: ServerManager, view: ModelsView, uri?: vsc
     if (!name) {
         return;
     }
-    const client = servers.current;
-    const token = `amlDeploy.register.${Date.now()}`;
     try {
-        const model = await vscode.window.withProgress(
-            { location: vscode.ProgressLocation.Notification, title: `Registering ${name}` },
-            async (progress) => {
-                let reported = 0;
-                const listener = client?.onProgress(WorkDoneProgress.type, token, (value) => {
-                    if (value.kind === 'report') {
-                        const report = value as WorkDoneProgressReport;
-                        const percentage = report.percentage ?? reported;
-                        progress.report({ message: report.message, increment: percentage - reported });
-                        reported = percentage;
-                    }
-                });
-                try {
-                    return await callServer<ModelVersion>(client, 'amlDeploy.server.registerModel', {
-                        path: target.fsPath, name, progressToken: token,
-                    });
-                } finally {
-                    listener?.dispose();
-                }
-            },
-        );
+        const model = await withServerProgress<ModelVersion>(servers.current, `Registering ${name}`, 'amlDeploy.server.registerModel',
+            { path: target.fsPath, name });
         view.refresh();
         void vscode.window.showInformationMessage(`Registered ${model.reference} (${model.size_text}).`);
     } catch (error) {

@@ -70,7 +70,8 @@ def code_server(vsix, tmp_path_factory, registry_dir):
     process = subprocess.Popen(
         common + ["--auth", "none", "--bind-addr", f"127.0.0.1:{port}", "--disable-telemetry", "--disable-update-check",
                   "--disable-workspace-trust", "--disable-getting-started-override"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "AML_DEPLOY_REGISTRY": str(registry_dir)},
+        stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "AML_DEPLOY_REGISTRY": str(registry_dir), "AML_DEPLOY_HOME": str(home / "aml-deploy-home")},
     )
     deadline = time.monotonic() + 60
     while "HTTP server listening on" not in (home / "code-server.log").read_text():
