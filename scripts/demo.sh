@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# The main job: set up, then validate the sample workspace (test-fixtures/) with aml-deploy.
+# The main job: set up, validate the sample workspace, deploy it to a local Docker endpoint, score it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
+./scripts/setup.sh --docker
+./scripts/ensure-docker.sh
+./scripts/build-base-image.sh python:3.11-slim
+A=.venv/bin/aml-deploy
 
-echo; echo "==> aml-deploy validate test-fixtures/sample  (a valid deployment: exit code 0)"
-.venv/bin/aml-deploy validate test-fixtures/sample
+echo; echo "==> aml-deploy validate test-fixtures/sample  (a valid deployment and its scoring script: exit code 0)"
+$A validate test-fixtures/sample
 
 echo; echo "==> aml-deploy validate test-fixtures/broken  (mistakes people make: exit code 1 is expected)"
-.venv/bin/aml-deploy validate test-fixtures/broken || echo "(exit code $? — errors found, as expected)"
+$A validate test-fixtures/broken || echo "(exit code $? - errors found, as expected)"
+
+echo; echo "==> aml-deploy online-deployment create --local -f test-fixtures/sample/blue-deployment.yml"
+echo "    (the first run builds the environment image: about a minute; later runs reuse it)"
+$A online-deployment create --local -f test-fixtures/sample/blue-deployment.yml
+
+echo; echo "==> aml-deploy online-endpoint invoke --local -n sample-endpoint --request-file test-fixtures/sample/sample-request.json"
+echo "    (the model is y = 2*x0 + 3*x1 + 1: expect [9.0, 1.0, 10.0])"
+$A online-endpoint invoke --local -n sample-endpoint --request-file test-fixtures/sample/sample-request.json
+
+echo
+echo "The endpoint keeps running. Edit test-fixtures/sample/src/score.py and run"
+echo "  $A online-deployment update --local -f test-fixtures/sample/blue-deployment.yml"
+echo "to restart it in place; remove it with"
+echo "  $A online-endpoint delete --local -n sample-endpoint --yes"

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Set up everything AML Deploy needs on a Debian machine, saying what it does.
 #   scripts/setup.sh            Python venv (.venv) with the project, the extension compiled
+#   scripts/setup.sh --docker   also Docker Engine and debootstrap (local deployments)
 #   scripts/setup.sh --tests    also what the tests need: Docker Engine, code-server, Chromium
 # Debian packages are installed only when missing, and only when running as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WANT_TESTS=0
-[ "${1:-}" = "--tests" ] && WANT_TESTS=1
+WANT_DOCKER=0
+[ "${1:-}" = "--tests" ] && WANT_TESTS=1 && WANT_DOCKER=1
+[ "${1:-}" = "--docker" ] && WANT_DOCKER=1
 
 say() { printf '\n==> %s\n' "$*"; }
 
@@ -23,10 +26,11 @@ need git git
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing_packages+=(python3-venv)
 need node nodejs
 need npm npm
-if [ "$WANT_TESTS" = 1 ]; then
+if [ "$WANT_DOCKER" = 1 ]; then
   need dockerd docker.io
   need debootstrap debootstrap
-  need docker-registry docker-registry
+fi
+if [ "$WANT_TESTS" = 1 ]; then
   need rg ripgrep
   need chromium chromium
   need_pkg libkrb5-dev

@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --tests
 
+echo; echo "==> Docker engine (started when not running) and the base image (built offline once when it cannot be pulled)"
+./scripts/ensure-docker.sh
+./scripts/build-base-image.sh python:3.11-slim
+
 echo; echo "==> extension unit tests (node --test)"
 npm test --silent
 
