@@ -47,7 +47,18 @@ def endpoint_name():
 def local(docker_client, home, endpoint_name):
     endpoints = LocalEndpoints(registry=Registry(home / "registry"), home=home / "home" / "local")
     yield endpoints
-    for container in containers.find(docker_client, endpoint_name):  # whatever a failing test left
+    remove_containers(docker_client, endpoint_name)
+
+
+def rename_sample_endpoint(root: Path, name: str) -> None:
+    """Gives the sample endpoint under `root` a name unique to one test, so tests never share containers."""
+    for path in (root / "sample" / "endpoint.yml", root / "sample" / "blue-deployment.yml"):
+        path.write_text(path.read_text().replace("sample-endpoint", name))
+
+
+def remove_containers(docker_client, endpoint_name: str) -> None:
+    """Removes whatever containers a failing test left for its endpoint."""
+    for container in containers.find(docker_client, endpoint_name):
         container.remove(force=True)
 
 
@@ -56,6 +67,5 @@ def workspace(tmp_path, endpoint_name) -> Path:
     """A copy of test-fixtures/ whose endpoint names are unique to this test."""
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES, root)
-    for path in (root / "sample" / "endpoint.yml", root / "sample" / "blue-deployment.yml"):
-        path.write_text(path.read_text().replace("sample-endpoint", endpoint_name))
+    rename_sample_endpoint(root, endpoint_name)
     return root

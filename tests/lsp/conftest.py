@@ -92,3 +92,10 @@ def replace_all(client: LanguageClient, uri: str, text: str, version: int) -> No
 
 def codes(client: LanguageClient, uri: str) -> list[str]:
     return [str(d.code) for d in client.diagnostics.get(uri, [])]
+
+
+async def code_actions(client, uri: str, diagnostics: list) -> list:
+    """The code actions the server offers for `diagnostics`, asked at the first one's range."""
+    return await client.text_document_code_action_async(lsp.CodeActionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), range=diagnostics[0].range,
+        context=lsp.CodeActionContext(diagnostics=diagnostics)))

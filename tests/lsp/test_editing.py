@@ -2,7 +2,7 @@
 
 from lsprotocol import types as lsp
 
-from .conftest import codes, open_document, replace_all, wait_for
+from .conftest import code_actions, codes, open_document, replace_all, wait_for
 
 
 def at(uri, line, character):
@@ -83,10 +83,7 @@ async def test_quick_fix_renames_the_misspelled_key(client, workspace):
     path = workspace / "broken" / "broken-deployment.yml"
     uri = open_document(client, path)
     diagnostics = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "AMLD101"], what="diag")
-    actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), range=diagnostics[0].range,
-                             context=lsp.CodeActionContext(diagnostics=diagnostics))
-    )
+    actions = await code_actions(client, uri, diagnostics)
     [action] = [a for a in actions if "instance_type" in a.title]
     [change] = action.edit.document_changes
     [edit] = change.edits
@@ -101,10 +98,7 @@ async def test_quick_fix_renames_the_misspelled_key(client, workspace):
 async def test_quick_fix_creates_the_missing_scoring_script(client, workspace):
     uri = open_document(client, workspace / "broken" / "broken-deployment.yml")
     diagnostics = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "AMLD121"], what="diag")
-    actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), range=diagnostics[0].range,
-                             context=lsp.CodeActionContext(diagnostics=diagnostics))
-    )
+    actions = await code_actions(client, uri, diagnostics)
     [action] = actions
     create, fill = action.edit.document_changes
     assert create.kind == "create" and create.uri == (workspace / "broken" / "src" / "scor.py").as_uri()
@@ -116,18 +110,12 @@ async def test_quick_fix_for_enum_casing_and_schema_line(client, workspace):
     uri = open_document(client, path)
     [hint] = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "AMLD108"], what="hint")
     assert hint.severity == lsp.DiagnosticSeverity.Hint
-    actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), range=hint.range,
-                             context=lsp.CodeActionContext(diagnostics=[hint]))
-    )
+    actions = await code_actions(client, uri, [hint])
     assert actions[0].edit.document_changes[0].edits[0].new_text == "key"
     bare = workspace / "bare-endpoint.yml"
     bare.write_text("name: bare-endpoint\nauth_mode: key\n")
     bare_uri = open_document(client, bare)
     [schema_hint] = await wait_for(lambda: [d for d in client.diagnostics.get(bare_uri, []) if d.code == "AMLD010"], what="hint")
-    actions = await client.text_document_code_action_async(
-        lsp.CodeActionParams(text_document=lsp.TextDocumentIdentifier(uri=bare_uri), range=schema_hint.range,
-                             context=lsp.CodeActionContext(diagnostics=[schema_hint]))
-    )
+    actions = await code_actions(client, bare_uri, [schema_hint])
     assert actions[0].title == "Add $schema line"
     assert actions[0].edit.document_changes[0].edits[0].new_text.startswith("$schema: https://")

@@ -6,6 +6,7 @@ import pytest
 from lsprotocol import types as lsp
 
 from tests.local.conftest import docker_client  # noqa: F401 - the engine and base image fixture
+from tests.local.conftest import remove_containers, rename_sample_endpoint
 
 from .conftest import codes, open_document, wait_for
 
@@ -15,11 +16,9 @@ pytestmark = pytest.mark.docker
 @pytest.fixture
 def endpoint(workspace, docker_client):  # noqa: F811
     name = f"l{uuid.uuid4().hex[:10]}"
-    for path in (workspace / "sample" / "endpoint.yml", workspace / "sample" / "blue-deployment.yml"):
-        path.write_text(path.read_text().replace("sample-endpoint", name))
+    rename_sample_endpoint(workspace, name)
     yield name
-    for container in docker_client.containers.list(all=True, filters={"label": f"aml-deploy.endpoint={name}"}):
-        container.remove(force=True)
+    remove_containers(docker_client, name)
 
 
 async def command(client, name, *arguments):
@@ -28,6 +27,7 @@ async def command(client, name, *arguments):
 
 async def test_deploy_invoke_and_delete(client, workspace, endpoint):
     config = workspace / "sample" / "blue-deployment.yml"
+    client.progress_reports["deploy-1"] = []  # a client-chosen token, as VS Code sends with a request
     state = await command(client, "amlDeploy.server.deploy", {"config": config.as_uri(), "progressToken": "deploy-1"})
     assert state["provisioning_state"] == "Succeeded", state
     assert [r.kind for r in client.progress_reports["deploy-1"]][0] == "begin"

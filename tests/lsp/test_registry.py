@@ -49,6 +49,7 @@ async def test_register_command_with_progress_rechecks_deployments(client, works
     uri = open_document(client, workspace / DEPLOYMENT, text=with_model_reference(workspace, "azureml:sample-linear:1"))
     await wait_for(lambda: "AMLD301" in codes(client, uri), what="unknown model")
     token = "register-1"
+    client.progress_reports[token] = []  # a client-chosen token, as VS Code sends with a request
     result = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
         command="amlDeploy.server.registerModel",
         arguments=[{"path": str(workspace / "sample" / "model"), "name": "sample-linear", "tags": {"a": "b"},

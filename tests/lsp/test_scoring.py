@@ -3,7 +3,7 @@
 import pytest
 from lsprotocol import types as lsp
 
-from .conftest import codes, open_document, replace_all, wait_for
+from .conftest import code_actions, codes, open_document, replace_all, wait_for
 
 
 def apply(text: str, edits) -> str:
@@ -38,9 +38,7 @@ async def test_script_diagnostics_with_ranges(client, workspace):
 async def test_quick_fix_adds_global(client, workspace):
     script, uri = await open_script(client, workspace)
     [diagnostic] = [d for d in client.diagnostics[uri] if d.code == "AMLD207"]
-    actions = await client.text_document_code_action_async(lsp.CodeActionParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
-        context=lsp.CodeActionContext(diagnostics=[diagnostic])))
+    actions = await code_actions(client, uri, [diagnostic])
     [action] = [a for a in actions if "global model" in a.title]
     fixed = apply(script.read_text(), action.edit.document_changes[0].edits)
     assert "def init():\n    global model\n    model = joblib.load" in fixed
@@ -51,9 +49,7 @@ async def test_quick_fix_adds_global(client, workspace):
 async def test_quick_fix_replaces_sklearn_joblib(client, workspace):
     script, uri = await open_script(client, workspace)
     [diagnostic] = [d for d in client.diagnostics[uri] if d.code == "AMLD211"]
-    actions = await client.text_document_code_action_async(lsp.CodeActionParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
-        context=lsp.CodeActionContext(diagnostics=[diagnostic])))
+    actions = await code_actions(client, uri, [diagnostic])
     fixed = apply(script.read_text(), actions[0].edit.document_changes[0].edits)
     assert "\nimport joblib\n" in fixed and "sklearn.externals" not in fixed
 

@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from tests.local.conftest import docker_client  # noqa: F401 - the engine and base image fixture
+from tests.local.conftest import remove_containers, rename_sample_endpoint
 from tests.ui.conftest import RESULTS
 
 pytestmark = pytest.mark.docker
@@ -14,11 +15,9 @@ pytestmark = pytest.mark.docker
 @pytest.fixture
 def endpoint(ui_workspace, docker_client):  # noqa: F811
     name = f"ui{uuid.uuid4().hex[:8]}"
-    for path in (ui_workspace / "sample" / "endpoint.yml", ui_workspace / "sample" / "blue-deployment.yml"):
-        path.write_text(path.read_text().replace("sample-endpoint", name))
+    rename_sample_endpoint(ui_workspace, name)
     yield name
-    for container in docker_client.containers.list(all=True, filters={"label": f"aml-deploy.endpoint={name}"}):
-        container.remove(force=True)
+    remove_containers(docker_client, name)
 
 
 def test_deploy_fixture_shows_succeeded(workbench, endpoint):
