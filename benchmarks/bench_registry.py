@@ -102,7 +102,8 @@ def measure(files: dict[str, Path], scratch: Path) -> list[tuple]:
              "--path", str(source)],
             lambda: shutil.rmtree(registry))
         rows.append((label, "aml-deploy model create", seconds, size_gb / seconds, peak,
-                     (seconds / baselines[0], seconds / baselines[1])))
+                     # the last cp row is the like-for-like one: durable, and every byte written
+                     (seconds / baselines[0], seconds / baselines[-1])))
     return rows
 
 
@@ -115,7 +116,7 @@ def main() -> None:
         scratch = Path(tmp)
         files = make_files(scratch, int(args.size_gb * 2**30))
         rows = measure(files, scratch)
-    lines = ["| file | tool | seconds | GB/s | peak RSS (MB) | time vs cp / vs cp+sync |", "|---|---|---|---|---|---|"]
+    lines = ["| file | tool | seconds | GB/s | peak RSS (MB) | time vs cp / vs the last cp row |", "|---|---|---|---|---|---|"]
     for label, tool, seconds, rate, peak, ratio in rows:
         lines.append(f"| {args.size_gb:g} GB {label} | {tool} | {seconds:.2f} | {rate:.2f} | {peak:.0f} | "
                      f"{'' if ratio is None else f'{ratio[0]:.2f}x / {ratio[1]:.2f}x'} |")
