@@ -10,8 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-
+from . import http
 from .errors import DeployError
 from .spec import APP_ROOT, DeploymentSpec
 
@@ -148,20 +147,13 @@ def wait(container, generation: int, since: float, timeout: float = 600.0, until
             return Outcome("Failed", time.monotonic() - started, excerpt(lines), events)
         if until_debugger and "waiting-for-debugger" in names:
             return Outcome("WaitingForDebugger", time.monotonic() - started, "", events)
-        if "ready" in names and _answers(scoring_port):
+        if "ready" in names and http.answers(scoring_port):
             return Outcome("Succeeded", time.monotonic() - started, "", events)
         time.sleep(0.05)
     return Outcome("Failed", time.monotonic() - started,
                    f"The server did not become ready within {timeout:.0f} s.\n" + excerpt(lines), events)
 
 
-def _answers(port: int | None) -> bool:
-    if port is None:
-        return False
-    try:
-        return requests.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def parse_event(line: str) -> dict | None:

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-import requests
 
 from ..registry import Registry, RegistryError
-from . import containers, images
+from . import containers, http, images
 from .engine import connect
 from .errors import DeployError
 from .failures import Failure, explain
@@ -234,11 +233,8 @@ class LocalEndpoints:
     def _live_state(container, port: int | None) -> str:
         if container.status != "running":
             return "Failed" if container.status in ("exited", "dead") else "Stopped"
-        try:
-            if port and requests.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
-                return "Succeeded"
-        except requests.RequestException:
-            pass
+        if port and http.answers(port, timeout=1):
+            return "Succeeded"
         tail = container.logs(tail=200).decode("utf-8", errors="replace").splitlines()
         events = [e for e in map(containers.parse_event, tail) if e]
         return "Failed" if events and events[-1]["event"] == "exited" else "Creating"
@@ -269,9 +265,9 @@ class LocalEndpoints:
                               f"See: aml-deploy online-deployment get-logs -e {endpoint} -n {target.deployment} --local")
         if body is None:
             body = self.sample_request(target)
-        response = requests.post(target.scoring_uri, data=body, timeout=timeout,
+        status, text = http.post(target.scoring_uri, body, timeout=timeout,
                                  headers={"Content-Type": "application/json", "azureml-model-deployment": target.deployment})
-        return response.status_code, response.text, target
+        return status, text, target
 
     def sample_request(self, target: DeploymentState) -> bytes:
         """A request built from the script's input_sample (the swagger document's example)."""
@@ -283,11 +279,7 @@ class LocalEndpoints:
         return json.dumps(example).encode()
 
     def swagger(self, target: DeploymentState) -> dict | None:
-        try:
-            response = requests.get(f"http://127.0.0.1:{target.port}/swagger.json", timeout=10)
-        except requests.RequestException:
-            return None
-        return response.json() if response.status_code == 200 else None
+        return http.get_json(f"http://127.0.0.1:{target.port}/swagger.json")
 
     def logs(self, endpoint: str, deployment: str, lines: int | None = None, follow: bool = False) -> Iterator[str]:
         found = containers.find(self.client, endpoint, deployment)

@@ -82,6 +82,7 @@ def on_initialize(ls: AmlDeployServer, params: lsp.InitializeParams) -> None:
 @server.feature(lsp.INITIALIZED)
 async def on_initialized(ls: AmlDeployServer, params: lsp.InitializedParams) -> None:
     ls.loop = asyncio.get_running_loop()
+    _settle_start_up_objects()
     watchers = [lsp.FileSystemWatcher(glob_pattern=WATCHED)]
     try:
         await ls.client_register_capability_async(
@@ -268,8 +269,14 @@ def serve() -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
     if not log_file:  # pygls logs every message at INFO: too much for the editor's output channel
         logging.getLogger("pygls").setLevel(logging.WARNING)
-    # Everything imported so far lives as long as the process: keep the collector from
-    # re-scanning it on every full collection (those pauses were the latency tail).
-    gc.freeze()
     server.start_io()
+
+
+def _settle_start_up_objects() -> None:
+    """Collects what start-up left behind, then keeps the collector from re-scanning what lives
+    as long as the process (those full collections were the latency tail). Start-up may have run
+    with collection off (cli.py); it is on from here."""
+    gc.collect()
+    gc.freeze()
+    gc.enable()
 
