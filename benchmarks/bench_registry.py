@@ -28,16 +28,19 @@ HERE = Path(__file__).resolve().parent
 REPEATS = 5
 
 
-def timed_median(command: list[str], cleanup) -> tuple[float, float]:
-    """Median of REPEATS runs, each started with nothing dirty in the page cache: on this kind of
-    machine a run that starts behind another's unflushed 2 GB can take five times longer."""
-    runs = []
+def round_robin_medians(runs: list[tuple[list[str], object]]) -> list[tuple[float, float]]:
+    """Median (seconds, peak MB) of REPEATS runs of each (command, cleanup), taken in rounds with
+    every command once per round, so that all of them meet the disk in the same states (this
+    machine's disk slows down for minutes after a few 2 GB writes; running one tool's five after
+    another's would favour whichever goes first). Each run starts with nothing dirty in the page
+    cache: a run that starts behind another's unflushed 2 GB can take five times longer."""
+    results: list[list[tuple[float, float]]] = [[] for _ in runs]
     for _ in range(REPEATS):
-        os.sync()
-        runs.append(timed(command))
-        cleanup()
-    runs.sort()
-    return runs[len(runs) // 2]
+        for index, (command, cleanup) in enumerate(runs):
+            os.sync()
+            results[index].append(timed(command))
+            cleanup()
+    return [sorted(r)[len(r) // 2] for r in results]
 
 
 def timed(command: list[str]) -> tuple[float, float]:
@@ -82,28 +85,26 @@ def make_files(folder: Path, size: int) -> dict[str, Path]:
 
 def measure(files: dict[str, Path], scratch: Path) -> list[tuple]:
     rows = []
+    copy = scratch / "copy.bin"
+    registry = scratch / "registry"
     for label, source in files.items():
         size_gb = source.stat().st_size / 2**30
-        copy = str(scratch / "copy.bin")
-        cp_runs = [("cp", ["cp", str(source), copy]),
-                   # the registry fsyncs before it records a version; this is the same durability
-                   ("cp, then sync of the copy", ["sh", "-c", f"cp '{source}' '{copy}' && sync '{copy}'"])]
+        tools = [("cp", ["cp", str(source), str(copy)]),
+                 # the registry fsyncs before it records a version; this is the same durability
+                 ("cp, then sync of the copy", ["sh", "-c", f"cp '{source}' '{copy}' && sync '{copy}'"])]
         if label == "sparse":
-            cp_runs.append(("cp --sparse=never, then sync",
-                            ["sh", "-c", f"cp --sparse=never '{source}' '{copy}' && sync '{copy}'"]))
-        baselines = []
-        for name, command in cp_runs:
-            seconds, peak = timed_median(command, lambda: (scratch / "copy.bin").unlink())
-            baselines.append(seconds)
-            rows.append((label, name, seconds, size_gb / seconds, peak, None))
-        registry = scratch / "registry"
-        seconds, peak = timed_median(
-            [sys.executable, "-m", "aml_deploy", "model", "--registry", str(registry), "create", "--name", label,
-             "--path", str(source)],
-            lambda: shutil.rmtree(registry))
-        rows.append((label, "aml-deploy model create", seconds, size_gb / seconds, peak,
-                     # the last cp row is the like-for-like one: durable, and every byte written
-                     (seconds / baselines[0], seconds / baselines[-1])))
+            tools.append(("cp --sparse=never, then sync",
+                          ["sh", "-c", f"cp --sparse=never '{source}' '{copy}' && sync '{copy}'"]))
+        tools.append(("aml-deploy model create",
+                      [sys.executable, "-m", "aml_deploy", "model", "--registry", str(registry), "create",
+                       "--name", label, "--path", str(source)]))
+        cleanups = [copy.unlink] * (len(tools) - 1) + [lambda: shutil.rmtree(registry)]
+        medians = round_robin_medians([(command, cleanup) for (_, command), cleanup in zip(tools, cleanups)])
+        baselines = [seconds for seconds, _ in medians[:-1]]
+        for (name, _), (seconds, peak) in zip(tools, medians):
+            # the last cp row is the like-for-like one: durable, and every byte written
+            ratio = (seconds / baselines[0], seconds / baselines[-1]) if name.startswith("aml-deploy") else None
+            rows.append((label, name, seconds, size_gb / seconds, peak, ratio))
     return rows
 
 
