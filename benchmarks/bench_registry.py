@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,22 +26,24 @@ from readme import update_section  # noqa: E402
 HERE = Path(__file__).resolve().parent
 
 
-REPEATS = 5
+REPEATS = 6
 
 
 def round_robin_medians(runs: list[tuple[list[str], object]]) -> list[tuple[float, float]]:
-    """Median (seconds, peak MB) of REPEATS runs of each (command, cleanup), taken in rounds with
-    every command once per round, so that all of them meet the disk in the same states (this
-    machine's disk slows down for minutes after a few 2 GB writes; running one tool's five after
-    another's would favour whichever goes first). Each run starts with nothing dirty in the page
-    cache: a run that starts behind another's unflushed 2 GB can take five times longer."""
+    """(median seconds, highest peak MB) of REPEATS runs of each (command, cleanup), taken in rounds with
+    every command once per round and the order rotated from round to round. This machine's disk
+    slows down after a few 2 GB writes in a row, so whichever tool runs right after another's
+    write pays for it; rotating spreads that over all of them. Each run starts with nothing dirty
+    in the page cache: a run that starts behind another's unflushed 2 GB can take five times longer."""
     results: list[list[tuple[float, float]]] = [[] for _ in runs]
-    for _ in range(REPEATS):
-        for index, (command, cleanup) in enumerate(runs):
+    for round_number in range(REPEATS):
+        for step in range(len(runs)):
+            index = (round_number + step) % len(runs)
+            command, cleanup = runs[index]
             os.sync()
             results[index].append(timed(command))
             cleanup()
-    return [sorted(r)[len(r) // 2] for r in results]
+    return [(statistics.median(s for s, _ in r), max(peak for _, peak in r)) for r in results]
 
 
 def timed(command: list[str]) -> tuple[float, float]:
