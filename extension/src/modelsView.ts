@@ -99,6 +99,7 @@ async function registerModel(servers: ServerManager, view: ModelsView, uri?: vsc
         title: `Register ${path.basename(target.fsPath)}`,
         prompt: 'Model name (letters, digits, -, _ and .)',
         value: suggested,
+        ignoreFocusOut: true, // a look elsewhere (for the file's name, say) must not throw the typed name away
         validateInput: (value) => (/^[A-Za-z0-9][A-Za-z0-9\-_.]{0,254}$/.test(value) ? undefined : 'Letters, digits, -, _ and ., starting with a letter or digit'),
     });
     if (!name) {

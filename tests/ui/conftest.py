@@ -47,8 +47,19 @@ def registry_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def code_server(vsix, tmp_path_factory, registry_dir):
-    home = tmp_path_factory.mktemp("code-server")
+def code_server_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("code-server")
+
+
+@pytest.fixture(scope="session")
+def aml_deploy_home(code_server_home) -> Path:
+    """Where the extension's server keeps local endpoint state (AML_DEPLOY_HOME)."""
+    return code_server_home / "aml-deploy-home"
+
+
+@pytest.fixture(scope="session")
+def code_server(vsix, code_server_home, aml_deploy_home, registry_dir):
+    home = code_server_home
     extensions, user_data = home / "extensions", home / "user-data"
     (user_data / "User").mkdir(parents=True)
     (user_data / "User" / "settings.json").write_text(json.dumps({
@@ -71,7 +82,7 @@ def code_server(vsix, tmp_path_factory, registry_dir):
         common + ["--auth", "none", "--bind-addr", f"127.0.0.1:{port}", "--disable-telemetry", "--disable-update-check",
                   "--disable-workspace-trust", "--disable-getting-started-override"],
         stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "AML_DEPLOY_REGISTRY": str(registry_dir), "AML_DEPLOY_HOME": str(home / "aml-deploy-home")},
+        env={**os.environ, "AML_DEPLOY_REGISTRY": str(registry_dir), "AML_DEPLOY_HOME": str(aml_deploy_home)},
     )
     deadline = time.monotonic() + 60
     while "HTTP server listening on" not in (home / "code-server.log").read_text():
@@ -112,10 +123,21 @@ def workbench(browser, code_server, ui_workspace, request):
     page.goto(f"{code_server}/?folder={ui_workspace}")
     page.wait_for_selector(".monaco-workbench", timeout=60_000)
     page.wait_for_selector(".statusbar", timeout=60_000)
+    wait_for_server(page)
     yield page
     RESULTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(RESULTS / f"{request.node.name}-end.png"))
     context.close()
+
+
+def wait_for_server(page) -> None:
+    """Until the status bar says the language server runs: before that, the window may not have loaded the
+    extension's menus yet, as a user opening a folder sees for the first second or two."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.statusbar-item')]"
+        ".some(e => (e.getAttribute('aria-label') || '').includes('language server running'))",
+        timeout=60_000,
+    )
 
 
 def run_command(page, title: str) -> None:
@@ -138,3 +160,64 @@ def run_command(page, title: str) -> None:
         row.click()
         return
     raise AssertionError(f"command not found in the palette: {title}")
+
+
+def open_view(page, name: str) -> None:
+    """Show a view through its "Focus on <name> View" command. A click on the activity bar would toggle
+    the side bar closed when the container is already showing."""
+    run_command(page, f"Focus on {name} View")
+
+
+def explorer_item(page, *path: str):
+    """The Explorer's tree item at `path` (folder names, then the item's own), expanding folders on the way.
+    Names match exactly: "model" must not find "model.yml"."""
+    for folder in path[:-1]:
+        item = page.get_by_role("treeitem", name=folder, exact=True).first
+        item.wait_for(timeout=30_000)
+        if item.get_attribute("aria-expanded") != "true":
+            item.click()
+    item = page.get_by_role("treeitem", name=path[-1], exact=True).first
+    item.wait_for(timeout=30_000)
+    return item
+
+
+def choose_from_context_menu(page, item, action: str) -> None:
+    """Right-click `item` and choose `action`. The menu must close before this returns; otherwise it is
+    dismissed and tried again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    menu = page.locator(".context-view .monaco-menu")
+    errors = []
+    for attempt in range(3):
+        item.click(button="right")
+        entry = page.locator(".context-view .action-label", has_text=action).first
+        try:
+            entry.wait_for(timeout=10_000)
+            # Hover focuses the entry and Enter runs it: a mouse click can land while the menu still
+            # ignores the pointer and leave it open with nothing run.
+            entry.hover(timeout=5_000)
+            page.keyboard.press("Enter")
+            menu.wait_for(state="hidden", timeout=5_000)
+            return
+        except PlaywrightTimeout as error:
+            errors.append(str(error).splitlines()[0])
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(RESULTS / f"context-menu-{attempt}.png"))
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose {action!r} from the context menu: {errors}")
+
+
+def wait_for_row(page, label: str, timeout: float):
+    """The tree row with this accessible label, once visible. On a timeout the failure says what the views
+    and the notifications showed instead, so a CI log alone explains it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    row = page.locator(f".monaco-list-row[aria-label='{label}']")
+    try:
+        row.wait_for(timeout=timeout)
+    except PlaywrightTimeout:
+        rows = page.locator(".sidebar .monaco-list-row").evaluate_all("rows => rows.map(r => r.getAttribute('aria-label'))")
+        toasts = page.locator(".notifications-toasts, .notifications-center").all_inner_texts()
+        raise AssertionError(f"no row {label!r} after {timeout / 1000:.0f} s; side bar rows: {rows}; "
+                             f"notifications: {toasts}") from None
+    return row

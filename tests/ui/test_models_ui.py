@@ -5,26 +5,22 @@ import json
 import subprocess
 import sys
 
-from tests.ui.conftest import RESULTS
+from tests.ui.conftest import RESULTS, choose_from_context_menu, explorer_item, open_view, wait_for_row
 
 
 def test_register_fixture_model_from_explorer(workbench, registry_dir):
     page = workbench
-    page.get_by_role("treeitem", name="sample").first.click()
-    folder = page.get_by_role("treeitem", name="model").first
-    folder.wait_for(timeout=30_000)
-    folder.click(button="right")
-    page.locator(".context-view .action-label", has_text="Register Model").first.click()
+    choose_from_context_menu(page, explorer_item(page, "sample", "model"), "Register Model")
     name_box = page.locator(".quick-input-box input")
     name_box.wait_for(timeout=30_000)
     assert name_box.input_value() == "model"
     name_box.fill("sample-linear")
-    page.keyboard.press("Enter")
+    name_box.press("Enter")
+    page.locator(".notifications-toasts", has_text="Registered azureml:sample-linear:1 (585 B)").wait_for(timeout=60_000)
 
-    page.get_by_role("tab", name="AML Deploy").first.click()
-    version = page.locator(".monaco-list-row[aria-label='sample-linear version 1']")
-    version.wait_for(timeout=60_000)
-    page.locator(".monaco-list-row[aria-label='model sample-linear']").wait_for(timeout=10_000)
+    open_view(page, "Models")
+    version = wait_for_row(page, "sample-linear version 1", timeout=60_000)
+    wait_for_row(page, "model sample-linear", timeout=10_000)
     assert "585 B" in version.inner_text()
     page.screenshot(path=str(RESULTS / "models-view.png"))
 
