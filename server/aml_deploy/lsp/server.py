@@ -21,6 +21,7 @@ from ..scoring.lenses import entry_point_lines
 from ..scoring.uses import SCRIPT_ROLES
 from . import convert
 from .checking import Checker, to_path, to_uri
+from .client_log import log_to_client
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,6 @@ class AmlDeployServer(LanguageServer):
     def report_server_error(self, error: Exception, source) -> None:
         # Log instead of popping up "Error in server" at the user for every hiccup.
         log.error("internal error (%s): %r", getattr(source, "__name__", source), error, exc_info=error)
-        self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=f"aml-deploy internal error: {error!r}"))
 
 
 server = AmlDeployServer()
@@ -82,6 +82,7 @@ def on_initialize(ls: AmlDeployServer, params: lsp.InitializeParams) -> None:
 @server.feature(lsp.INITIALIZED)
 async def on_initialized(ls: AmlDeployServer, params: lsp.InitializedParams) -> None:
     ls.loop = asyncio.get_running_loop()
+    log_to_client(ls)
     _settle_start_up_objects()
     watchers = [lsp.FileSystemWatcher(glob_pattern=WATCHED)]
     try:
