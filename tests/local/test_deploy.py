@@ -81,6 +81,20 @@ def test_init_that_raises_fails_on_its_line_and_leaves_nothing(local, workspace,
     assert containers.find(docker_client, endpoint_name) == []
 
 
+def test_failure_points_at_the_line_however_long_the_log_after_it(local, workspace):
+    # An exception with a long message puts the user's frame far from the end of the log, beyond the
+    # excerpt that is shown: the line must still be found.
+    script = workspace / "sample" / "src" / "score.py"
+    text = script.read_text().replace("    model = joblib.load(model_path)\n",
+                                      "    raise ValueError('\\n'.join(f'detail {i}' for i in range(80)))\n")
+    script.write_text(text)
+    number = next(i for i, line in enumerate(text.splitlines(), 1) if "raise ValueError" in line)
+    state = deploy(local, workspace)
+    assert state.state == "Failed"
+    assert (state.failure.path, state.failure.line, state.failure.function) == (script, number, "init")
+    assert "ValueError" not in state.log_excerpt  # the shown excerpt no longer reaches the exception's first line
+
+
 def test_delete_removes_the_container(local, workspace, docker_client, endpoint_name):
     deploy(local, workspace)
     local.delete_deployment(endpoint_name, "blue")

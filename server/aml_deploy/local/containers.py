@@ -119,8 +119,9 @@ def restart_server(container, control: dict) -> None:
 class Outcome:
     state: str  # "Succeeded", "Failed", "WaitingForDebugger"
     seconds: float
-    log_excerpt: str = ""
+    log_excerpt: str = ""  # the end of the server's output, to show
     events: list = field(default_factory=list)
+    log: str = ""  # on failure, all of this start's output: the user's frame may be far from the end
 
 
 def wait(container, generation: int, since: float, timeout: float = 600.0, until_debugger: bool = False,
@@ -144,14 +145,15 @@ def wait(container, generation: int, since: float, timeout: float = 600.0, until
         seen_lines = len(lines)
         names = [e["event"] for e in events]
         if "exited" in names or container.status in ("exited", "dead"):
-            return Outcome("Failed", time.monotonic() - started, excerpt(lines), events)
+            return Outcome("Failed", time.monotonic() - started, excerpt(lines), events, "\n".join(server_output(lines)))
         if until_debugger and "waiting-for-debugger" in names:
             return Outcome("WaitingForDebugger", time.monotonic() - started, "", events)
         if "ready" in names and http.answers(scoring_port):
             return Outcome("Succeeded", time.monotonic() - started, "", events)
         time.sleep(0.05)
     return Outcome("Failed", time.monotonic() - started,
-                   f"The server did not become ready within {timeout:.0f} s.\n" + excerpt(lines), events)
+                   f"The server did not become ready within {timeout:.0f} s.\n" + excerpt(lines), events,
+                   "\n".join(server_output(lines)))
 
 
 
@@ -166,7 +168,11 @@ def parse_event(line: str) -> dict | None:
         return None
 
 
+def server_output(lines: list[str]) -> list[str]:
+    """The log without our own event lines."""
+    return [line for line in lines if MARKER not in line]
+
+
 def excerpt(lines: list[str], count: int = 40) -> str:
     """The end of the log, without our own event lines."""
-    kept = [line for line in lines if MARKER not in line]
-    return "\n".join(kept[-count:])
+    return "\n".join(server_output(lines)[-count:])

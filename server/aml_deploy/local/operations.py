@@ -174,7 +174,7 @@ class LocalEndpoints:
         state.warnings = warnings
         if outcome.state == "Failed":
             state.log_excerpt = outcome.log_excerpt
-            state.failure = explain(outcome.log_excerpt, spec.code_target, spec.code_dir)
+            state.failure = explain(outcome.log, spec.code_target, spec.code_dir)
             if not in_place:
                 self._remove(container)  # a failed create leaves no container behind
                 state.container, state.port, state.debug_port = None, None, None
