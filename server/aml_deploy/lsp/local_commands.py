@@ -15,7 +15,7 @@ from ..local.errors import DeployError
 from ..local.operations import LocalEndpoints
 from ..local.spec import from_config
 from .checking import to_path
-from .server import AmlDeployServer, server
+from .server import AmlDeployServer, errors_as_results, server
 
 
 @attrs.define
@@ -56,6 +56,7 @@ def list_endpoints(ls: AmlDeployServer) -> dict:
 
 @server.thread()
 @server.command("amlDeploy.server.deploy")
+@errors_as_results(DeployError)
 def deploy(ls: AmlDeployServer, args: DeployArgs) -> dict:
     token = args.progressToken
     title = "Starting a debug session" if args.debug else "Deploying locally"
@@ -72,8 +73,6 @@ def deploy(ls: AmlDeployServer, args: DeployArgs) -> dict:
                            deployment_config=_path(args.deploymentConfig) if args.deploymentConfig else None,
                            workspace=ls.checker.workspace_root(config), registry=ls.model_registry())
         state = _local(ls, report).deploy(spec, debug=args.debug)
-    except DeployError as err:
-        return {"error": str(err)}
     finally:
         if token:
             ls.work_done_progress.end(token, lsp.WorkDoneProgressEnd())
@@ -83,70 +82,60 @@ def deploy(ls: AmlDeployServer, args: DeployArgs) -> dict:
 
 @server.thread()
 @server.command("amlDeploy.server.waitReady")
+@errors_as_results(DeployError)
 def wait_ready(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
     """After a debugger attached: wait until init() returns (or the server fails)."""
     local = _local(ls)
     deadline = time.monotonic() + args.timeout
-    try:
-        while True:
-            state = local.show_deployment(args.endpoint, args.deployment)
-            if state.state in ("Succeeded", "Failed") or time.monotonic() > deadline:
-                return state.to_dict()
-            time.sleep(0.2)
-    except DeployError as err:
-        return {"error": str(err)}
+    while True:
+        state = local.show_deployment(args.endpoint, args.deployment)
+        if state.state in ("Succeeded", "Failed") or time.monotonic() > deadline:
+            return state.to_dict()
+        time.sleep(0.2)
 
 
 @server.thread()
 @server.command("amlDeploy.server.invoke")
+@errors_as_results(DeployError)
 def invoke(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
-    try:
-        status, body, target = _local(ls).invoke(args.endpoint, args.deployment, args.body.encode() if args.body else None)
-    except DeployError as err:
-        return {"error": str(err)}
+    status, body, target = _local(ls).invoke(args.endpoint, args.deployment, args.body.encode() if args.body else None)
     return {"deployment": target.deployment, "status": status, "body": body}
 
 
 @server.thread()
 @server.command("amlDeploy.server.sampleRequest")
+@errors_as_results(DeployError)
 def sample_request(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
     """A request to start from: the script's input_sample, else a sample-request.json next to the
     configuration, else an empty {"data": []}."""
     local = _local(ls)
+    target = local.resolve_deployment(args.endpoint, args.deployment)
     try:
-        target = local.resolve_deployment(args.endpoint, args.deployment)
-        try:
-            return {"deployment": target.deployment, "body": json.dumps(json.loads(local.sample_request(target)), indent=2)}
-        except DeployError:
-            pass
-        if target.config:
-            for candidate in sorted(Path(target.config).parent.glob("*request*.json")):
-                return {"deployment": target.deployment, "body": candidate.read_text(encoding="utf-8")}
-        return {"deployment": target.deployment, "body": json.dumps({"data": []}, indent=2)}
-    except DeployError as err:
-        return {"error": str(err)}
+        return {"deployment": target.deployment, "body": json.dumps(json.loads(local.sample_request(target)), indent=2)}
+    except DeployError:
+        pass  # no input_sample: fall back to a request file
+    if target.config:
+        for candidate in sorted(Path(target.config).parent.glob("*request*.json")):
+            return {"deployment": target.deployment, "body": candidate.read_text(encoding="utf-8")}
+    return {"deployment": target.deployment, "body": json.dumps({"data": []}, indent=2)}
 
 
 @server.thread()
 @server.command("amlDeploy.server.logs")
+@errors_as_results(DeployError)
 def logs(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
-    try:
-        local = _local(ls)
-        name = args.deployment or local.resolve_deployment(args.endpoint, None).deployment
-        return {"text": "\n".join(local.logs(args.endpoint, name, args.lines))}
-    except DeployError as err:
-        return {"error": str(err)}
+    local = _local(ls)
+    name = args.deployment or local.resolve_deployment(args.endpoint, None).deployment
+    return {"text": "\n".join(local.logs(args.endpoint, name, args.lines))}
 
 
 @server.thread()
 @server.command("amlDeploy.server.deleteDeployment")
+@errors_as_results(DeployError)
 def delete_deployment(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
-    try:
-        if args.deployment:
-            return _local(ls).delete_deployment(args.endpoint, args.deployment)
-        return _local(ls).delete_endpoint(args.endpoint)
-    except DeployError as err:
-        return {"error": str(err)}
+    if args.deployment:
+        return _local(ls).delete_deployment(args.endpoint, args.deployment)
+    return _local(ls).delete_endpoint(args.endpoint)
 
 
 def _show_failure(ls: AmlDeployServer, script: Path, state) -> None:

@@ -13,7 +13,7 @@ from lsprotocol import types as lsp
 from ..local.holds import deployment_is_alive
 from ..registry import RegistryError
 from ..registry.store import human_size
-from .server import AmlDeployServer, server
+from .server import AmlDeployServer, errors_as_results, server
 
 
 @attrs.define
@@ -49,6 +49,7 @@ def list_models(ls: AmlDeployServer) -> dict:
 
 @server.thread()
 @server.command("amlDeploy.server.registerModel")
+@errors_as_results(RegistryError)
 def register_model(ls: AmlDeployServer, args: RegisterArgs) -> dict:
     token = args.progressToken
     if token:
@@ -65,8 +66,6 @@ def register_model(ls: AmlDeployServer, args: RegisterArgs) -> dict:
     try:
         model = ls.model_registry().register(Path(args.path), args.name, args.version, description=args.description,
                                              tags=args.tags, model_type=args.type, progress=report)
-    except RegistryError as err:
-        return {"error": str(err)}
     finally:
         if token:
             ls.work_done_progress.end(token, lsp.WorkDoneProgressEnd())
@@ -75,23 +74,19 @@ def register_model(ls: AmlDeployServer, args: RegisterArgs) -> dict:
 
 
 @server.command("amlDeploy.server.deleteModel")
+@errors_as_results(RegistryError)
 def delete_model(ls: AmlDeployServer, args: VersionArgs) -> dict:
-    try:
-        model = ls.model_registry().delete(args.name, args.version, force=args.force, is_alive=deployment_is_alive)
-    except RegistryError as err:
-        return {"error": str(err)}
+    model = ls.model_registry().delete(args.name, args.version, force=args.force, is_alive=deployment_is_alive)
     _recheck_deployments(ls)
     return model.to_dict()
 
 
 @server.command("amlDeploy.server.modelFiles")
+@errors_as_results(RegistryError)
 def model_files(ls: AmlDeployServer, args: VersionArgs) -> dict:
     registry = ls.model_registry()
-    try:
-        model = registry.show(args.name, args.version, with_files=True)
-        root = registry.mount_path(args.name, args.version)
-    except RegistryError as err:
-        return {"error": str(err)}
+    model = registry.show(args.name, args.version, with_files=True)
+    root = registry.mount_path(args.name, args.version)
     files = [str(root / f["relpath"]) if model.is_folder else str(root) for f in model.files]
     return {"root": str(root), "files": files}
 

@@ -4,6 +4,7 @@ packages; they hold no domain logic of their own."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import os
@@ -59,6 +60,23 @@ class AmlDeployServer(LanguageServer):
 
 
 server = AmlDeployServer()
+
+
+def errors_as_results(*errors: type[Exception]):
+    """For a server command: the expected failures (bad configuration, Docker down, a missing model)
+    come back as {"error": message}, which the extension shows as it is, not as a JSON-RPC error."""
+
+    def decorate(command):
+        @functools.wraps(command)  # pygls reads the parameters' types through the wrapper
+        def run(*args, **kwargs):
+            try:
+                return command(*args, **kwargs)
+            except errors as err:
+                return {"error": str(err)}
+
+        return run
+
+    return decorate
 
 
 def _document(ls: AmlDeployServer, uri: str):
