@@ -15,9 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lsp_client import Client, edit_latencies  # noqa: E402
-from readme import update_section  # noqa: E402
+from readme import publish  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
 SERVER = [sys.executable, "-m", "aml_deploy", "lsp"]
 SCHEMA = "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json\n"
 CONDA = "dependencies:\n  - python=3.11\n  - pip:\n    - azureml-inference-server-http\n    - scikit-learn\n"
@@ -144,15 +143,12 @@ def main() -> None:
     args = parser.parse_args()
     latencies = edit_latency(args.edits)
     seconds, count = recheck_after_conda_edit(args.scripts)
-    table = "\n".join([
+    publish("linter", [
         "| measurement | result | target |", "|---|---|---|",
         f"| 1,000-line script, didChange to publishDiagnostics, p50 / p95 over {args.edits} edits | "
         f"{percentile(latencies, 50):.1f} / {percentile(latencies, 95):.1f} ms | p95 under 30 ms |",
         f"| conda-file edit to the last of {count} scripts re-published | {seconds:.2f} s | under 2 s |",
-    ])
-    print(table)
-    if args.update_readme:
-        update_section(HERE / "README.md", "linter", table)
+    ], args.update_readme)
 
 
 if __name__ == "__main__":

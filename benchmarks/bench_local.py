@@ -30,7 +30,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from readme import update_section  # noqa: E402
+from readme import publish  # noqa: E402
 
 from aml_deploy.local import containers, images  # noqa: E402
 from aml_deploy.local.operations import LocalEndpoints  # noqa: E402
@@ -240,10 +240,7 @@ def main() -> None:
         f"| base image ({warm.environment.image}) | {base / 2**20:.0f} MB |",
         f"| environment layer (venv, inference server, scikit-learn, debugpy) | {layer / 2**20:.0f} MB |",
     ]
-    table = "\n".join(rows)
-    print(table)
-    if args.update_readme:
-        update_section(HERE / "README.md", "local", table)
+    publish("local", rows, args.update_readme)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from readme import update_section  # noqa: E402
+from readme import publish  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
 
 
 REPEATS = 6
@@ -124,10 +123,7 @@ def main() -> None:
     for label, tool, seconds, rate, peak, ratio in rows:
         lines.append(f"| {args.size_gb:g} GB {label} | {tool} | {seconds:.2f} | {rate:.2f} | {peak:.0f} | "
                      f"{'' if ratio is None else f'{ratio[0]:.2f}x / {ratio[1]:.2f}x'} |")
-    table = "\n".join(lines)
-    print(table)
-    if args.update_readme:
-        update_section(HERE / "README.md", "registry", table)
+    publish("registry", lines, args.update_readme)
 
 
 if __name__ == "__main__":

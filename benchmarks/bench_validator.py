@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from lsp_client import Client, edit_latencies  # noqa: E402
-from readme import update_section  # noqa: E402
+from readme import publish  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -160,10 +160,7 @@ def main() -> None:
     if CORPUS.exists():
         for label, seconds, note in cli_against_check_jsonschema():
             lines.append(f"| {label} | {seconds:.2f} | {note} |")
-    table = "\n".join(lines)
-    print(table)
-    if args.update_readme:
-        update_section(HERE / "README.md", "validator", table)
+    publish("validator", lines, args.update_readme)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,20 @@
-"""Write a benchmark's latest table into benchmarks/README.md between its markers."""
+"""Print a benchmark's table and, when asked, write it into benchmarks/README.md between its markers."""
 
 from __future__ import annotations
 
 import datetime
 import platform
 from pathlib import Path
+
+README = Path(__file__).with_name("README.md")
+
+
+def publish(name: str, lines: list[str], update_readme: bool) -> None:
+    """Print the table made of `lines`; with --update-readme, also write it as README section `name`."""
+    table = "\n".join(lines)
+    print(table)
+    if update_readme:
+        update_section(README, name, table)
 
 
 def update_section(readme: Path, name: str, table: str) -> None:
