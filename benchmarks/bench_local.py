@@ -32,9 +32,9 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from readme import publish  # noqa: E402
 
-from aml_deploy.local import containers, images  # noqa: E402
-from aml_deploy.local.operations import LocalEndpoints  # noqa: E402
-from aml_deploy.local.spec import from_config  # noqa: E402
+from aml_deploy.deploy.local import containers, images  # noqa: E402
+from aml_deploy.deploy.local.operations import LocalEndpoints  # noqa: E402
+from aml_deploy.deploy.spec import from_config  # noqa: E402
 from aml_deploy.registry import Registry  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

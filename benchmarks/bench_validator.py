@@ -100,7 +100,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def cli_against_check_jsonschema() -> list[tuple[str, float, str]]:
-    from aml_deploy.documents.project import validate_paths
+    from aml_deploy.checking.paths import validate_paths
 
     rows = []
     started = time.perf_counter()

@@ -8,7 +8,7 @@ import functools
 import pytest
 
 from aml_deploy.documents.kinds import Kind
-from aml_deploy.documents.project import validate_paths
+from aml_deploy.checking.paths import validate_paths
 from aml_deploy.findings import Severity
 from tests.support import SHARED, require
 

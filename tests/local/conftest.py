@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from aml_deploy.local import containers
-from aml_deploy.local.operations import LocalEndpoints
+from aml_deploy.deploy.local import containers
+from aml_deploy.deploy.local.operations import LocalEndpoints
 from aml_deploy.registry import Registry
 from tests.support import FIXTURES, ROOT, require
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 import requests
 
-from aml_deploy.local.spec import from_config
+from aml_deploy.deploy.spec import from_config
 from tests.local.dap import DapClient
 
 

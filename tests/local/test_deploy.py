@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from aml_deploy.local import containers
-from aml_deploy.local.errors import DeployError, EngineUnavailable
-from aml_deploy.local.spec import from_config
+from aml_deploy.deploy.local import containers
+from aml_deploy.deploy.errors import DeployError, EngineUnavailable
+from aml_deploy.deploy.spec import from_config
 
 REQUEST = b'{"data": [[1, 2], [0, 0], [3, 1]]}'
 
@@ -143,7 +143,7 @@ def test_paths_outside_the_workspace_are_refused(local, workspace, tmp_path):
 
 
 def test_unreachable_engine_says_what_was_tried(monkeypatch):
-    from aml_deploy.local.engine import connect
+    from aml_deploy.deploy.local.engine import connect
 
     monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")
     with pytest.raises(EngineUnavailable, match="DOCKER_HOST=tcp://127.0.0.1:9"):

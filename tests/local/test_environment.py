@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from aml_deploy.local.spec import from_config
+from aml_deploy.deploy.spec import from_config
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aml_deploy.documents.project import validate_paths
+from aml_deploy.checking.paths import validate_paths
 from aml_deploy.findings import Severity
 from aml_deploy.scoring.lint import lint
 

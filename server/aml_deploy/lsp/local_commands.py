@@ -11,9 +11,9 @@ import attrs
 from lsprotocol import types as lsp
 
 from ..findings import Finding, Severity, Span
-from ..local.errors import DeployError
-from ..local.operations import LocalEndpoints
-from ..local.spec import from_config
+from ..deploy.errors import DeployError
+from ..deploy.local.operations import LocalEndpoints
+from ..deploy.spec import from_config
 from .checking import to_path
 from .server import AmlDeployServer, errors_as_results, server
 

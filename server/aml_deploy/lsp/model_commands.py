@@ -10,7 +10,7 @@ from pathlib import Path
 import attrs
 from lsprotocol import types as lsp
 
-from ..local.holds import deployment_is_alive
+from ..deploy.local.holds import deployment_is_alive
 from ..registry import RegistryError
 from ..registry.store import human_size
 from .server import AmlDeployServer, errors_as_results, server

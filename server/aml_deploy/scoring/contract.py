@@ -10,7 +10,7 @@ from typing import Iterator
 
 from ..findings import Finding, Fix, Severity, Span, TextEdit
 from .source import Script, dotted, import_aliases, module_bindings, module_functions, resolve
-from .stubs import INIT_STUB, RUN_STUB
+from ..script_templates import INIT_STUB, RUN_STUB
 
 REQUEST_HEADERS = "request_headers"
 

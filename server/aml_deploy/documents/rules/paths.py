@@ -6,7 +6,7 @@ import os
 from typing import Iterator
 
 from ...findings import CreateFile, Finding, Fix, Severity
-from ...scoring.stubs import new_script
+from ...script_templates import new_script
 from ..context import Context
 from ..kinds import Kind
 from ..nodes import value_span

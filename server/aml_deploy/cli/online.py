@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import DeployError
+from ..deploy.errors import DeployError
 
 AZURE_ONLY = ("-g", "--resource-group", "-w", "--workspace-name", "--subscription")
 
@@ -95,7 +95,7 @@ def _guarded(handler):
             print("aml-deploy: add --local. Without it this command would deploy to Azure, which AML Deploy does "
                   "not do yet; with --local it runs on this machine's Docker engine.", file=sys.stderr)
             return 2
-        from .operations import LocalEndpoints
+        from ..deploy.local.operations import LocalEndpoints
 
         progress = (lambda message: print(f"  {message}", file=sys.stderr)) if args.format == "text" else None
         try:
@@ -149,8 +149,8 @@ def _endpoint_text(endpoint: dict) -> str:
 
 
 def _deployment_create(args, local) -> int:
-    from .images import ca_bundle
-    from .spec import from_config
+    from ..deploy.local.images import ca_bundle
+    from ..deploy.spec import from_config
 
     file = args.file.resolve()
     workspace = args.workspace_folder.resolve() if args.workspace_folder else _default_workspace(file)

@@ -14,9 +14,9 @@ from typing import Callable
 
 import yaml
 
-from ..documents.conda import INFERENCE_SERVER_PACKAGES, CondaSpec, distribution_name, spec_from_data
-from .errors import DeployError
-from .spec import EnvironmentSpec
+from ...documents.conda import INFERENCE_SERVER_PACKAGES, CondaSpec, distribution_name, spec_from_data
+from ..errors import DeployError
+from ..spec import EnvironmentSpec
 
 IMAGE_REPOSITORY = "aml-deploy-env"
 RUNTIME_VERSION = "1"  # part of the cache key: bump when install.sh changes

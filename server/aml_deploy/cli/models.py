@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import RegistryError
-from .store import MODEL_TYPES, ModelVersion, Registry, human_size
+from ..registry.errors import RegistryError
+from ..registry.store import MODEL_TYPES, ModelVersion, Registry, human_size
 
 
 def add_parser(commands) -> None:
@@ -170,7 +170,7 @@ def _delete(args, registry: Registry) -> int:
         answer = input(f"Delete {args.name}:{args.version} and its files? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             return 1
-    from ..local.holds import deployment_is_alive
+    from ..deploy.local.holds import deployment_is_alive
 
     model = registry.delete(args.name, args.version, force=args.force, is_alive=deployment_is_alive)
     _print(args, model.to_dict(), lambda _: f"Deleted {model.reference}.")

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Iterable
 
 from ..scoring.check import SCRIPT_SUFFIXES, check_script, read_script
-from .context import Context, Files, ModelLookup
-from .validate import CONFIG_SUFFIXES, Result, validate_file
-from .workspace import WorkspaceIndex, expand
+from ..documents.context import Context, Files, ModelLookup
+from ..documents.validate import CONFIG_SUFFIXES, Result, validate_file
+from ..documents.workspace import WorkspaceIndex, expand
 
 
 def validate_paths(paths: Iterable[Path], workspace: Path | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .errors import EngineUnavailable
+from ..errors import EngineUnavailable
 
 SOCKET = "/var/run/docker.sock"
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import http
-from .errors import DeployError
-from .spec import APP_ROOT, DeploymentSpec
+from ..errors import DeployError
+from ..spec import APP_ROOT, DeploymentSpec
 
 LABEL = "aml-deploy.managed"
 SCORING_PORT = 5001

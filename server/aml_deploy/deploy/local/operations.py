@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 
-from ..registry import Registry, RegistryError
+from ...registry import Registry, RegistryError
 from . import containers, http, images
 from .engine import connect
-from .errors import DeployError
-from .failures import Failure, explain
-from .spec import DeploymentSpec
+from ..errors import DeployError
+from ..failures import Failure, explain
+from ..spec import DeploymentSpec
 
 Progress = Callable[[str], None]
 
@@ -89,7 +89,7 @@ class LocalEndpoints:
     def create_endpoint(self, file: Path | None = None, name: str | None = None) -> dict:
         data: dict = {}
         if file is not None:
-            from ..documents import Context, validate_file
+            from ...documents import Context, validate_file
 
             result = validate_file(Path(file).resolve(), Context(Path(file).resolve()), explicit=True)
             errors = [f for f in result.findings if f.severity == 1]

@@ -3,7 +3,7 @@ language server about 70 ms at start, and most editing sessions never call an en
 
 from __future__ import annotations
 
-from .errors import DeployError
+from ..errors import DeployError
 
 
 def answers(port: int | None, timeout: float = 2.0) -> bool:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import __version__
+from .. import __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,11 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--workspace", type=Path, help="warn about paths that leave this folder")
     validate.set_defaults(handler=_validate)
 
-    from .registry.commands import add_parser as add_model_commands
+    from .models import add_parser as add_model_commands
 
     add_model_commands(commands)
 
-    from .local.commands import add_parsers as add_local_commands
+    from .online import add_parsers as add_local_commands
 
     add_local_commands(commands)
 
@@ -57,15 +57,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from . import report
-    from .documents.project import validate_paths
+    from .. import report
+    from ..checking.paths import validate_paths
 
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
         print(f"aml-deploy validate: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    from .registry import Registry
-    from .registry.lookup import ModelRegistryLookup
+    from ..registry import Registry
+    from ..registry.lookup import ModelRegistryLookup
 
     workspace = args.workspace.resolve() if args.workspace else None
     results = validate_paths(args.paths, workspace=workspace, registry=ModelRegistryLookup(Registry()))
@@ -84,7 +84,7 @@ def _lsp(args: argparse.Namespace) -> int:
     # No collections while the server's modules load (about 100 ms of start-up); the server
     # collects once and turns collection back on after its initialize result has gone out.
     gc.disable()
-    from .lsp.server import serve
+    from ..lsp.server import serve
 
     serve()
     return 0

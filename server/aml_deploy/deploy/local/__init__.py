@@ -1,0 +1,1 @@
+"""The local Docker target: environment images, containers with the Azure layout, readiness."""
