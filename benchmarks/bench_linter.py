@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lsp_client import Client, edit_latencies  # noqa: E402
-from readme import publish  # noqa: E402
+from lsp_client import Client, edit_latencies
+from readme import publish
 
 SERVER = [sys.executable, "-m", "aml_deploy", "lsp"]
 SCHEMA = "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json\n"

@@ -18,7 +18,6 @@ environment layer adds to the base image. Needs the Docker engine and the base i
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import sys
@@ -30,12 +29,11 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from readme import publish  # noqa: E402
-
-from aml_deploy.deploy.local import containers, images  # noqa: E402
-from aml_deploy.deploy.local.operations import LocalEndpoints  # noqa: E402
-from aml_deploy.deploy.spec import from_config  # noqa: E402
-from aml_deploy.registry import Registry  # noqa: E402
+from aml_deploy.deploy.local import containers, images
+from aml_deploy.deploy.local.operations import LocalEndpoints
+from aml_deploy.deploy.spec import from_config
+from aml_deploy.registry import Registry
+from readme import publish
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE.parent / "test-fixtures" / "sample"

@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from readme import publish  # noqa: E402
-
-
+from readme import publish
 
 REPEATS = 6
 

@@ -20,8 +20,8 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lsp_client import Client, edit_latencies  # noqa: E402
-from readme import publish  # noqa: E402
+from lsp_client import Client, edit_latencies
+from readme import publish
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -90,7 +90,7 @@ def corpus_memory(client: Client) -> tuple[float, int]:
         try:
             client.notifications.get(timeout=0.2)
             quiet_since = time.perf_counter()
-        except Exception:  # noqa: BLE001 - queue.Empty
+        except Exception:
             pass
     return client.rss_mb(), len(files)
 
@@ -100,14 +100,14 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def cli_against_check_jsonschema() -> list[tuple[str, float, str]]:
-    from aml_deploy.checking.paths import validate_paths
+    from aml_deploy.checking import check_paths
 
     rows = []
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "aml_deploy", "validate", "--format", "json", str(CORPUS)],
                    capture_output=True, check=False)
     ours = time.perf_counter() - started
-    results = validate_paths([CORPUS])
+    results = check_paths([CORPUS])
     by_kind: dict[str, list[str]] = defaultdict(list)
     for result in results:
         if result.kind is not None:

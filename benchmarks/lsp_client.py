@@ -9,8 +9,9 @@ import queue
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 
 class Client:
@@ -124,7 +125,7 @@ class Client:
             self.request("shutdown", None, timeout=10)
             self.notify("exit", None)
             self.process.wait(timeout=10)
-        except Exception:  # noqa: BLE001 - a benchmark must still clean up
+        except Exception:
             self.process.kill()
 
 

@@ -7,8 +7,8 @@ import functools
 
 import pytest
 
+from aml_deploy.checking import check_paths
 from aml_deploy.documents.kinds import Kind
-from aml_deploy.checking.paths import validate_paths
 from aml_deploy.findings import Severity
 from tests.support import SHARED, require
 
@@ -34,7 +34,7 @@ def _table(name: str) -> list[dict]:
 
 @functools.cache
 def _results() -> dict[str, object]:
-    return {str(r.path): r for r in validate_paths([CORPUS])}
+    return {str(r.path): r for r in check_paths([CORPUS])}
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from aml_deploy.deploy.local import containers
 from aml_deploy.deploy.errors import DeployError, EngineUnavailable
+from aml_deploy.deploy.local import containers
 from aml_deploy.deploy.spec import from_config
 
 REQUEST = b'{"data": [[1, 2], [0, 0], [3, 1]]}'
@@ -23,7 +23,8 @@ def deploy(local, workspace, debug=False, **options):
 def test_deploy_and_score(local, workspace, docker_client, endpoint_name):
     state = deploy(local, workspace)
     assert state.state == "Succeeded", state.log_excerpt
-    status, body, _ = local.invoke(endpoint_name, None, REQUEST)
+    answer = local.invoke(endpoint_name, None, REQUEST)
+    status, body = answer.status, answer.body
     assert status == 200 and json.loads(body) == [9.0, 1.0, 10.0]  # y = 2*x0 + 3*x1 + 1
     container = docker_client.containers.get(state.container)
     bindings = container.attrs["NetworkSettings"]["Ports"]
@@ -52,7 +53,7 @@ def test_update_after_editing_score_py_restarts_in_place(local, workspace, docke
     after = docker_client.containers.get(second.container)
     assert (after.id, after.image.id) == (before.id, before.image.id)
     assert second.port == first.port
-    status, body, _ = local.invoke(endpoint_name, "blue", REQUEST)
+    body = local.invoke(endpoint_name, "blue", REQUEST).body
     assert json.loads(body) == [90.0, 10.0, 100.0]
 
 
@@ -133,7 +134,7 @@ def test_v1_inference_config_with_a_fixed_port(local, workspace, docker_client, 
     state = local.deploy(spec, timeout=300)
     assert state.state == "Succeeded", state.log_excerpt
     assert state.port == 32123 and state.deployment == "default"
-    status, body, _ = local.invoke(endpoint_name, None, REQUEST)
+    body = local.invoke(endpoint_name, None, REQUEST).body
     assert json.loads(body) == [9.0, 1.0, 10.0]
 
 

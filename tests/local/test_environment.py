@@ -45,5 +45,6 @@ def test_request_built_from_input_sample(local, workspace, endpoint_name):
     state = local.deploy(from_config(workspace / "sample" / "blue-deployment.yml", workspace=workspace,
                                      registry=local.registry), timeout=300)
     assert state.state == "Succeeded", state.log_excerpt
-    status, body, _ = local.invoke(endpoint_name, None, None)
+    answer = local.invoke(endpoint_name, None, None)
+    status, body = answer.status, answer.body
     assert status == 200 and json.loads(body) == [11.0]  # 2*2 + 3*2 + 1 from the sample itself

@@ -95,7 +95,7 @@ async def test_workspace_scan_reports_files_nobody_opened(client, workspace):
     # The scan's summary reaches the editor's log as information, not on stderr (which VS Code shows as errors).
     summary = await wait_for(lambda: [m for m in client.log_messages if "checked" in m.message], what="log message")
     assert summary[0].type == lsp.MessageType.Info
-    assert summary[0].message.startswith("aml_deploy.lsp.server: checked 22 files in ")
+    assert summary[0].message.startswith("aml_deploy.lsp.text_sync: checked 22 files in ")
 
 
 async def test_closing_falls_back_to_the_file_on_disk(client, workspace):

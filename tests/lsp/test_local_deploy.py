@@ -5,8 +5,11 @@ import uuid
 import pytest
 from lsprotocol import types as lsp
 
-from tests.local.conftest import docker_client  # noqa: F401 - the engine and base image fixture
-from tests.local.conftest import remove_containers, rename_sample_endpoint
+from tests.local.conftest import (
+    docker_client,  # noqa: F401 - the engine and base image fixture
+    remove_containers,
+    rename_sample_endpoint,
+)
 
 from .conftest import codes, open_document, wait_for
 

@@ -8,8 +8,11 @@ import uuid
 
 import pytest
 
-from tests.local.conftest import docker_client  # noqa: F401 - the engine and base image fixture
-from tests.local.conftest import remove_containers, rename_sample_endpoint
+from tests.local.conftest import (
+    docker_client,  # noqa: F401 - the engine and base image fixture
+    remove_containers,
+    rename_sample_endpoint,
+)
 from tests.ui.conftest import RESULTS, choose_from_context_menu, explorer_item, open_view, wait_for_row
 
 pytestmark = pytest.mark.docker

@@ -2,10 +2,10 @@
 
 import subprocess
 import sys
-import tomllib
 import zipfile
 
 import pytest
+import tomllib
 
 from tests.support import ROOT
 

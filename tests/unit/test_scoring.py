@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aml_deploy.checking.paths import validate_paths
+from aml_deploy.checking import check_paths
 from aml_deploy.findings import Severity
 from aml_deploy.scoring.lint import lint
 
@@ -49,7 +49,7 @@ environment:
 instance_type: Standard_DS3_v2
 instance_count: 1
 """)
-    results = {str(r.path): r for r in validate_paths([tmp_path])}
+    results = {str(r.path): r for r in check_paths([tmp_path])}
     return results[str(tmp_path / "src" / "score.py")].findings
 
 

@@ -1,5 +1,5 @@
 """The aml-deploy command line: argparse adapters over the capability packages."""
 
-from .main import main
+from .program import main
 
 __all__ = ["main"]

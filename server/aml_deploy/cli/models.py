@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from ..registry.errors import RegistryError
 from ..registry.store import MODEL_TYPES, ModelVersion, Registry, human_size
+from .output import add_format, print_result
 
 
 def add_parser(commands) -> None:
@@ -63,18 +63,14 @@ def add_parser(commands) -> None:
 
 def _verb(verbs, name: str, help_text: str, handler):
     parser = verbs.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
-    parser.add_argument("--format", "-o", "--output", dest="format", choices=("text", "json"), default="text")
-    parser.set_defaults(handler=_guarded(handler), command_name=name)
+    add_format(parser)
+    parser.set_defaults(handler=_with_registry(handler), command_name=name, group_name="model")
     return parser
 
 
-def _guarded(handler):
+def _with_registry(handler):
     def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args, Registry(args.registry))
-        except RegistryError as err:
-            print(f"aml-deploy model {args.command_name}: {err}", file=sys.stderr)
-            return 1
+        return handler(args, Registry(args.registry))
 
     return run
 
@@ -98,21 +94,18 @@ def _create(args, registry: Registry) -> int:
     )
     if progress:
         print(file=sys.stderr)
-    _print(args, model.to_dict(), lambda d: f"Registered {model.reference} ({human_size(model.size)}, {model.file_count} file(s)).")
+    print_result(args, model.to_dict(), lambda d: f"Registered {model.reference} ({human_size(model.size)}, {model.file_count} file(s)).")
     return 0
 
 
 def _from_file(path: Path) -> dict:
     """A model YAML, validated first: a file with errors registers nothing."""
-    from ..documents import Context, validate_file
+    from ..documents import Context, validate_or_refuse
     from ..documents.kinds import Kind
 
-    result = validate_file(path, Context(path.resolve()), explicit=True)
-    errors = [f for f in result.findings if f.severity == 1]
-    if result.kind not in (Kind.MODEL, None) or errors:
-        lines = [f"{path}:{f.span.start_line + 1}:{f.span.start_col + 1}: {f.code} {f.message}" for f in errors]
-        what = "is not a model YAML" if result.kind not in (Kind.MODEL, None) else "has errors"
-        raise RegistryError(f"{path} {what}; nothing was registered." + ("\n" + "\n".join(lines) if lines else ""))
+    result = validate_or_refuse(path, Context(path.resolve()), "nothing was registered")
+    if result.kind not in (Kind.MODEL, None):
+        raise RegistryError(f"{path} is a {result.kind.title}, not a model YAML; nothing was registered.")
     data = result.parsed.data if result.parsed else None
     if not isinstance(data, dict):
         raise RegistryError(f"{path} is not a model YAML (expected name and path).")
@@ -131,19 +124,19 @@ def _list(args, registry: Registry) -> int:
     models = registry.list(args.name, include_archived=args.include_archived, archived_only=args.archived_only)
     if args.max_results:
         models = models[: args.max_results]
-    _print(args, [m.to_dict() for m in models], lambda _: _table(models))
+    print_result(args, [m.to_dict() for m in models], lambda _: _table(models))
     return 0
 
 
 def _show(args, registry: Registry) -> int:
     model = registry.show(args.name, args.version, args.label, with_files=True)
-    _print(args, model.to_dict(with_files=True), lambda _: _details(model))
+    print_result(args, model.to_dict(with_files=True), lambda _: _details(model))
     return 0
 
 
 def _download(args, registry: Registry) -> int:
     target = registry.download(args.name, args.version, args.download_path)
-    _print(args, {"name": args.name, "version": args.version, "path": str(target)},
+    print_result(args, {"name": args.name, "version": args.version, "path": str(target)},
            lambda _: f"Downloaded {args.name}:{args.version} to {target}.")
     return 0
 
@@ -159,7 +152,7 @@ def _restore(args, registry: Registry) -> int:
 def _set_archived(args, registry: Registry, archived: bool) -> int:
     models = registry.set_archived(args.name, args.version, archived)
     verb = "Archived" if archived else "Restored"
-    _print(args, [m.to_dict() for m in models], lambda _: f"{verb} {', '.join(m.reference for m in models)}.")
+    print_result(args, [m.to_dict() for m in models], lambda _: f"{verb} {', '.join(m.reference for m in models)}.")
     return 0
 
 
@@ -173,21 +166,17 @@ def _delete(args, registry: Registry) -> int:
     from ..deploy.local.holds import deployment_is_alive
 
     model = registry.delete(args.name, args.version, force=args.force, is_alive=deployment_is_alive)
-    _print(args, model.to_dict(), lambda _: f"Deleted {model.reference}.")
+    print_result(args, model.to_dict(), lambda _: f"Deleted {model.reference}.")
     return 0
 
 
 def _verify(args, registry: Registry) -> int:
     problems = registry.verify(deep=args.deep)
-    _print(args, {"problems": problems}, lambda _: "\n".join(problems) or "The registry is consistent.")
+    print_result(args, {"problems": problems}, lambda _: "\n".join(problems) or "The registry is consistent.")
     return 1 if problems else 0
 
 
 # -- output ---------------------------------------------------------------------------------------
-
-
-def _print(args, data, text) -> None:
-    print(json.dumps(data, indent=2) if args.format == "json" else text(data))
 
 
 def _table(models: list[ModelVersion]) -> str:

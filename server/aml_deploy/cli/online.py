@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..deploy.errors import DeployError
+from .output import add_format, confirm, print_result
 
 AZURE_ONLY = ("-g", "--resource-group", "-w", "--workspace-name", "--subscription")
 
@@ -18,20 +18,20 @@ def add_parsers(commands) -> None:
     endpoint = commands.add_parser("online-endpoint", help="local online endpoints (a stable URL for deployments)")
     verbs = endpoint.add_subparsers(title="commands", metavar="COMMAND")
     for verb in ("create", "update"):
-        command = _verb(verbs, verb, f"{verb} a local endpoint", _endpoint_create)
+        command = _verb(verbs, "online-endpoint", verb, f"{verb} a local endpoint", _endpoint_create)
         command.add_argument("-f", "--file", type=Path)
         command.add_argument("-n", "--name")
-    command = _verb(verbs, "show", "show a local endpoint and its deployments", _endpoint_show)
+    command = _verb(verbs, "online-endpoint", "show", "show a local endpoint and its deployments", _endpoint_show)
     command.add_argument("-n", "--name", required=True)
-    _verb(verbs, "list", "list local endpoints", _endpoint_list)
-    command = _verb(verbs, "delete", "delete a local endpoint and all its deployments", _endpoint_delete)
+    _verb(verbs, "online-endpoint", "list", "list local endpoints", _endpoint_list)
+    command = _verb(verbs, "online-endpoint", "delete", "delete a local endpoint and all its deployments", _endpoint_delete)
     command.add_argument("-n", "--name", required=True)
     command.add_argument("-y", "--yes", action="store_true")
-    command = _verb(verbs, "invoke", "send a request to the endpoint's deployment", _invoke)
+    command = _verb(verbs, "online-endpoint", "invoke", "send a request to the endpoint's deployment", _invoke)
     command.add_argument("-n", "--name", dest="endpoint_name", required=True)
     command.add_argument("-d", "--deployment-name", dest="name")
     command.add_argument("-r", "--request-file", type=Path)
-    command = _verb(verbs, "get-logs", "print the container log of the endpoint's deployment", _logs)
+    command = _verb(verbs, "online-endpoint", "get-logs", "print the container log of the endpoint's deployment", _logs)
     command.add_argument("-n", "--name", dest="endpoint_name", required=True)
     command.add_argument("-d", "--deployment-name", dest="name")
     _log_options(command)
@@ -39,7 +39,7 @@ def add_parsers(commands) -> None:
     deployment = commands.add_parser("online-deployment", help="local deployments in Docker: build, run, debug")
     verbs = deployment.add_subparsers(title="commands", metavar="COMMAND")
     for verb in ("create", "update"):
-        command = _verb(verbs, verb, f"{verb} a local deployment", _deployment_create)
+        command = _verb(verbs, "online-deployment", verb, f"{verb} a local deployment", _deployment_create)
         command.add_argument("-f", "--file", type=Path, required=True,
                              help="an online deployment YAML, or a v1 inferenceconfig.json")
         command.add_argument("-n", "--name", help="the deployment's name (v1: the service's name)")
@@ -49,33 +49,43 @@ def add_parsers(commands) -> None:
         command.add_argument("--deployment-config", "--dc", type=Path, help="v1 deploymentconfig.json (computeType local)")
         command.add_argument("-m", "--model", action="append", default=[],
                              help="azureml:<name>:<version> from the local registry, or a path (v1; repeatable)")
-        command.add_argument("--port", type=int, help="host port of the scoring URI (default: kept, or a free one)")
+        command.add_argument("--port", type=_port, help="host port of the scoring URI, 1024-65535 (default: kept, or a free one)")
         command.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for init() (default 600)")
         command.add_argument("--workspace-folder", type=Path,
                              help="refuse files outside it (default: the current folder, if it holds the file)")
         command.add_argument("--ca-bundle", type=Path, help="extra CA bundle for package downloads during the build")
-    command = _verb(verbs, "show", "show a local deployment", _deployment_show)
+    command = _verb(verbs, "online-deployment", "show", "show a local deployment", _deployment_show)
     _names(command)
-    command = _verb(verbs, "list", "list the deployments of a local endpoint", _deployment_list)
+    command = _verb(verbs, "online-deployment", "list", "list the deployments of a local endpoint", _deployment_list)
     command.add_argument("-e", "--endpoint-name")
-    command = _verb(verbs, "delete", "delete a local deployment (its container)", _deployment_delete)
+    command = _verb(verbs, "online-deployment", "delete", "delete a local deployment (its container)", _deployment_delete)
     _names(command)
     command.add_argument("-y", "--yes", action="store_true")
-    command = _verb(verbs, "get-logs", "print the deployment's container log", _logs)
+    command = _verb(verbs, "online-deployment", "get-logs", "print the deployment's container log", _logs)
     _names(command)
     _log_options(command)
-    command = _verb(verbs, "invoke", "send a request to the deployment", _invoke)
+    command = _verb(verbs, "online-deployment", "invoke", "send a request to the deployment", _invoke)
     _names(command)
     command.add_argument("-r", "--request-file", type=Path)
 
 
-def _verb(verbs, name: str, help_text: str, handler):
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1024 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port AML Deploy can publish: choose one from 1024 to 65535")
+    return port
+
+
+def _verb(verbs, group: str, name: str, help_text: str, handler):
     parser = verbs.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
     parser.add_argument("--local", action="store_true", help="required: deploy on this machine's Docker engine")
-    parser.add_argument("--format", "-o", "--output", dest="format", choices=("text", "json"), default="text")
+    add_format(parser)
     for option in AZURE_ONLY:  # accepted for compatibility with scripts written for az; not needed locally
         parser.add_argument(option, dest=f"ignored_{option.strip('-').replace('-', '_')}", help=argparse.SUPPRESS)
-    parser.set_defaults(handler=_guarded(handler), command_name=name)
+    parser.set_defaults(handler=_guarded(handler), command_name=name, group_name=group)
     return parser
 
 
@@ -95,46 +105,38 @@ def _guarded(handler):
             print("aml-deploy: add --local. Without it this command would deploy to Azure, which AML Deploy does "
                   "not do yet; with --local it runs on this machine's Docker engine.", file=sys.stderr)
             return 2
-        from ..deploy.local.operations import LocalEndpoints
+        from ..deploy.targets import get_target
 
         progress = (lambda message: print(f"  {message}", file=sys.stderr)) if args.format == "text" else None
-        try:
-            return handler(args, LocalEndpoints(progress=progress))
-        except DeployError as err:
-            print(f"aml-deploy: {err}", file=sys.stderr)
-            return 1
+        return handler(args, get_target("local", progress=progress))
 
     return run
-
-
-def _print(args, data, text) -> None:
-    print(json.dumps(data, indent=2) if args.format == "json" else text(data))
 
 
 # -- endpoints ------------------------------------------------------------------------------------
 
 
-def _endpoint_create(args, local) -> int:
-    endpoint = local.create_endpoint(args.file, args.name)
-    _print(args, endpoint, lambda e: f"Local endpoint {e['name']} is ready for deployments.")
+def _endpoint_create(args, target) -> int:
+    endpoint = target.create_endpoint(args.file, args.name)
+    print_result(args, endpoint, lambda e: f"Local endpoint {e['name']} is ready for deployments.")
     return 0
 
 
-def _endpoint_show(args, local) -> int:
-    _print(args, local.show_endpoint(args.name), _endpoint_text)
+def _endpoint_show(args, target) -> int:
+    print_result(args, target.show_endpoint(args.name), _endpoint_text)
     return 0
 
 
-def _endpoint_list(args, local) -> int:
-    endpoints = local.list_endpoints()
-    _print(args, endpoints, lambda items: "\n\n".join(map(_endpoint_text, items)) or "No local endpoints.")
+def _endpoint_list(args, target) -> int:
+    endpoints = target.list_endpoints()
+    print_result(args, endpoints, lambda items: "\n\n".join(map(_endpoint_text, items)) or "No local endpoints.")
     return 0
 
 
-def _endpoint_delete(args, local) -> int:
-    _confirm(args, f"Delete the local endpoint {args.name} and all its deployments?")
-    result = local.delete_endpoint(args.name)
-    _print(args, result, lambda r: f"Deleted {r['name']} ({len(r['deleted_deployments'])} deployment(s)).")
+def _endpoint_delete(args, target) -> int:
+    confirm(args, f"Delete the local endpoint {args.name} and all its deployments?")
+    result = target.delete_endpoint(args.name)
+    print_result(args, result, lambda r: f"Deleted {r['name']} ({len(r['deleted_deployments'])} deployment(s)).")
     return 0
 
 
@@ -142,24 +144,26 @@ def _endpoint_text(endpoint: dict) -> str:
     lines = [f"{endpoint['name']}  {endpoint['provisioning_state']}  {endpoint.get('scoring_uri') or ''}".rstrip()]
     for d in endpoint.get("deployments", []):
         lines.append(f"  {d['name']}  {d['provisioning_state']}  {d.get('scoring_uri') or ''}".rstrip())
+        if d.get("problem"):
+            lines.append(f"    {d['problem']}")
     return "\n".join(lines)
 
 
 # -- deployments ---------------------------------------------------------------------------------
 
 
-def _deployment_create(args, local) -> int:
+def _deployment_create(args, target) -> int:
     from ..deploy.local.images import ca_bundle
     from ..deploy.spec import from_config
 
     file = args.file.resolve()
     workspace = args.workspace_folder.resolve() if args.workspace_folder else _default_workspace(file)
     spec = from_config(file, endpoint=args.endpoint_name, deployment=args.name, deployment_config=args.deployment_config,
-                       models=args.model, port=args.port, workspace=workspace, registry=local.registry)
+                       models=args.model, port=args.port, workspace=workspace, registry=target.registry)
     if args.ca_bundle:
-        local.ca = ca_bundle(str(args.ca_bundle))
-    state = local.deploy(spec, debug=args.debug, timeout=args.timeout, must_exist=args.command_name == "update")
-    _print(args, state.to_dict(), _deployment_text)
+        target.ca = ca_bundle(str(args.ca_bundle))
+    state = target.deploy(spec, debug=args.debug, timeout=args.timeout, must_exist=args.command_name == "update")
+    print_result(args, state.to_dict(), _deployment_text)
     return 1 if state.state == "Failed" else 0
 
 
@@ -168,29 +172,32 @@ def _default_workspace(file: Path) -> Path:
     return here if here in file.parents else file.parent
 
 
-def _deployment_show(args, local) -> int:
-    state = local.show_deployment(args.endpoint_name, args.name)
+def _deployment_show(args, target) -> int:
+    state = target.show_deployment(args.endpoint_name, args.name)
     data = state.to_dict()
     if state.state == "Succeeded":
-        data["swagger"] = local.swagger(state)
-    _print(args, data, _deployment_text)
+        data["swagger"] = target.swagger(state)
+    print_result(args, data, _deployment_text)
     return 0
 
 
-def _deployment_list(args, local) -> int:
-    states = local.list_deployments(args.endpoint_name)
-    _print(args, [s.to_dict() for s in states], lambda items: "\n".join(map(_deployment_text, items)) or "No local deployments.")
+def _deployment_list(args, target) -> int:
+    states = target.list_deployments(args.endpoint_name)
+    print_result(args, [s.to_dict() for s in states],
+                 lambda items: "\n".join(map(_deployment_text, items)) or "No local deployments.")
     return 0
 
 
-def _deployment_delete(args, local) -> int:
-    _confirm(args, f"Delete the local deployment {args.endpoint_name}/{args.name}?")
-    _print(args, local.delete_deployment(args.endpoint_name, args.name), lambda r: f"Deleted {r['endpoint']}/{r['name']}.")
+def _deployment_delete(args, target) -> int:
+    confirm(args, f"Delete the local deployment {args.endpoint_name}/{args.name}?")
+    print_result(args, target.delete_deployment(args.endpoint_name, args.name), lambda r: f"Deleted {r['endpoint']}/{r['name']}.")
     return 0
 
 
 def _deployment_text(d: dict) -> str:
     lines = [f"{d['endpoint']}/{d['name']}: {d['provisioning_state']}" + (f" in {d['seconds']:.1f} s" if d.get("seconds") else "")]
+    if d.get("problem"):
+        lines.append(f"  {d['problem']}")
     if d.get("scoring_uri"):
         lines.append(f"  scoring URI: {d['scoring_uri']}")
     if d.get("restarted_in_place"):
@@ -201,7 +208,9 @@ def _deployment_text(d: dict) -> str:
     failure = d.get("failure")
     if failure:
         where = f" at {failure['path']}:{failure['line']} ({failure['function']})" if failure.get("path") else ""
-        lines += [f"  {failure['message']}{where}", "  log:", *("    " + l for l in failure["log"].splitlines()[-25:])]
+        lines += [f"  {failure['message']}{where}"]
+        if failure.get("log"):
+            lines += ["  log:", *("    " + line for line in failure["log"].splitlines()[-25:])]
     if d.get("debug_configuration"):
         lines += [f"  waiting for a debugger on 127.0.0.1:{d['debug_port']}; attach with:",
                   json.dumps(d["debug_configuration"], indent=2)]
@@ -211,34 +220,31 @@ def _deployment_text(d: dict) -> str:
 # -- both ------------------------------------------------------------------------------------------
 
 
-def _invoke(args, local) -> int:
-    body = args.request_file.read_bytes() if args.request_file else None
-    status, text, target = local.invoke(args.endpoint_name, args.name, body)
+def _invoke(args, target) -> int:
+    body = _request_file(args.request_file) if args.request_file else None
+    answer = target.invoke(args.endpoint_name, args.name, body)
     if args.format == "json":
-        print(json.dumps({"deployment": target.deployment, "status": status, "body": _json_or_text(text)}, indent=2))
+        print(json.dumps(answer.to_dict(), indent=2))
     else:
-        print(text)
-    return 0 if status < 400 else 1
+        print(answer.body)
+    return 0 if answer.status < 400 else 1
 
 
-def _json_or_text(text: str):
+def _request_file(path: Path) -> bytes:
+    from ..deploy.errors import DeployError
+
     try:
-        return json.loads(text)
-    except ValueError:
-        return text
+        body = path.read_bytes()
+    except OSError as err:
+        raise DeployError(f"Cannot read the request file {path}: {err.strerror}.") from None
+    try:
+        json.loads(body)
+    except ValueError as err:
+        raise DeployError(f"The request file {path} is not valid JSON: {err}. Nothing was sent.") from None
+    return body
 
 
-def _logs(args, local) -> int:
-    name = args.name or local.resolve_deployment(args.endpoint_name, None).deployment
-    for line in local.logs(args.endpoint_name, name, args.lines, args.follow):
+def _logs(args, target) -> int:
+    for line in target.logs(args.endpoint_name, args.name, args.lines, args.follow):
         print(line, flush=args.follow)
     return 0
-
-
-def _confirm(args, question: str) -> None:
-    if args.yes:
-        return
-    if not sys.stdin.isatty():
-        raise DeployError("Deleting needs confirmation: pass --yes.")
-    if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
-        raise DeployError("Not deleted.")

@@ -1,15 +1,21 @@
-"""Errors of local deployment, written for the person who ran the command."""
+"""Errors of deployment, written for the person who ran the command."""
 
 from __future__ import annotations
 
+from ..errors import AmlDeployError, InvalidConfiguration
 
-class DeployError(Exception):
-    """The deployment cannot go ahead; `findings` carries validator diagnostics when that is why."""
 
-    def __init__(self, message: str, findings: list | None = None) -> None:
-        super().__init__(message)
-        self.findings = findings or []
+class DeployError(AmlDeployError):
+    """The deployment cannot go ahead, or an operation on one failed."""
+
+    code = "deploy"
 
 
 class EngineUnavailable(DeployError):
-    pass
+    code = "engine-unavailable"
+
+
+class InvalidDeployment(DeployError, InvalidConfiguration):
+    """The deployment's configuration has errors, so nothing was built."""
+
+    code = "invalid-configuration"

@@ -1,10 +1,12 @@
-"""Why a local deployment failed, pointed at the line of the user's code that raised."""
+"""Why a deployment failed, pointed at the line of the user's code that raised."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..findings import Finding, Severity, Span
 
 _FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)')
 _EXCEPTION = re.compile(r"^(?:[\w.]+\.)?(?:[A-Z]\w*(?:Error|Exception|Exit|Interrupt)|[A-Z]\w+Error)\b.*")
@@ -16,6 +18,7 @@ class Failure:
     path: Path | None = None  # the user's file (on this machine) where it was raised
     line: int | None = None  # 1-based
     function: str | None = None
+    timed_out: bool = False  # the server never became ready (init() still running, or hung)
 
 
 def explain(log: str, code_target: str, code_dir: Path) -> Failure:
@@ -64,3 +67,16 @@ def _last_meaningful(lines: list[str]) -> str:
         if text.strip() and "@@aml-deploy" not in text:
             return text.strip()
     return "the server exited without a message"
+
+
+def failure_finding(failure: Failure, where: str, text: str) -> Finding | None:
+    """AMLD401 on the line of the user's code that raised (`text`: that file's text), or None when
+    the failure points at no line. `where` names the deployment, e.g. "local deployment ep/blue"."""
+    if failure.path is None or failure.line is None:
+        return None
+    line = failure.line - 1
+    lines = text.splitlines()
+    width = len(lines[line]) if line < len(lines) else 1
+    indent = len(lines[line]) - len(lines[line].lstrip()) if line < len(lines) else 0
+    return Finding("AMLD401", Severity.ERROR, f"The {where} failed here, in {failure.function}(): {failure.message}",
+                   Span(line, indent, line, max(width, indent + 1)))

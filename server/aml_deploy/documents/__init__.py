@@ -2,6 +2,6 @@
 
 from .context import Context, Files
 from .kinds import Detection, Kind
-from .validate import Result, is_config_candidate, validate_file, validate_text
+from .validate import Result, validate_file, validate_or_refuse, validate_text
 
-__all__ = ["Context", "Detection", "Files", "Kind", "Result", "is_config_candidate", "validate_file", "validate_text"]
+__all__ = ["Context", "Detection", "Files", "Kind", "Result", "validate_file", "validate_or_refuse", "validate_text"]

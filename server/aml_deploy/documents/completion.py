@@ -44,7 +44,7 @@ def _keys(kind: Kind, cursor: Cursor, is_json: bool) -> list[Item]:
     if not schemas or (allows_any_key(schemas) and not known_keys(schemas)):
         return []
     items = []
-    for name, schema in known_keys(schemas).items():
+    for name in known_keys(schemas):
         if name in cursor.siblings:
             continue
         info = describe(subschemas_at(kind, cursor.path + [name]))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from .kinds import Kind
 from .parsing import parse
 
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -86,3 +88,28 @@ def read_spec(path: Path, read: Callable[[Path], str | None]) -> tuple[CondaSpec
     if not isinstance(parsed.data, dict) or not isinstance(parsed.data.get("dependencies"), list):
         return None, "it has no dependencies list"
     return spec_from_data(parsed.data, path.parent, read), None
+
+
+def inline_conda_field(kind: Kind, data: Any) -> tuple[tuple, dict] | None:
+    """(where it is written, the conda environment) when a deployment or an inferenceconfig.json
+    writes it inline: v2 `environment.conda_file` as a mapping; v1
+    `environment.python.condaDependencies`, unless `userManagedDependencies` says the image brings
+    its own packages (then Azure installs nothing)."""
+    if not isinstance(data, dict) or not isinstance(data.get("environment"), dict):
+        return None
+    environment = data["environment"]
+    if kind is Kind.INFERENCE_CONFIG:
+        python = environment.get("python")
+        if not isinstance(python, dict) or not isinstance(python.get("condaDependencies"), dict):
+            return None
+        if python.get("userManagedDependencies") is True:
+            return None
+        return ("environment", "python", "condaDependencies"), python["condaDependencies"]
+    if isinstance(environment.get("conda_file"), dict):
+        return ("environment", "conda_file"), environment["conda_file"]
+    return None
+
+
+def inline_conda(kind: Kind, data: Any) -> dict | None:
+    found = inline_conda_field(kind, data)
+    return found[1] if found is not None else None

@@ -5,9 +5,10 @@ the file can be checked again when one of them changes."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from .kinds import Kind
 
@@ -33,6 +34,10 @@ class Files:
     def __init__(self, overlay: Callable[[str], str | None] | None = None) -> None:
         self._overlay = overlay or (lambda path: None)
         self._cache: dict[str, tuple[tuple[int, int], str]] = {}  # path -> ((mtime, size), text)
+
+    def open_text(self, path: Path) -> str | None:
+        """The editor's text of `path` when it is open there, else None."""
+        return self._overlay(str(path))
 
     def read_text(self, path: Path) -> str | None:
         text = self._overlay(str(path))

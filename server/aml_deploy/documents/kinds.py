@@ -156,12 +156,17 @@ def _refine(kind: Kind, data: Any) -> Kind:
     model or pipeline component deployment; so do we."""
     if kind is not Kind.BATCH_DEPLOYMENT or not isinstance(data, dict):
         return kind
+    return _batch_kind(data) or kind
+
+
+def _batch_kind(data: dict) -> Kind | None:
+    """A pipeline component or model batch deployment, told by its type or its keys."""
     kind_type = str(data.get("type", "")).lower()
     if kind_type == "pipeline" or "component" in data or "job_definition" in data:
         return Kind.PIPELINE_COMPONENT_BATCH_DEPLOYMENT
     if kind_type == "model" or "settings" in data:
         return Kind.MODEL_BATCH_DEPLOYMENT
-    return kind
+    return None
 
 
 def _detect_json(name: str, data: Any) -> Detection | None:
@@ -196,14 +201,12 @@ def _kind_from_content(name: str, data: dict) -> Kind | None:
 
 
 def _deployment_kind(data: dict) -> Kind:
+    batch = _batch_kind(data)
+    if batch is not None:
+        return batch
     keys = set(data)
-    kind_type = str(data.get("type", "")).lower()
-    if kind_type == "pipeline" or "component" in keys or "job_definition" in keys:
-        return Kind.PIPELINE_COMPONENT_BATCH_DEPLOYMENT
-    if kind_type == "model" or "settings" in keys:
-        return Kind.MODEL_BATCH_DEPLOYMENT
     if keys & _BATCH_SIGNS or "compute" in keys:
         return Kind.BATCH_DEPLOYMENT
-    if kind_type == "kubernetes" or "resources" in keys:
+    if str(data.get("type", "")).lower() == "kubernetes" or "resources" in keys:
         return Kind.KUBERNETES_ONLINE_DEPLOYMENT
     return Kind.MANAGED_ONLINE_DEPLOYMENT

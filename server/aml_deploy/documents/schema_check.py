@@ -7,7 +7,8 @@ key, a missing key marks the parent's key (or the first line at the root).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import jsonschema

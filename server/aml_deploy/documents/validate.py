@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import InvalidConfiguration
 from ..findings import Finding, Fix, Severity, Span, TextEdit
 from . import schema_check
 from .context import Context
@@ -37,10 +38,6 @@ class Result:
     @property
     def errors(self) -> int:
         return sum(1 for f in self.findings if f.severity is Severity.ERROR)
-
-
-def is_config_candidate(path: Path) -> bool:
-    return path.suffix.lower() in CONFIG_SUFFIXES
 
 
 def validate_text(path: Path, text: str, ctx: Context) -> Result:
@@ -78,6 +75,19 @@ def validate_file(path: Path, ctx: Context, explicit: bool = False) -> Result:
     return validate_text(path, text, ctx)
 
 
+def validate_or_refuse(path: Path, ctx: Context, consequence: str,
+                       error: type[InvalidConfiguration] = InvalidConfiguration) -> Result:
+    """Check a file the user gave a command; with any error, refuse (raise `error`) with every
+    error's place and `consequence` (what was therefore not done)."""
+    result = validate_file(path, ctx, explicit=True)
+    errors = [f for f in result.findings if f.severity is Severity.ERROR]
+    if errors:
+        lines = [f"{path}:{f.span.start_line + 1}:{f.span.start_col + 1}: {f.code} {f.message}" for f in errors]
+        raise error(f"{path.name} has {len(errors)} error(s); {consequence}:\n" + "\n".join(lines),
+                                   findings=[(str(path), f) for f in errors])
+    return result
+
+
 def _undecodable(path: Path, raw: bytes, err: UnicodeDecodeError, ctx: Context, explicit: bool) -> Result:
     text = raw.decode("utf-8-sig", errors="replace")
     parsed = parse(text, is_json=path.suffix.lower() == ".json")
@@ -110,7 +120,7 @@ def _guarded(check, *args) -> list[Finding]:
     """A bug in one rule must not take the others (or the language server) down with it."""
     try:
         return list(check(*args))
-    except Exception:  # noqa: BLE001 - logged with its traceback
+    except Exception:
         log.exception("rule %s failed on %s", getattr(check, "__module__", check), args[-1])
         return []
 

@@ -3,8 +3,8 @@ units (UTF-16 for VS Code), so every conversion goes through the document's line
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from lsprotocol import types as lsp
 from pygls.workspace.position_codec import PositionCodec, ServerTextPosition

@@ -1,4 +1,4 @@
-"""Server commands behind the editor's Models view: thin wrappers around the registry.
+"""Server commands behind the Models view: thin wrappers around the registry.
 
 Command names carry the `amlDeploy.server.` prefix so that they never collide with the
 extension's own commands (vscode-languageclient registers every server command)."""
@@ -11,9 +11,10 @@ import attrs
 from lsprotocol import types as lsp
 
 from ..deploy.local.holds import deployment_is_alive
-from ..registry import RegistryError
-from ..registry.store import human_size
-from .server import AmlDeployServer, errors_as_results, server
+from ..registry.names import NAME
+from ..registry.store import group_by_name, human_size
+from .commands import command
+from .server import AmlDeployServer
 
 
 @attrs.define
@@ -34,22 +35,20 @@ class VersionArgs:
     force: bool = False
 
 
-@server.command("amlDeploy.server.listModels")
+def register(server: AmlDeployServer) -> None:
+    command(server, "amlDeploy.server.listModels")(list_models)
+    command(server, "amlDeploy.server.registerModel", thread=True)(register_model)
+    command(server, "amlDeploy.server.deleteModel", thread=True)(delete_model)
+    command(server, "amlDeploy.server.modelFiles")(model_files)
+
+
 def list_models(ls: AmlDeployServer) -> dict:
     registry = ls.model_registry()
-    try:
-        versions = registry.list(include_archived=True)
-    except RegistryError as err:
-        return {"registry": str(registry.root), "error": str(err), "models": []}
-    models: dict[str, list] = {}
-    for version in versions:
-        models.setdefault(version.name, []).append(version.to_dict())
-    return {"registry": str(registry.root), "models": [{"name": n, "versions": v} for n, v in models.items()]}
+    models = group_by_name(registry.list(include_archived=True))
+    return {"registry": str(registry.root), "namePattern": NAME.pattern,
+            "models": [{"name": name, "versions": [v.to_dict() for v in versions]} for name, versions in models.items()]}
 
 
-@server.thread()
-@server.command("amlDeploy.server.registerModel")
-@errors_as_results(RegistryError)
 def register_model(ls: AmlDeployServer, args: RegisterArgs) -> dict:
     token = args.progressToken
     if token:
@@ -73,16 +72,12 @@ def register_model(ls: AmlDeployServer, args: RegisterArgs) -> dict:
     return model.to_dict()
 
 
-@server.command("amlDeploy.server.deleteModel")
-@errors_as_results(RegistryError)
 def delete_model(ls: AmlDeployServer, args: VersionArgs) -> dict:
     model = ls.model_registry().delete(args.name, args.version, force=args.force, is_alive=deployment_is_alive)
-    _recheck_deployments(ls)
+    ls.on_loop(_recheck_deployments, ls)
     return model.to_dict()
 
 
-@server.command("amlDeploy.server.modelFiles")
-@errors_as_results(RegistryError)
 def model_files(ls: AmlDeployServer, args: VersionArgs) -> dict:
     registry = ls.model_registry()
     model = registry.show(args.name, args.version, with_files=True)
@@ -93,9 +88,4 @@ def model_files(ls: AmlDeployServer, args: VersionArgs) -> dict:
 
 def _recheck_deployments(ls: AmlDeployServer) -> None:
     """Model references in deployments may now resolve (or no longer): check them again."""
-    for path in ls.checker.index.files():
-        kind = ls.checker.index.kind(path)
-        if kind is not None and kind.is_deployment:
-            ls.checker.check(Path(path))
-
-
+    ls.session.recheck_kind(lambda kind: kind.is_deployment)

@@ -8,10 +8,10 @@ import errno
 import hashlib
 import os
 import stat
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from .errors import RegistryError
 

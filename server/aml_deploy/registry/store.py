@@ -20,10 +20,10 @@ import os
 import shutil
 import sqlite3
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Callable, Iterator
 
 from . import ingest
 from .errors import InUse, NotFound, RegistryError
@@ -510,3 +510,11 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def group_by_name(versions: list[ModelVersion]) -> dict[str, list[ModelVersion]]:
+    """Versions grouped under their model's name, in the order they came."""
+    models: dict[str, list[ModelVersion]] = {}
+    for version in versions:
+        models.setdefault(version.name, []).append(version)
+    return models

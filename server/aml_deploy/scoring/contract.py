@@ -4,13 +4,13 @@ server checks when it loads the script, and how it calls run()."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from ..findings import Finding, Fix, Severity, Span, TextEdit
-from .source import Script, dotted, import_aliases, module_bindings, module_functions, resolve
 from ..script_templates import INIT_STUB, RUN_STUB
+from .source import Script, dotted, import_aliases, module_bindings, module_functions, resolve
 
 REQUEST_HEADERS = "request_headers"
 

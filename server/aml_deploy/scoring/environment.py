@@ -6,8 +6,8 @@ from __future__ import annotations
 import ast
 import difflib
 import sys
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
 from ..findings import Finding, Severity
 from ..model_layout import ModelLayout

@@ -4,7 +4,7 @@ returned as HTTP 200, models loaded at import time, v1-only APIs, removed import
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..findings import Finding, Fix, Severity, Span, TextEdit
 from .contract import Facts

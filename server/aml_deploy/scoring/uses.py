@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..documents.conda import CondaSpec, read_spec, spec_from_data
+from ..documents.conda import CondaSpec, inline_conda, read_spec, spec_from_data
 from ..documents.context import Context
 from ..documents.kinds import Kind
 from ..documents.parsing import parse
@@ -83,15 +83,8 @@ def _conda(kind: Kind, data, by_role, ctx: Context) -> CondaSpec | None:
     if conda is not None:
         spec, _ = read_spec(conda.resolved, ctx.read)
         return spec
-    if isinstance(data, dict):
-        environment = data.get("environment")
-        if kind is Kind.INFERENCE_CONFIG and isinstance(environment, dict):
-            python = environment.get("python")
-            if isinstance(python, dict) and isinstance(python.get("condaDependencies"), dict):
-                return spec_from_data(python["condaDependencies"])
-        elif isinstance(environment, dict) and isinstance(environment.get("conda_file"), dict):
-            return spec_from_data(environment["conda_file"])
-    return None
+    inline = inline_conda(kind, data)
+    return spec_from_data(inline) if inline is not None else None
 
 
 def _model(data, by_role, ctx: Context) -> ModelLayout | None:

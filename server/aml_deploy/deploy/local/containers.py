@@ -10,9 +10,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import http
 from ..errors import DeployError
-from ..spec import APP_ROOT, DeploymentSpec
+from ..layout import APP_ROOT, code_target, container_environment, model_target
+from ..spec import DeploymentSpec
+from . import http
 
 LABEL = "aml-deploy.managed"
 SCORING_PORT = 5001
@@ -42,27 +43,19 @@ def create(client, spec: DeploymentSpec, image: str, environment_key: str, ports
     choose a free one (read back afterwards and kept for the next recreate)."""
     scoring_port, debug_port = ports
     mounts = {
-        str(spec.code_dir): {"bind": spec.code_target, "mode": "ro"},
+        str(spec.code_dir): {"bind": code_target(spec), "mode": "ro"},
         str(RUNTIME): {"bind": RUNTIME_TARGET, "mode": "ro"},
     }
     for model in spec.models:
-        mounts[str(model.host)] = {"bind": model.target, "mode": "ro"}
-    folder = Path(spec.scoring_script).parent.as_posix()
-    app_root = spec.code_target if folder == "." else f"{spec.code_target}/{folder}"
-    environment = {
-        "AZUREML_MODEL_DIR": spec.model_dir,
-        "AML_APP_ROOT": app_root,
-        "AZUREML_ENTRY_SCRIPT": Path(spec.scoring_script).name,
-        "AML_DEPLOY_PRELOAD": ",".join(spec.preload),
-        **spec.environment_variables,  # the user's variables win, as in Azure
-    }
+        mounts[str(model.path)] = {"bind": model_target(model), "mode": "ro"}
+    environment = {"AML_DEPLOY_PRELOAD": ",".join(spec.preload), **container_environment(spec)}
     labels = {
         LABEL: "1",
         "aml-deploy.endpoint": spec.endpoint,
         "aml-deploy.deployment": spec.deployment,
         "aml-deploy.config": str(spec.config),
         "aml-deploy.code-dir": str(spec.code_dir),
-        "aml-deploy.code-target": spec.code_target,
+        "aml-deploy.code-target": code_target(spec),
         "aml-deploy.fingerprint": spec.fingerprint(),
         "aml-deploy.environment": environment_key,
         "aml-deploy.models": json.dumps([m.reference for m in spec.models if m.reference]),
@@ -122,6 +115,7 @@ class Outcome:
     log_excerpt: str = ""  # the end of the server's output, to show
     events: list = field(default_factory=list)
     log: str = ""  # on failure, all of this start's output: the user's frame may be far from the end
+    timed_out: bool = False
 
 
 def wait(container, generation: int, since: float, timeout: float = 600.0, until_debugger: bool = False,
@@ -153,7 +147,7 @@ def wait(container, generation: int, since: float, timeout: float = 600.0, until
         time.sleep(0.05)
     return Outcome("Failed", time.monotonic() - started,
                    f"The server did not become ready within {timeout:.0f} s.\n" + excerpt(lines), events,
-                   "\n".join(server_output(lines)))
+                   "\n".join(server_output(lines)), timed_out=True)
 
 
 

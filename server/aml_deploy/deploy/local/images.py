@@ -8,9 +8,9 @@ import io
 import json
 import os
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import yaml
 
@@ -47,7 +47,7 @@ def environment_key(client, environment: EnvironmentSpec) -> str:
     if base:
         try:
             base = client.images.get(base).id
-        except Exception:  # noqa: BLE001 - not pulled yet: the reference stands in for it
+        except Exception:
             pass
     content = {
         "base": base, "build": _tree_digest(environment.build_context, environment.dockerfile) if environment.build_context else None,
@@ -64,7 +64,7 @@ def ensure_image(client, environment: EnvironmentSpec, on_line: Callable[[str], 
     try:
         client.images.get(tag)
         return BuiltImage(tag, key, built=False)
-    except Exception:  # noqa: BLE001 - docker.errors.ImageNotFound
+    except Exception:
         pass
     warnings: list[str] = []
     context = _context(environment, ca, warnings)

@@ -1,22 +1,24 @@
-"""Local endpoints and deployments: the operations behind `aml-deploy online-endpoint|online-deployment
-... --local` and the editor's Endpoints view."""
+"""The local target: endpoints and deployments on this machine's Docker engine, behind
+`aml-deploy online-endpoint|online-deployment ... --local` and the editor's Endpoints view."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
-
+from ...documents import Context, validate_or_refuse
 from ...registry import Registry, RegistryError
+from .. import requests as sample_requests
+from ..errors import DeployError, InvalidDeployment
+from ..failures import Failure, explain
+from ..layout import code_target
+from ..spec import DeploymentSpec
+from ..state import DeploymentState, Invocation
 from . import containers, http, images
 from .engine import connect
-from ..errors import DeployError
-from ..failures import Failure, explain
-from ..spec import DeploymentSpec
+from .records import Records
 
 Progress = Callable[[str], None]
 
@@ -25,52 +27,14 @@ def local_home() -> Path:
     return Path(os.environ.get("AML_DEPLOY_HOME", "~/.aml-deploy")).expanduser() / "local"
 
 
-@dataclass
-class DeploymentState:
-    endpoint: str
-    deployment: str
-    state: str  # Creating | Succeeded | Failed | WaitingForDebugger | Stopped
-    container: str | None = None
-    image: str | None = None
-    config: str | None = None
-    port: int | None = None
-    debug_port: int | None = None
-    seconds: float | None = None
-    rebuilt: bool = False
-    restarted_in_place: bool = False
-    warnings: list[str] = field(default_factory=list)
-    failure: Failure | None = None
-    log_excerpt: str = ""
-    debug_configuration: dict | None = None
-    code_dir: str | None = None
-    code_target: str | None = None
-
-    @property
-    def scoring_uri(self) -> str | None:
-        return f"http://127.0.0.1:{self.port}/score" if self.port else None
-
-    def to_dict(self) -> dict:
-        data = {
-            "endpoint": self.endpoint, "name": self.deployment, "provisioning_state": self.state,
-            "scoring_uri": self.scoring_uri, "openapi_uri": f"http://127.0.0.1:{self.port}/swagger.json" if self.port else None,
-            "port": self.port, "debug_port": self.debug_port, "container": self.container, "image": self.image,
-            "config": self.config, "warnings": self.warnings,
-        }
-        if self.seconds is not None:
-            data.update(seconds=round(self.seconds, 3), rebuilt=self.rebuilt, restarted_in_place=self.restarted_in_place)
-        if self.failure is not None:
-            data["failure"] = {"message": self.failure.message, "path": str(self.failure.path) if self.failure.path else None,
-                               "line": self.failure.line, "function": self.failure.function, "log": self.log_excerpt}
-        if self.debug_configuration is not None:
-            data["debug_configuration"] = self.debug_configuration
-        return data
-
-
 class LocalEndpoints:
+    name = "local"
+
     def __init__(self, registry: Registry | None = None, home: Path | None = None, ca: Path | None = None,
                  progress: Progress | None = None) -> None:
         self.registry = registry or Registry()
         self.home = home or local_home()
+        self.records = Records(self.home)
         self.ca = ca if ca is not None else images.ca_bundle()
         self.progress = progress or (lambda message: None)
         self._client = None
@@ -83,72 +47,77 @@ class LocalEndpoints:
 
     # -- endpoints ------------------------------------------------------------------------------
 
-    def _endpoint_file(self, name: str) -> Path:
-        return self.home / "endpoints" / f"{name}.json"
-
     def create_endpoint(self, file: Path | None = None, name: str | None = None) -> dict:
         data: dict = {}
         if file is not None:
-            from ...documents import Context, validate_file
-
-            result = validate_file(Path(file).resolve(), Context(Path(file).resolve()), explicit=True)
-            errors = [f for f in result.findings if f.severity == 1]
-            if errors:
-                raise DeployError(f"{file} has errors; nothing was created:\n" + "\n".join(
-                    f"{file}:{f.span.start_line + 1}:{f.span.start_col + 1}: {f.code} {f.message}" for f in errors),
-                    findings=[(str(file), f) for f in errors])
+            path = Path(file).resolve()
+            result = validate_or_refuse(path, Context(path), "nothing was created", InvalidDeployment)
             data = result.parsed.data if result.parsed and isinstance(result.parsed.data, dict) else {}
         name = name or data.get("name")
         if not name:
             raise DeployError("Give the endpoint a name (--name, or name: in the file).")
-        record = {"name": name, "auth_mode": data.get("auth_mode", "key"), "traffic": data.get("traffic") or {},
-                  "file": str(Path(file).resolve()) if file else None, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-        path = self._endpoint_file(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            record["created"] = json.loads(path.read_text()).get("created", record["created"])
-        path.write_text(json.dumps(record, indent=2))
+
+        def change(record: dict) -> None:
+            record.update(auth_mode=data.get("auth_mode", record.get("auth_mode", "key")),
+                          traffic=data.get("traffic") or record.get("traffic") or {},
+                          file=str(Path(file).resolve()) if file else record.get("file"))
+            record.setdefault("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+
+        self.records.update(name, change)
         return self.show_endpoint(name)
 
     def show_endpoint(self, name: str) -> dict:
-        path = self._endpoint_file(name)
-        if not path.exists() and not containers.find(self.client, name):
+        record = self.records.read(name)
+        if record is None and not containers.find(self.client, name):
             raise DeployError(f"No local endpoint {name}. Create it: aml-deploy online-endpoint create --local -n {name}")
-        record = json.loads(path.read_text()) if path.exists() else {"name": name, "auth_mode": "key", "traffic": {}}
+        record = {k: v for k, v in (record or {"name": name, "auth_mode": "key", "traffic": {}}).items()
+                  if k != "deployments"}
         deployments = [d.to_dict() for d in self.list_deployments(name)]
         states = {d["provisioning_state"] for d in deployments}
         record.update(
             deployments=deployments,
-            provisioning_state="Succeeded" if states <= {"Succeeded"} else ("Failed" if "Failed" in states else "Creating"),
+            provisioning_state="Succeeded" if states <= {"Succeeded"} else ("Failed" if states & {"Failed", "Missing"} else "Creating"),
             scoring_uri=next((d["scoring_uri"] for d in deployments if d["provisioning_state"] == "Succeeded"), None),
         )
         return record
 
     def list_endpoints(self) -> list[dict]:
-        names = {p.stem for p in (self.home / "endpoints").glob("*.json")}
+        names = self.records.endpoint_names()
         names |= {c.labels.get("aml-deploy.endpoint") for c in containers.find(self.client)}
         return [self.show_endpoint(name) for name in sorted(n for n in names if n)]
 
     def delete_endpoint(self, name: str) -> dict:
         removed = [self.delete_deployment(name, d.deployment)["name"] for d in self.list_deployments(name)]
-        self._endpoint_file(name).unlink(missing_ok=True)
+        self.records.remove(name)
         return {"name": name, "deleted_deployments": removed}
 
     # -- deployments ---------------------------------------------------------------------------
 
-    def deploy(self, spec: DeploymentSpec, debug: bool = False, timeout: float = 600.0, must_exist: bool = False,
+    def deploy(self, spec: DeploymentSpec, *, debug: bool = False, timeout: float = 600.0, must_exist: bool = False,
                on_line: Progress | None = None) -> DeploymentState:
         """Create or update: an unchanged environment and configuration restart the server inside
-        the running container; anything else rebuilds what changed and replaces the container."""
+        the running container; anything else rebuilds what changed and replaces the container.
+        Operations on one deployment wait for each other."""
+        compute = str(spec.target_settings.get("computeType", "local")).lower()
+        if compute != "local":
+            raise DeployError(f"The deployment configuration has computeType {compute!r}; a local deployment needs "
+                              "computeType local.")
+        with self.records.lock(spec.endpoint, spec.deployment, waiting=self.progress):
+            if self.records.read(spec.endpoint) is None:
+                self.create_endpoint(name=spec.endpoint)
+            existing = next(iter(containers.find(self.client, spec.endpoint, spec.deployment)), None)
+            if must_exist and existing is None:
+                raise DeployError(f"No local deployment {spec.endpoint}/{spec.deployment} to update; create it first.")
+            state = self._deploy(spec, existing, debug, timeout, on_line)
+            details = {"config": str(spec.config), "state": state.state, "port": state.port,
+                       "failure": state.to_dict().get("failure")}
+            self.records.note_deployment(spec.endpoint, spec.deployment, details)
+            return state
+
+    def _deploy(self, spec: DeploymentSpec, existing, debug: bool, timeout: float, on_line) -> DeploymentState:
         started = time.monotonic()
-        if not self._endpoint_file(spec.endpoint).exists():
-            self.create_endpoint(name=spec.endpoint)
-        existing = next(iter(containers.find(self.client, spec.endpoint, spec.deployment)), None)
-        if must_exist and existing is None:
-            raise DeployError(f"No local deployment {spec.endpoint}/{spec.deployment} to update; create it first.")
         self.progress("Preparing the environment image")
         built = images.ensure_image(self.client, spec.environment, on_line or self.progress, self.ca)
-        warnings = list(spec.warnings) + built.warnings
         generation = int(time.time() * 1000)
         control = {"generation": generation, "debug_port": containers.DEBUG_PORT if debug else None}
         since = time.time()
@@ -167,19 +136,28 @@ class LocalEndpoints:
                 self._remove(existing)
             self.progress("Starting the container")
             container = self._start(spec, built.tag, built.key, ports, control)
-        self.progress("Waiting for init() to finish" if not debug else "Waiting for the debugger to attach")
-        outcome = containers.wait(container, generation, since, timeout, until_debugger=debug)
+        try:
+            self.progress("Waiting for init() to finish" if not debug else "Waiting for the debugger to attach")
+            outcome = containers.wait(container, generation, since, timeout, until_debugger=debug)
+        except BaseException:
+            if not in_place:  # interrupted: leave nothing half-started behind
+                self._remove(container)
+            raise
         state = self._state_of(container, outcome.state)
         state.seconds, state.rebuilt, state.restarted_in_place = time.monotonic() - started, built.built, in_place
-        state.warnings = warnings
+        state.warnings = list(spec.warnings) + built.warnings
         if outcome.state == "Failed":
             state.log_excerpt = outcome.log_excerpt
-            state.failure = explain(outcome.log, spec.code_target, spec.code_dir)
+            state.failure = explain(outcome.log, code_target(spec), spec.code_dir)
+            state.failure.timed_out = outcome.timed_out
+            if outcome.timed_out:
+                state.failure.message = f"did not become ready within {timeout:.0f} s: {state.failure.message}"
             if not in_place:
                 self._remove(container)  # a failed create leaves no container behind
-                state.container, state.port, state.debug_port = None, None, None
+                state.container, state.port, state.debug_port, state.scoring_uri = None, None, None, None
         if debug and outcome.state == "WaitingForDebugger":
-            state.debug_configuration = debug_configuration(spec, state.debug_port)
+            state.debug_configuration = debug_configuration(spec.endpoint, spec.deployment, state.debug_port,
+                                                            str(spec.code_dir), code_target(spec))
         return state
 
     def _start(self, spec: DeploymentSpec, image: str, key: str, ports, control: dict):
@@ -203,30 +181,52 @@ class LocalEndpoints:
             self.registry.release(container.name)
 
     def show_deployment(self, endpoint: str, deployment: str) -> DeploymentState:
-        found = containers.find(self.client, endpoint, deployment)
-        if not found:
-            raise DeployError(f"No local deployment {endpoint}/{deployment}.")
-        return self._state_of(found[0], None)
+        for state in self.list_deployments(endpoint):
+            if state.deployment == deployment:
+                return state
+        raise DeployError(f"No local deployment {endpoint}/{deployment}.")
 
     def list_deployments(self, endpoint: str | None = None) -> list[DeploymentState]:
-        return [self._state_of(c, None) for c in containers.find(self.client, endpoint)]
+        """Every deployment with a container, and the remembered ones whose container is gone."""
+        states = [self._state_of(c, None) for c in containers.find(self.client, endpoint)]
+        seen = {(s.endpoint, s.deployment) for s in states}
+        for name in sorted([endpoint] if endpoint else self.records.endpoint_names()):
+            for deployment, details in sorted(((self.records.read(name) or {}).get("deployments") or {}).items()):
+                if (name, deployment) not in seen:
+                    states.append(_without_container(name, deployment, details))
+        return states
 
     def delete_deployment(self, endpoint: str, deployment: str) -> dict:
-        found = containers.find(self.client, endpoint, deployment)
-        if not found:
-            raise DeployError(f"No local deployment {endpoint}/{deployment}.")
-        for container in found:
-            self._remove(container)
+        with self.records.lock(endpoint, deployment, waiting=self.progress):
+            found = containers.find(self.client, endpoint, deployment)
+            remembered = deployment in ((self.records.read(endpoint) or {}).get("deployments") or {})
+            if not found and not remembered:
+                raise DeployError(f"No local deployment {endpoint}/{deployment}.")
+            for container in found:
+                self._remove(container)
+            self.records.note_deployment(endpoint, deployment, None)
         return {"endpoint": endpoint, "name": deployment, "deleted": True}
+
+    def wait_ready(self, endpoint: str, deployment: str | None, timeout: float) -> DeploymentState:
+        """Until init() has returned (or the server failed): after a debugger attached, say."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.resolve_deployment(endpoint, deployment)
+            if state.state in ("Succeeded", "Failed", "Missing") or time.monotonic() > deadline:
+                return state
+            time.sleep(0.2)
 
     def _state_of(self, container, known: str | None) -> DeploymentState:
         scoring_port, debug_port = containers.host_ports(container)
         labels = container.labels
         state = known or self._live_state(container, scoring_port)
         return DeploymentState(
-            labels.get("aml-deploy.endpoint", ""), labels.get("aml-deploy.deployment", ""), state, container.name,
-            container.image.tags[0] if container.image.tags else container.image.id, labels.get("aml-deploy.config"),
-            scoring_port, debug_port, code_dir=labels.get("aml-deploy.code-dir"), code_target=labels.get("aml-deploy.code-target"),
+            labels.get("aml-deploy.endpoint", ""), labels.get("aml-deploy.deployment", ""), state, "local",
+            f"http://127.0.0.1:{scoring_port}/score" if scoring_port else None,
+            f"http://127.0.0.1:{scoring_port}/swagger.json" if scoring_port else None,
+            container.name, container.image.tags[0] if container.image.tags else container.image.id,
+            labels.get("aml-deploy.config"), scoring_port, debug_port,
+            code_dir=labels.get("aml-deploy.code-dir"), code_target=labels.get("aml-deploy.code-target"),
         )
 
     @staticmethod
@@ -237,11 +237,14 @@ class LocalEndpoints:
             return "Succeeded"
         tail = container.logs(tail=200).decode("utf-8", errors="replace").splitlines()
         events = [e for e in map(containers.parse_event, tail) if e]
-        return "Failed" if events and events[-1]["event"] == "exited" else "Creating"
+        if events and events[-1]["event"] == "exited":
+            return "Failed"
+        return "WaitingForDebugger" if events and events[-1]["event"] == "waiting-for-debugger" else "Creating"
 
     # -- using a deployment ------------------------------------------------------------------
 
     def resolve_deployment(self, endpoint: str, deployment: str | None) -> DeploymentState:
+        """The named deployment, else the only one, else the one with the most traffic."""
         if deployment:
             return self.show_deployment(endpoint, deployment)
         deployments = self.list_deployments(endpoint)
@@ -250,41 +253,47 @@ class LocalEndpoints:
                               "aml-deploy online-deployment create --local -f <deployment.yml>")
         if len(deployments) == 1:
             return deployments[0]
-        traffic = self.show_endpoint(endpoint).get("traffic") or {}
-        best = max(deployments, key=lambda d: int(traffic.get(d.deployment, 0) or 0))
+        traffic = (self.records.read(endpoint) or {}).get("traffic") or {}
         if not traffic:
             names = ", ".join(d.deployment for d in deployments)
             raise DeployError(f"{endpoint} has several deployments ({names}): choose one with --deployment-name.")
-        return best
+        return max(deployments, key=lambda d: int(traffic.get(d.deployment, 0) or 0))
 
     def invoke(self, endpoint: str, deployment: str | None, body: bytes | None = None,
-               timeout: float = 600.0) -> tuple[int, str, DeploymentState]:
+               timeout: float = 600.0) -> Invocation:
         target = self.resolve_deployment(endpoint, deployment)
-        if target.state != "Succeeded":
+        if target.state != "Succeeded" or target.scoring_uri is None:
             raise DeployError(f"{endpoint}/{target.deployment} is {target.state}, not ready to score. "
                               f"See: aml-deploy online-deployment get-logs -e {endpoint} -n {target.deployment} --local")
         if body is None:
-            body = self.sample_request(target)
+            _name, body = self.sample_request(endpoint, target.deployment)
+            if body is None:
+                raise DeployError("Give --request-file: the scoring script declares no input_sample "
+                                  "(inference-schema @input_schema) and no *request*.json lies beside "
+                                  f"{target.config or 'the configuration'}.")
         status, text = http.post(target.scoring_uri, body, timeout=timeout,
                                  headers={"Content-Type": "application/json", "azureml-model-deployment": target.deployment})
-        return status, text, target
+        return Invocation(target.deployment, status, text)
 
-    def sample_request(self, target: DeploymentState) -> bytes:
-        """A request built from the script's input_sample (the swagger document's example)."""
-        document = self.swagger(target)
-        example = _swagger_example(document) if document else None
-        if example is None:
-            raise DeployError("Give --request-file: the scoring script declares no input_sample "
-                              "(inference-schema @input_schema), so there is no example request to send.")
-        return json.dumps(example).encode()
+    def sample_request(self, endpoint: str, deployment: str | None) -> tuple[str, bytes | None]:
+        """(deployment, a request to send): the script's input_sample, else a request file beside
+        its configuration, else None."""
+        target = self.resolve_deployment(endpoint, deployment)
+        body = sample_requests.swagger_example(http.get_json(target.openapi_uri)) if target.openapi_uri else None
+        if body is None:
+            beside = sample_requests.request_file_beside(target.config)
+            body = beside.read_bytes() if beside is not None else None
+        return target.deployment, body
 
     def swagger(self, target: DeploymentState) -> dict | None:
-        return http.get_json(f"http://127.0.0.1:{target.port}/swagger.json")
+        return http.get_json(target.openapi_uri) if target.openapi_uri else None
 
-    def logs(self, endpoint: str, deployment: str, lines: int | None = None, follow: bool = False) -> Iterator[str]:
-        found = containers.find(self.client, endpoint, deployment)
+    def logs(self, endpoint: str, deployment: str | None = None, lines: int | None = None,
+             follow: bool = False) -> Iterator[str]:
+        name = deployment or self.resolve_deployment(endpoint, None).deployment
+        found = containers.find(self.client, endpoint, name)
         if not found:
-            raise DeployError(f"No local deployment {endpoint}/{deployment}.")
+            raise DeployError(f"No container for the local deployment {endpoint}/{name}: nothing to show.")
         container = found[0]
         if follow:
             for chunk in container.logs(stream=True, follow=True, tail=lines or "all"):
@@ -296,23 +305,30 @@ class LocalEndpoints:
         yield from (line for line in text.splitlines() if containers.MARKER not in line)
 
 
-def debug_configuration(spec_or_state, port: int | None) -> dict:
+def _without_container(endpoint: str, deployment: str, details: dict) -> DeploymentState:
+    """A remembered deployment with no container: its create failed, or someone removed it."""
+    config = details.get("config")
+    if details.get("state") == "Failed":
+        state = DeploymentState(endpoint, deployment, "Failed", config=config)
+        failure = details.get("failure") or {}
+        state.failure = Failure(failure.get("message") or "the last create failed",
+                                Path(failure["path"]) if failure.get("path") else None, failure.get("line"),
+                                failure.get("function"), bool(failure.get("timed_out")))
+        state.log_excerpt = failure.get("log") or ""
+        return state
+    fix = f"aml-deploy online-deployment create --local -f {config}" if config else "create it again"
+    return DeploymentState(endpoint, deployment, "Missing", config=config,
+                           problem=f"Its container was removed outside AML Deploy. Recreate it ({fix}) or delete it "
+                                   f"(aml-deploy online-deployment delete --local -e {endpoint} -n {deployment}).")
+
+
+def debug_configuration(endpoint: str, deployment: str, port: int | None, code_dir: str | None,
+                        code_target: str | None) -> dict:
     """A VS Code `debugpy` attach configuration for the deployment's worker process."""
-    code_dir = getattr(spec_or_state, "code_dir", None)
-    code_target = spec_or_state.code_target
     return {
         "type": "debugpy", "request": "attach",
-        "name": f"AML Deploy: {spec_or_state.endpoint}/{spec_or_state.deployment}",
+        "name": f"AML Deploy: {endpoint}/{deployment}",
         "connect": {"host": "127.0.0.1", "port": port},
         "pathMappings": [{"localRoot": str(code_dir), "remoteRoot": code_target}],
         "justMyCode": True,
     }
-
-
-def _swagger_example(document: dict):
-    """The example input of a swagger 2 or 3 document generated from @input_schema."""
-    definitions = document.get("definitions") or (document.get("components") or {}).get("schemas") or {}
-    service_input = definitions.get("ServiceInput") or {}
-    example = service_input.get("example")
-    return example or None  # the server's generic document for undecorated run() has an empty one
-

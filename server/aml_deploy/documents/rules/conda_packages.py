@@ -3,10 +3,10 @@ never starts (the most common reason a deployment is stuck at 'liveness probe fa
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
 
 from ...findings import Finding, Severity
-from ..conda import CondaSpec, read_spec, spec_from_data
+from ..conda import CondaSpec, inline_conda_field, read_spec, spec_from_data
 from ..context import Context
 from ..kinds import Kind
 from ..nodes import value_span
@@ -44,24 +44,7 @@ def _conda_specs(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[tuple[tup
         if ref.role is Role.CONDA and not ref.is_placeholder and ctx.is_file(ref.resolved):
             spec, problem = read_spec(ref.resolved, ctx.read)
             yield ref.field, spec, problem
-    inline = _inline_conda(kind, parsed.data)
+    inline = inline_conda_field(kind, parsed.data)
     if inline is not None:
         field, value = inline
         yield field, spec_from_data(value), None
-
-
-def _inline_conda(kind: Kind, data: dict) -> tuple[tuple, Any] | None:
-    if kind is Kind.INFERENCE_CONFIG:
-        env = data.get("environment")
-        python = env.get("python") if isinstance(env, dict) else None
-        if isinstance(python, dict) and isinstance(python.get("condaDependencies"), dict):
-            if python.get("userManagedDependencies") is True:
-                return None
-            return ("environment", "python", "condaDependencies"), python["condaDependencies"]
-        return None
-    env = data.get("environment")
-    if isinstance(env, dict) and isinstance(env.get("conda_file"), dict):
-        return ("environment", "conda_file"), env["conda_file"]
-    return None
-
-

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ...findings import Finding, Fix, Severity, TextEdit
 from ..context import Context
@@ -12,6 +12,7 @@ from ..nodes import value_span
 from ..parsing import Parsed
 from ..references import is_placeholder
 from ..suggest import did_you_mean
+
 
 def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
     if not kind.is_deployment or not isinstance(parsed.data, dict):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 from ...findings import CreateFile, Finding, Fix, Severity
 from ...script_templates import new_script

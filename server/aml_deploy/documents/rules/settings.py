@@ -4,10 +4,11 @@ and the places where the documentation and the Azure ML CLI disagree (accepted, 
 from __future__ import annotations
 
 import functools
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-from ...resources import data_path
 from ...findings import Finding, Fix, Severity, TextEdit
+from ...resources import data_path
 from ..context import Context
 from ..kinds import Kind
 from ..nodes import key_span, value_span

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Iterator
 from pathlib import PurePath
-from typing import Any, Iterator
+from typing import Any
 
 from ...findings import Finding, Fix, Severity, TextEdit
 from ..context import Context

@@ -1,0 +1,87 @@
+"""What the local target remembers between commands: one JSON file per endpoint (its auth mode,
+traffic, and the deployments created for it, so that a container removed behind our back shows
+as missing instead of vanishing), and a lock per deployment so that two operations on the same
+deployment never interleave. The lock is an flock: the kernel drops it when its process dies."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from ..errors import DeployError
+
+
+class Records:
+    def __init__(self, home: Path) -> None:
+        self.home = home
+
+    def _endpoint_file(self, name: str) -> Path:
+        return self.home / "endpoints" / f"{name}.json"
+
+    def endpoint_names(self) -> set[str]:
+        return {p.stem for p in (self.home / "endpoints").glob("*.json")}
+
+    def read(self, name: str) -> dict | None:
+        path = self._endpoint_file(name)
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as err:
+            raise DeployError(f"The record of the local endpoint {name} ({path}) cannot be read: {err}. "
+                              "Delete the endpoint and create it again.") from None
+
+    def write(self, name: str, record: dict) -> None:
+        """Atomically: a reader sees the old record or the new one, never half of one."""
+        path = self._endpoint_file(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(record, indent=2), encoding="utf-8")
+        os.replace(temporary, path)
+
+    def update(self, name: str, change: Callable[[dict], None]) -> dict:
+        with self.lock(name, "endpoint"):
+            record = self.read(name) or {"name": name}
+            change(record)
+            self.write(name, record)
+            return record
+
+    def remove(self, name: str) -> None:
+        self._endpoint_file(name).unlink(missing_ok=True)
+
+    def note_deployment(self, endpoint: str, deployment: str, details: dict | None) -> None:
+        """Remember a deployment (details: its configuration and last outcome), or forget it (None)."""
+        def change(record: dict) -> None:
+            deployments = record.setdefault("deployments", {})
+            if details is None:
+                deployments.pop(deployment, None)
+            else:
+                deployments[deployment] = {**deployments.get(deployment, {}), **details}
+
+        if details is not None or self.read(endpoint) is not None:
+            self.update(endpoint, change)
+
+    @contextlib.contextmanager
+    def lock(self, endpoint: str, deployment: str, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Hold the deployment's lock; `waiting` hears about it when another process holds it."""
+        folder = self.home / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / f"{endpoint}.{deployment}.lock", "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if waiting:
+                    waiting(f"Waiting for another operation on {endpoint}/{deployment} to finish")
+                started = time.monotonic()
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                if waiting:
+                    waiting(f"Waited {time.monotonic() - started:.0f} s for the other operation")
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)

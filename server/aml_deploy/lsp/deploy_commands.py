@@ -1,0 +1,125 @@
+"""Server commands behind the Endpoints view, Deploy/Debug Locally and the CodeLens: thin
+wrappers around a deployment target. They run on worker threads: a build can take minutes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import attrs
+from lsprotocol import types as lsp
+
+from ..deploy.failures import failure_finding
+from ..deploy.requests import EMPTY_REQUEST
+from ..deploy.spec import from_config
+from ..deploy.state import DeploymentState
+from ..deploy.target import Target
+from ..deploy.targets import get_target
+from .commands import command
+from .server import AmlDeployServer
+from .uris import path_argument
+
+
+@attrs.define
+class DeployArgs:
+    config: str  # path or file URI of the deployment YAML / inferenceconfig.json
+    debug: bool = False
+    name: str | None = None
+    endpointName: str | None = None
+    deploymentConfig: str | None = None
+    progressToken: str | None = None
+
+
+@attrs.define
+class DeploymentArgs:
+    endpoint: str
+    deployment: str | None = None
+    body: str | None = None
+    lines: int = 500
+    timeout: float = 600.0
+
+
+def register(server: AmlDeployServer) -> None:
+    command(server, "amlDeploy.server.listEndpoints", thread=True)(list_endpoints)
+    command(server, "amlDeploy.server.deploy", thread=True)(deploy)
+    command(server, "amlDeploy.server.waitReady", thread=True)(wait_ready)
+    command(server, "amlDeploy.server.invoke", thread=True)(invoke)
+    command(server, "amlDeploy.server.sampleRequest", thread=True)(sample_request)
+    command(server, "amlDeploy.server.logs", thread=True)(logs)
+    command(server, "amlDeploy.server.deleteDeployment", thread=True)(delete_deployment)
+
+
+def _target(ls: AmlDeployServer, progress=None) -> Target:
+    return get_target("local", registry=ls.model_registry(), progress=progress)
+
+
+def list_endpoints(ls: AmlDeployServer) -> dict:
+    return {"endpoints": _target(ls).list_endpoints()}
+
+
+def deploy(ls: AmlDeployServer, args: DeployArgs) -> dict:
+    token = args.progressToken
+    title = "Starting a debug session" if args.debug else "Deploying locally"
+    if token:
+        ls.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title=title, message="checking the configuration"))
+
+    def report(message: str) -> None:
+        if token:
+            ls.work_done_progress.report(token, lsp.WorkDoneProgressReport(message=message[-120:]))
+
+    config = path_argument(args.config)
+    try:
+        spec = from_config(config, endpoint=args.endpointName, deployment=args.name,
+                           deployment_config=path_argument(args.deploymentConfig) if args.deploymentConfig else None,
+                           workspace=ls.workspace_root(config), registry=ls.model_registry())
+        state = _target(ls, report).deploy(spec, debug=args.debug)
+    finally:
+        if token:
+            ls.work_done_progress.end(token, lsp.WorkDoneProgressEnd())
+    _show_failure(ls, spec.script_path, state)
+    return state.to_dict()
+
+
+def wait_ready(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
+    """After a debugger attached: wait until init() returns (or the server fails)."""
+    return _target(ls).wait_ready(args.endpoint, args.deployment, args.timeout).to_dict()
+
+
+def invoke(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
+    answer = _target(ls).invoke(args.endpoint, args.deployment, args.body.encode() if args.body else None)
+    return {"deployment": answer.deployment, "status": answer.status, "body": answer.body}
+
+
+def sample_request(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
+    """A request to start from; an empty {"data": []} when the deployment offers none."""
+    deployment, body = _target(ls).sample_request(args.endpoint, args.deployment)
+    if body is None:
+        return {"deployment": deployment, "body": EMPTY_REQUEST}
+    try:
+        return {"deployment": deployment, "body": json.dumps(json.loads(body), indent=2)}
+    except ValueError:
+        return {"deployment": deployment, "body": body.decode("utf-8", errors="replace")}
+
+
+def logs(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
+    return {"text": "\n".join(_target(ls).logs(args.endpoint, args.deployment, args.lines))}
+
+
+def delete_deployment(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
+    if args.deployment:
+        return _target(ls).delete_deployment(args.endpoint, args.deployment)
+    return _target(ls).delete_endpoint(args.endpoint)
+
+
+def _show_failure(ls: AmlDeployServer, script: Path, state: DeploymentState) -> None:
+    """A failed start becomes a diagnostic on the line of the user's code that raised; a success
+    clears it."""
+    failure = state.failure
+    finding = None
+    if failure is not None and failure.path is not None:
+        text = ls.session.files.read_text(failure.path) or ""
+        finding = failure_finding(failure, f"local deployment {state.endpoint}/{state.deployment}", text)
+    if finding is None:
+        ls.on_loop(ls.session.set_runtime_findings, script, [])
+    else:
+        ls.on_loop(ls.session.set_runtime_findings, failure.path, [finding])
