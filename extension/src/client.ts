@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, State } from 'vscode-languageclient/node';
 import { findPython } from './python';
+import { errorMessage } from './serverCall';
 import { serverLaunch } from './serverEnvironment';
 import { StatusBar } from './statusBar';
 
@@ -62,7 +63,7 @@ export class ServerManager implements vscode.Disposable {
             await client.start();
         } catch (error) {
             this.status.show('failed', String(error));
-            this.log.error(`The language server did not start with ${launch.command}: ${error}. ` +
+            this.log.error(`The language server did not start with ${launch.command}: ${errorMessage(error)}. ` +
                 'Set amlDeploy.python to a Python 3.10+ interpreter, or install the server with "pip install aml-deploy".');
             throw error;
         }
@@ -75,7 +76,7 @@ export class ServerManager implements vscode.Disposable {
             try {
                 await client.stop();
             } catch (error) {
-                this.log.warn(`Stopping the language server failed: ${error}`);
+                this.log.warn(`Stopping the language server failed: ${errorMessage(error)}`);
             }
         }
     }

@@ -1,8 +1,8 @@
 // Entry point: a log channel, a status bar item, the language client, and its commands.
 import * as vscode from 'vscode';
 import { ServerManager } from './client';
-import { EndpointsView, registerEndpointCommands } from './endpointsView';
-import { ModelsView, registerModelCommands } from './modelsView';
+import { EndpointsView, registerEndpointCommands } from './endpoints/view';
+import { ModelsView, registerModelCommands } from './models/view';
 import { StatusBar } from './statusBar';
 
 let manager: ServerManager | undefined;
@@ -17,8 +17,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Server
         manager,
         vscode.commands.registerCommand('amlDeploy.restartServer', () => manager?.restart()),
         vscode.commands.registerCommand('amlDeploy.showLogs', () => log.show()),
-        vscode.commands.registerCommand('amlDeploy.openFile', (uri: string) =>
-            vscode.window.showTextDocument(vscode.Uri.parse(uri))),
         vscode.workspace.onDidChangeConfiguration((event) => {
             if (event.affectsConfiguration('amlDeploy.python') || event.affectsConfiguration('amlDeploy.registryPath')) {
                 void manager?.restart();

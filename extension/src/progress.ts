@@ -12,7 +12,7 @@ export async function withServerProgress<T>(client: LanguageClient | undefined, 
             if (value.kind === 'end') {
                 return;
             }
-            const update = value as WorkDoneProgressBegin | WorkDoneProgressReport;
+            const update: WorkDoneProgressBegin | WorkDoneProgressReport = value;
             const increment = update.percentage !== undefined ? update.percentage - reported : undefined;
             reported = update.percentage ?? reported;
             progress.report({ message: update.message, increment });

@@ -34,11 +34,6 @@ class Span:
     def point(cls, line: int = 0, col: int = 0) -> Span:
         return cls(line, col, line, col + 1)
 
-    def contains(self, line: int, col: int) -> bool:
-        if (line, col) < (self.start_line, self.start_col):
-            return False
-        return (line, col) <= (self.end_line, self.end_col)
-
     def overlaps(self, other: Span) -> bool:
         return not (
             (self.end_line, self.end_col) < (other.start_line, other.start_col)

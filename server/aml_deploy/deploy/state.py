@@ -7,15 +7,12 @@ from dataclasses import dataclass, field
 
 from .failures import Failure
 
-# Creating | Succeeded | Failed | WaitingForDebugger | Stopped | Missing (its container is gone)
-STATES = ("Creating", "Succeeded", "Failed", "WaitingForDebugger", "Stopped", "Missing")
-
 
 @dataclass
 class DeploymentState:
     endpoint: str
     deployment: str
-    state: str
+    state: str  # Creating | Succeeded | Failed | WaitingForDebugger | Stopped | Missing (its container is gone)
     target: str = "local"
     scoring_uri: str | None = None
     openapi_uri: str | None = None
@@ -34,10 +31,6 @@ class DeploymentState:
     code_dir: str | None = None
     code_target: str | None = None
     problem: str | None = None  # why the state is what it is, and what to do (e.g. for Missing)
-
-    @property
-    def ready(self) -> bool:
-        return self.state == "Succeeded"
 
     def to_dict(self) -> dict:
         data = {

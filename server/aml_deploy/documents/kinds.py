@@ -30,10 +30,6 @@ class Kind(str, enum.Enum):
     SCORING_SCRIPT = "scoringScript"  # a .py file, linted rather than schema-validated
 
     @property
-    def has_schema(self) -> bool:
-        return self is not Kind.SCORING_SCRIPT
-
-    @property
     def is_online_deployment(self) -> bool:
         return self in (Kind.MANAGED_ONLINE_DEPLOYMENT, Kind.KUBERNETES_ONLINE_DEPLOYMENT)
 

@@ -10,7 +10,7 @@ from lsprotocol import types as lsp
 from pygls.workspace.position_codec import PositionCodec, ServerTextPosition
 
 from ..codes import docs_url
-from ..findings import Finding, Fix, Severity, Span
+from ..findings import Finding, Fix, Span
 
 SOURCE = "aml-deploy"
 
@@ -70,7 +70,3 @@ def to_code_action(fix: Fix, finding: Finding, diagnostic: lsp.Diagnostic, uri: 
         is_preferred=fix.preferred,
         edit=lsp.WorkspaceEdit(document_changes=changes),
     )
-
-
-def severity_of(diagnostic: lsp.Diagnostic) -> Severity:
-    return Severity(int(diagnostic.severity or 1))

@@ -1,44 +1,15 @@
-// The Endpoints view (endpoint -> deployments, with state, scoring URI and port) and the local
-// deployment commands: Deploy Locally, Debug Locally, Test Endpoint, Show Logs, Delete.
+// The Local Endpoints view and the local deployment commands: Deploy Locally, Debug Locally,
+// Test Endpoint, Send Request, Show Logs, Delete.
 import * as vscode from 'vscode';
-import { ServerManager } from './client';
-import { withServerProgress } from './progress';
-import { callServer } from './serverCommands';
+import { ServerManager } from '../client';
+import { withServerProgress } from '../progress';
+import { errorMessage } from '../serverCall';
+import { callServer } from '../serverCommands';
+import { toTreeItem } from '../treeItem';
+import { childNodes, Deployment, Endpoint, EndpointNode, endpointEntry, endpointNodes } from './tree';
 
-export interface Deployment {
-    endpoint: string;
-    name: string;
-    provisioning_state: string;
-    scoring_uri?: string;
-    port?: number;
-    debug_port?: number;
-    config?: string;
-    failure?: { message: string; path?: string; line?: number; function?: string; log: string };
-    debug_configuration?: vscode.DebugConfiguration;
-    warnings?: string[];
-    seconds?: number;
-    restarted_in_place?: boolean;
-}
-
-interface Endpoint {
-    name: string;
-    provisioning_state: string;
-    scoring_uri?: string;
-    deployments: Deployment[];
-}
-
-type Node = { kind: 'endpoint'; endpoint: Endpoint } | { kind: 'deployment'; deployment: Deployment };
-
-const STATE_ICONS: Record<string, vscode.ThemeIcon> = {
-    Succeeded: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
-    Failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
-    Creating: new vscode.ThemeIcon('sync~spin'),
-    WaitingForDebugger: new vscode.ThemeIcon('debug-pause'),
-    Stopped: new vscode.ThemeIcon('circle-slash'),
-};
-
-export class EndpointsView implements vscode.TreeDataProvider<Node> {
-    private readonly changed = new vscode.EventEmitter<Node | undefined>();
+export class EndpointsView implements vscode.TreeDataProvider<EndpointNode> {
+    private readonly changed = new vscode.EventEmitter<EndpointNode | undefined>();
     readonly onDidChangeTreeData = this.changed.event;
     error: string | undefined;
 
@@ -48,45 +19,22 @@ export class EndpointsView implements vscode.TreeDataProvider<Node> {
         this.changed.fire(undefined);
     }
 
-    async getChildren(node?: Node): Promise<Node[]> {
-        if (node?.kind === 'endpoint') {
-            return node.endpoint.deployments.map((deployment) => ({ kind: 'deployment', deployment }));
-        }
+    async getChildren(node?: EndpointNode): Promise<EndpointNode[]> {
         if (node) {
-            return [];
+            return childNodes(node);
         }
         try {
-            const result = await callServer<{ endpoints: Endpoint[]; error?: string }>(this.servers.current, 'amlDeploy.server.listEndpoints');
-            return result.endpoints.map((endpoint) => ({ kind: 'endpoint', endpoint }));
+            const result = await callServer<{ endpoints: Endpoint[] }>(this.servers.current, 'amlDeploy.server.listEndpoints');
+            this.error = undefined;
+            return endpointNodes(result.endpoints);
         } catch (error) {
-            this.error = error instanceof Error ? error.message : String(error);
+            this.error = errorMessage(error);
             return [];
         }
     }
 
-    getTreeItem(node: Node): vscode.TreeItem {
-        if (node.kind === 'endpoint') {
-            const endpoint = node.endpoint;
-            const item = new vscode.TreeItem(endpoint.name, vscode.TreeItemCollapsibleState.Expanded);
-            item.iconPath = new vscode.ThemeIcon('globe');
-            item.description = endpoint.scoring_uri ?? endpoint.provisioning_state;
-            item.contextValue = 'endpoint';
-            item.accessibilityInformation = { label: `endpoint ${endpoint.name} ${endpoint.provisioning_state}` };
-            return item;
-        }
-        const deployment = node.deployment;
-        const item = new vscode.TreeItem(deployment.name, vscode.TreeItemCollapsibleState.None);
-        item.iconPath = STATE_ICONS[deployment.provisioning_state] ?? new vscode.ThemeIcon('question');
-        item.description = [deployment.provisioning_state, deployment.port ? `port ${deployment.port}` : ''].filter(Boolean).join(' · ');
-        item.tooltip = new vscode.MarkdownString(
-            `**${deployment.endpoint}/${deployment.name}**: ${deployment.provisioning_state}\n\n` +
-            (deployment.scoring_uri ? `Scoring URI: ${deployment.scoring_uri}\n\n` : '') +
-            (deployment.debug_port ? `Debug port: 127.0.0.1:${deployment.debug_port}\n\n` : '') +
-            (deployment.config ? `From ${deployment.config}` : ''),
-        );
-        item.contextValue = 'deployment';
-        item.accessibilityInformation = { label: `deployment ${deployment.endpoint}/${deployment.name} ${deployment.provisioning_state}` };
-        return item;
+    getTreeItem(node: EndpointNode): vscode.TreeItem {
+        return toTreeItem(endpointEntry(node));
     }
 }
 
@@ -126,7 +74,7 @@ async function deploy(servers: ServerManager, view: EndpointsView, log: vscode.L
         setTimeout(() => view.refresh(), 1500); // show it as Creating while it builds
         state = await deploying;
     } catch (error) {
-        void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+        void vscode.window.showErrorMessage(errorMessage(error));
         return;
     } finally {
         view.refresh();
@@ -161,7 +109,7 @@ async function reportFailure(state: Deployment): Promise<void> {
 }
 
 async function startDebugging(servers: ServerManager, view: EndpointsView, state: Deployment, config: vscode.Uri): Promise<void> {
-    const configuration = state.debug_configuration as vscode.DebugConfiguration;
+    const configuration = state.debug_configuration as unknown as vscode.DebugConfiguration;
     if (!vscode.extensions.getExtension('ms-python.debugpy')) {
         const copy = await vscode.window.showWarningMessage(
             `${state.endpoint}/${state.name} waits for a debugger on 127.0.0.1:${state.debug_port}. Install the Python Debugger ` +
@@ -198,7 +146,7 @@ async function testEndpoint(servers: ServerManager, target: Target): Promise<voi
         await vscode.window.showTextDocument(document);
         void vscode.window.showInformationMessage(`Edit the request for ${endpoint}/${sample.deployment}, then run "AML Deploy: Send Request".`);
     } catch (error) {
-        void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+        void vscode.window.showErrorMessage(errorMessage(error));
     }
 }
 
@@ -216,7 +164,7 @@ async function sendRequest(servers: ServerManager): Promise<void> {
         const document = await vscode.workspace.openTextDocument({ content, language: 'jsonc' });
         await vscode.window.showTextDocument(document, vscode.ViewColumn.Beside);
     } catch (error) {
-        void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+        void vscode.window.showErrorMessage(errorMessage(error));
     }
 }
 
@@ -238,7 +186,7 @@ async function showLogs(servers: ServerManager, target: Target): Promise<void> {
         const document = await vscode.workspace.openTextDocument({ content: result.text, language: 'log' });
         await vscode.window.showTextDocument(document);
     } catch (error) {
-        void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+        void vscode.window.showErrorMessage(errorMessage(error));
     }
 }
 
@@ -254,7 +202,7 @@ async function deleteTarget(servers: ServerManager, view: EndpointsView, target:
     try {
         await callServer(servers.current, 'amlDeploy.server.deleteDeployment', { endpoint, deployment: target?.deployment?.name });
     } catch (error) {
-        void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+        void vscode.window.showErrorMessage(errorMessage(error));
     }
     view.refresh();
 }
