@@ -248,3 +248,31 @@ def _logs(args, target) -> int:
     for line in target.logs(args.endpoint_name, args.name, args.lines, args.follow):
         print(line, flush=args.follow)
     return 0
+
+
+def add_environment_parsers(commands) -> None:
+    environment = commands.add_parser("environment", help="the environment images local deployments are built into")
+    verbs = environment.add_subparsers(title="commands", metavar="COMMAND")
+    command = _verb(verbs, "environment", "prune", "remove the environment images no local deployment uses", _prune)
+    command.add_argument("--dry-run", action="store_true", help="only list them, with their sizes")
+    command.add_argument("-y", "--yes", action="store_true")
+
+
+def _prune(args, target) -> int:
+    from ..deploy.local.prune import remove_images, unused_environment_images
+    from ..registry.store import human_size
+
+    unused = unused_environment_images(target.client)
+    listing = [f"  {i.tag}  {human_size(i.size)}  built {i.created.replace('T', ' ')}" for i in unused]
+    if args.dry_run or not unused:
+        data = {"images": [i.to_dict() for i in unused], "removed": False}
+        print_result(args, data, lambda _: "\n".join(["Environment images no deployment uses:", *listing])
+                     if unused else "No unused environment images.")
+        return 0
+    if args.format == "text":
+        print("\n".join(["Removing environment images no deployment uses:", *listing]))
+    confirm(args, f"Remove {len(unused)} image(s)?")
+    freed = remove_images(target.client, unused)
+    print_result(args, {"images": [i.to_dict() for i in unused], "removed": True, "freed": freed},
+                 lambda _: f"Removed {len(unused)} image(s), freed {human_size(freed)}.")
+    return 0

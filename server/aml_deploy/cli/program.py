@@ -71,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_parser(commands)
     models.add_parser(commands)
     online.add_parsers(commands)
+    online.add_environment_parsers(commands)
     lsp = commands.add_parser("lsp", help="run the language server on stdio (what the VS Code extension starts)")
     lsp.set_defaults(handler=_lsp)
     return parser
