@@ -25,6 +25,9 @@ export interface Endpoint {
     deployments: Deployment[];
 }
 
+// What a command on the view receives: the node's data.
+export type Target = { endpoint?: Endpoint; deployment?: Deployment } | undefined;
+
 export type EndpointNode = { kind: 'endpoint'; endpoint: Endpoint } | { kind: 'deployment'; deployment: Deployment };
 
 const STATE_ICONS: Record<string, string> = {
