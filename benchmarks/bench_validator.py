@@ -90,7 +90,7 @@ def corpus_memory(client: Client) -> tuple[float, int]:
         try:
             client.notifications.get(timeout=0.2)
             quiet_since = time.perf_counter()
-        except Exception:
+        except Exception:  # noqa: BLE001 - queue.Empty
             pass
     return client.rss_mb(), len(files)
 

@@ -147,14 +147,14 @@ def run_command(page, title: str) -> None:
         box = page.locator(".quick-input-box input")
         try:
             box.wait_for(timeout=5_000)
-        except Exception:
+        except Exception:  # noqa: BLE001 - retried
             page.keyboard.press("Escape")
             continue
         box.fill(">" + title)
         row = page.locator(".quick-input-list .monaco-list-row", has_text=title).first
         try:
             row.wait_for(timeout=5_000)
-        except Exception:
+        except Exception:  # noqa: BLE001 - retried
             page.keyboard.press("Escape")
             continue
         row.click()

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from .. import files
 from ..documents import Context, Files, Result, validate_file, validate_text
 from ..documents.context import ModelLookup
 from ..documents.references import Role
 from ..documents.validate import CONFIG_SUFFIXES
 from ..documents.workspace import WorkspaceIndex, expand, walk_files
-from ..findings import Finding
+from ..findings import Finding, Severity, Span
 from ..scoring.check import SCRIPT_SUFFIXES, check_script, read_script
 from ..scoring.lint import might_be_scoring_script
 
@@ -60,13 +61,16 @@ class CheckingSession:
         if suffix not in SUFFIXES:
             return None
         text = self.files.open_text(path)
-        if text is None and not path.is_file():
+        if text is None and not path.exists():
             self.forget(path)
             return None
         if suffix in SCRIPT_SUFFIXES:
             source = text if text is not None else read_script(path)
-            result = check_script(path, source or "", self.index, self.context(path))
-            result.findings = result.findings + self._runtime.get(str(path), [])
+            if source is None:  # a FIFO, a device, too large, unreadable: never read, said when named
+                result = unreadable(path, explicit)
+            else:
+                result = check_script(path, source, self.index, self.context(path))
+                result.findings = result.findings + self._runtime.get(str(path), [])
         elif text is not None:
             result = validate_text(path, text, self.context(path))
         else:
@@ -145,6 +149,14 @@ class CheckingSession:
         for _ in self.scan(files):
             pass
         return [self.results.get(str(path)) or Result(path, None) for path, _ in files]
+
+
+def unreadable(path: Path, explicit: bool) -> Result:
+    result = Result(path, None)
+    if explicit:
+        why = files.problem_with(path) or "it cannot be read (or is larger than AML Deploy reads)"
+        result.findings.append(Finding("AMLD005", Severity.ERROR, f"Cannot read the file: {why}.", Span.point()))
+    return result
 
 
 def check_paths(paths: Iterable[Path], workspace: Path | None = None, registry: ModelLookup | None = None) -> list[Result]:

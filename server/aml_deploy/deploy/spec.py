@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import files
 from ..documents import Context, validate_or_refuse
 from ..documents.conda import inline_conda
 from ..documents.kinds import Kind
@@ -200,7 +201,7 @@ def _v2_environment(path: Path, data: dict, references: dict[Role, Reference]) -
 def _read_conda(spec: EnvironmentSpec, references: dict[Role, Reference], inline: dict | None) -> None:
     conda_path = _resolved(references, Role.CONDA)
     if conda_path is not None:
-        spec.conda_text, spec.conda_folder = conda_path.read_text(encoding="utf-8"), conda_path.parent
+        spec.conda_text, spec.conda_folder = files.read_text(conda_path), conda_path.parent
     elif inline is not None:
         import yaml
 
@@ -219,7 +220,7 @@ def _from_v1(path: Path, data: dict, references: dict[Role, Reference], endpoint
     _read_conda(env, references, inline_conda(Kind.INFERENCE_CONFIG, data))
     steps = _resolved(references, Role.EXTRA_STEPS)
     if steps is not None:
-        env.extra_steps = steps.read_text(encoding="utf-8")
+        env.extra_steps = files.read_text(steps)
     spec.environment = env
     spec.environment_variables = {str(k): str(v) for k, v in (environment.get("environmentVariables") or {}).items()}
     return spec
@@ -255,8 +256,8 @@ def third_party_imports(script: Path) -> list[str]:
     """Top-level imports of the script that are neither the standard library nor its own modules:
     the container imports these once, ahead of the script, so restarts are quick."""
     try:
-        tree = ast.parse(script.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
+        tree = ast.parse(files.read_text(script))
+    except (files.UnreadableFile, SyntaxError, ValueError):
         return []
     names = []
     for node in tree.body:

@@ -24,6 +24,8 @@ class Item:
 
 def complete(path: str, text: str, line: int, col: int, kind: Kind | None) -> list[Item]:
     is_json = path.lower().endswith(".json")
+    if kind is Kind.SCORING_SCRIPT or path.lower().endswith(".py"):
+        return []  # scripts have no schema: nothing of ours to offer
     lines = text.split("\n")
     if kind is None:
         return [] if is_json else _new_file_snippets(lines, line, col)

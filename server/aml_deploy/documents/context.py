@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from .. import files
 from .kinds import Kind
 
 
@@ -40,6 +41,7 @@ class Files:
         return self._overlay(str(path))
 
     def read_text(self, path: Path) -> str | None:
+        """The editor's text, else the file on disk when it is a regular file AML Deploy may read."""
         text = self._overlay(str(path))
         if text is not None:
             return text
@@ -51,12 +53,8 @@ class Files:
         cached = self._cache.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        if stat.st_size > MAX_READ:
-            return None
-        try:
-            with open(path, "rb") as handle:
-                text = handle.read(MAX_READ + 1).decode("utf-8-sig", errors="replace")
-        except OSError:
+        text = files.read_text_or_none(path, MAX_READ)
+        if text is None:
             return None
         if len(self._cache) > 4096:
             self._cache.clear()
@@ -110,6 +108,13 @@ class Context:
     def is_dir(self, path: Path) -> bool:
         self.depends_on.add(str(path))
         return self.files.is_dir(path)
+
+    def special_file(self, path: Path) -> str | None:
+        """What `path` is when it exists but is no regular file ("a FIFO, not a file"); else None."""
+        self.depends_on.add(str(path))
+        if self.files.open_text(path) is not None:
+            return None
+        return files.problem_with(path)
 
     def inside_workspace(self, path: Path) -> bool:
         if self.workspace is None:

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import files
 from ..errors import InvalidConfiguration
 from ..findings import Finding, Fix, Severity, Span, TextEdit
 from . import schema_check
@@ -59,12 +60,11 @@ def validate_text(path: Path, text: str, ctx: Context) -> Result:
 def validate_file(path: Path, ctx: Context, explicit: bool = False) -> Result:
     """Check a file on disk. `explicit`: the user named it, so report it even if it is unreadable."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except OSError as err:
+        raw, _size_on_disk = files.read_head(path, MAX_BYTES)
+    except files.UnreadableFile as err:
         result = Result(path, None)
         if explicit:
-            result.findings.append(Finding("AMLD005", Severity.ERROR, f"Cannot read the file: {err.strerror}.", Span.point()))
+            result.findings.append(Finding("AMLD005", Severity.ERROR, f"Cannot read the file: {err.why}.", Span.point()))
         return result
     if len(raw) > MAX_BYTES:  # parse() reports the size; a cut-off character does not matter
         return validate_text(path, raw.decode("utf-8-sig", errors="replace"), ctx)
@@ -120,7 +120,7 @@ def _guarded(check, *args) -> list[Finding]:
     """A bug in one rule must not take the others (or the language server) down with it."""
     try:
         return list(check(*args))
-    except Exception:
+    except Exception:  # logged with its traceback
         log.exception("rule %s failed on %s", getattr(check, "__module__", check), args[-1])
         return []
 

@@ -33,7 +33,7 @@ class ClientLogHandler(logging.Handler):
             kind = next((kind for level, kind in _MESSAGE_TYPES if record.levelno >= level), lsp.MessageType.Log)
             params = lsp.LogMessageParams(type=kind, message=self.format(record))
             self.server.on_loop(self.server.window_log_message, params)
-        except Exception:
+        except Exception:  # noqa: BLE001 - logging must never raise into the code that logs
             self.handleError(record)
 
 

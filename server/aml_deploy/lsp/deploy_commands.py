@@ -119,7 +119,5 @@ def _show_failure(ls: AmlDeployServer, script: Path, state: DeploymentState) -> 
     if failure is not None and failure.path is not None:
         text = ls.session.files.read_text(failure.path) or ""
         finding = failure_finding(failure, f"local deployment {state.endpoint}/{state.deployment}", text)
-    if finding is None:
-        ls.on_loop(ls.session.set_runtime_findings, script, [])
-    else:
-        ls.on_loop(ls.session.set_runtime_findings, failure.path, [finding])
+    target, findings = (script, []) if finding is None else (failure.path, [finding])
+    ls.checks.submit(f"runtime:{target}", lambda: ls.session.set_runtime_findings(target, findings))

@@ -33,11 +33,12 @@ def _position(ls: AmlDeployServer, document, position: lsp.Position) -> tuple[in
     return convert.from_position(position, document.lines, ls.workspace.position_codec)
 
 
-def on_completion(ls: AmlDeployServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+async def on_completion(ls: AmlDeployServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
     document, path = _document(ls, params.text_document.uri)
     if path is None:
         return None
-    result = ls.session.results.get(str(path)) or ls.session.check(path)
+    # The kind is all completion needs, and an edit rarely changes it: a result a keystroke old will do.
+    result = ls.session.results.get(str(path)) or await ls.checks.current(path, document.source)
     line, col = _position(ls, document, params.position)
     items = completion.complete(str(path), document.source, line, col, result.kind if result else None)
     return lsp.CompletionList(is_incomplete=False, items=[_completion_item(i, params.position) for i in items])
@@ -57,18 +58,25 @@ def _completion_item(item: completion.Item, position: lsp.Position) -> lsp.Compl
     )
 
 
-def _at_cursor(ls: AmlDeployServer, params: lsp.TextDocumentPositionParams):
+async def _current(ls: AmlDeployServer, uri: str):
+    """(document, path, the result for the editor's current text or None)."""
+    document, path = _document(ls, uri)
+    if path is None:
+        return document, None, None
+    return document, path, await ls.checks.current(path, document.source)
+
+
+async def _at_cursor(ls: AmlDeployServer, params: lsp.HoverParams | lsp.DefinitionParams):
     """(document, path, checked result, line, column) for a request on a configuration file, or None."""
-    document, path = _document(ls, params.text_document.uri)
-    result = ls.session.results.get(str(path)) if path else None
+    document, path, result = await _current(ls, params.text_document.uri)
     if path is None or result is None or result.kind is None or result.parsed is None:
         return None
     line, col = _position(ls, document, params.position)
     return document, path, result, line, col
 
 
-def on_hover(ls: AmlDeployServer, params: lsp.HoverParams) -> lsp.Hover | None:
-    located = _at_cursor(ls, params)
+async def on_hover(ls: AmlDeployServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    located = await _at_cursor(ls, params)
     if located is None:
         return None
     document, path, result, line, col = located
@@ -80,8 +88,8 @@ def on_hover(ls: AmlDeployServer, params: lsp.HoverParams) -> lsp.Hover | None:
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=text), range=hover_range)
 
 
-def on_definition(ls: AmlDeployServer, params: lsp.DefinitionParams) -> lsp.Location | None:
-    located = _at_cursor(ls, params)
+async def on_definition(ls: AmlDeployServer, params: lsp.DefinitionParams) -> lsp.Location | None:
+    located = await _at_cursor(ls, params)
     if located is None:
         return None
     _document_, path, result, line, col = located
@@ -95,11 +103,10 @@ def on_definition(ls: AmlDeployServer, params: lsp.DefinitionParams) -> lsp.Loca
     return lsp.Location(uri=to_uri(target_path), range=convert.to_range(span, lines, ls.workspace.position_codec))
 
 
-def on_code_action(ls: AmlDeployServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
-    document, path = _document(ls, params.text_document.uri)
-    result = ls.session.results.get(str(path)) if path else None
-    if result is None:
-        return []
+async def on_code_action(ls: AmlDeployServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    document, path, result = await _current(ls, params.text_document.uri)
+    if result is None or result.text != document.source:
+        return []  # fixes computed from other text would edit the wrong places
     codec = ls.workspace.position_codec
     wanted = Span(*_position(ls, document, params.range.start), *_position(ls, document, params.range.end))
     actions = []
@@ -112,11 +119,10 @@ def on_code_action(ls: AmlDeployServer, params: lsp.CodeActionParams) -> list[ls
     return actions
 
 
-def on_code_lens(ls: AmlDeployServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+async def on_code_lens(ls: AmlDeployServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
     """Deploy locally | Debug: at the top of a deployment file, and above init() and run() once
     for each online deployment that uses the script."""
-    document, path = _document(ls, params.text_document.uri)
-    result = ls.session.results.get(str(path)) if path else None
+    document, path, result = await _current(ls, params.text_document.uri)
     if path is None or result is None or result.kind is None:
         return []
     if result.kind.is_online_deployment:

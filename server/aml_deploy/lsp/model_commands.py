@@ -68,13 +68,13 @@ def register_model(ls: AmlDeployServer, args: RegisterArgs) -> dict:
     finally:
         if token:
             ls.work_done_progress.end(token, lsp.WorkDoneProgressEnd())
-    ls.on_loop(_recheck_deployments, ls)
+    ls.checks.submit("registry-changed", lambda: _recheck_deployments(ls))
     return model.to_dict()
 
 
 def delete_model(ls: AmlDeployServer, args: VersionArgs) -> dict:
     model = ls.model_registry().delete(args.name, args.version, force=args.force, is_alive=deployment_is_alive)
-    ls.on_loop(_recheck_deployments, ls)
+    ls.checks.submit("registry-changed", lambda: _recheck_deployments(ls))
     return model.to_dict()
 
 

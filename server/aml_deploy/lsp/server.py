@@ -18,6 +18,7 @@ from ..registry import Registry
 from ..registry.lookup import ModelRegistryLookup
 from .diagnostics import DiagnosticsPublisher
 from .uris import to_path, to_uri
+from .worker import CheckWorker
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class AmlDeployServer(LanguageServer):
             Files(overlay=self._open_text), workspace_for=self.workspace_root, registry=self.model_lookup,
             on_checked=self.publisher.checked, on_forgotten=self.publisher.forgotten,
         )
+        self.checks = CheckWorker(self)  # the only thread that runs the session
 
     def _open_text(self, path: str) -> str | None:
         document = self.workspace.text_documents.get(to_uri(path))
@@ -45,8 +47,8 @@ class AmlDeployServer(LanguageServer):
         return None
 
     def on_loop(self, function, *args) -> None:
-        """Run `function` on the event loop: commands that run on worker threads change the
-        session's state only through here."""
+        """Run `function` on the event loop (the checking thread and command threads talk to the
+        client only through here)."""
         if self.loop is None:
             function(*args)
         else:

@@ -43,33 +43,34 @@ async def on_initialized(ls: AmlDeployServer, params: lsp.InitializedParams) -> 
                                  register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))
             ])
         )
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - a client without dynamic registration still works
         log.info("file watching not available: %r", err)
     roots = [p for p in (to_path(f.uri) for f in ls.workspace.folders.values()) if p is not None]
     if ls.options.get("scanWorkspace", True) and roots:
-        count = 0
-        for _path in ls.session.check_folders(roots):
-            count += 1
-            await asyncio.sleep(0)  # answer the editor's requests between files
-        log.info("checked %d files in %s", count, ", ".join(map(str, roots)))
+        ls.checks.submit("scan", lambda: _scan(ls, roots))
+
+
+def _scan(ls: AmlDeployServer, roots: list) -> None:
+    count = sum(1 for _path in ls.session.check_folders(roots))
+    log.info("checked %d files in %s", count, ", ".join(map(str, roots)))
 
 
 def on_open(ls: AmlDeployServer, params: lsp.DidOpenTextDocumentParams) -> None:
     path = to_path(params.text_document.uri)
     if path is not None:
-        ls.session.check_with_dependents(path)
+        ls.checks.check(path)
 
 
 def on_change(ls: AmlDeployServer, params: lsp.DidChangeTextDocumentParams) -> None:
     path = to_path(params.text_document.uri)
     if path is not None:
-        ls.session.check_with_dependents(path)
+        ls.checks.check(path)
 
 
 def on_close(ls: AmlDeployServer, params: lsp.DidCloseTextDocumentParams) -> None:
     path = to_path(params.text_document.uri)
     if path is not None:
-        ls.session.check_with_dependents(path)  # back to what is on disk (or gone)
+        ls.checks.check(path)  # back to what is on disk (or gone)
 
 
 def on_files_changed(ls: AmlDeployServer, params: lsp.DidChangeWatchedFilesParams) -> None:
@@ -79,14 +80,8 @@ def on_files_changed(ls: AmlDeployServer, params: lsp.DidChangeWatchedFilesParam
             continue
         membership = change.type != lsp.FileChangeType.Changed
         is_open = to_uri(path) in ls.workspace.text_documents
-        if change.type == lsp.FileChangeType.Deleted:
-            if not is_open:
-                ls.session.forget(path)
-            ls.session.recheck_dependents(path, membership)
-        elif not is_open:  # open files follow the editor's text
-            ls.session.check_with_dependents(path, membership)
-        else:
-            ls.session.recheck_dependents(path, membership)
+        # A file deleted on disk is forgotten by its check (it is gone); open files follow the editor's text.
+        ls.checks.check(path, membership, dependents_only=is_open)
 
 
 def _settle_start_up_objects() -> None:

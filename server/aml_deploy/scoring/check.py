@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import files
 from ..documents.context import Context
 from ..documents.kinds import Detection, Kind
 from ..documents.validate import Result
@@ -24,7 +25,5 @@ def check_script(path: Path, text: str, index: WorkspaceIndex, ctx: Context) -> 
 
 
 def read_script(path: Path) -> str | None:
-    try:
-        return path.read_bytes().decode("utf-8-sig", errors="replace")
-    except OSError:
-        return None
+    """The script's text; None when it is not a regular file AML Deploy may read (a FIFO, say)."""
+    return files.read_text_or_none(path)

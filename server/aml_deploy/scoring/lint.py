@@ -42,7 +42,7 @@ def lint(path: Path, text: str, uses: list[ScriptUse]) -> list[Finding] | None:
     for rule in (lambda: contract.check(facts), lambda: practices.check(facts), lambda: environment.check(facts, uses)):
         try:
             findings.extend(rule())
-        except Exception:
+        except Exception:  # one broken rule must not silence the others
             log.exception("scoring rule failed on %s", path)
     findings.sort(key=Finding.sort_key)
     return findings

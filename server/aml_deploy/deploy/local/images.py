@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from ... import files
 from ...documents.conda import INFERENCE_SERVER_PACKAGES, CondaSpec, distribution_name, spec_from_data
 from ..errors import DeployError
 from ..spec import EnvironmentSpec
@@ -47,7 +48,7 @@ def environment_key(client, environment: EnvironmentSpec) -> str:
     if base:
         try:
             base = client.images.get(base).id
-        except Exception:
+        except Exception:  # noqa: BLE001 - not pulled yet: the reference stands in for it
             pass
     content = {
         "base": base, "build": _tree_digest(environment.build_context, environment.dockerfile) if environment.build_context else None,
@@ -64,7 +65,7 @@ def ensure_image(client, environment: EnvironmentSpec, on_line: Callable[[str], 
     try:
         client.images.get(tag)
         return BuiltImage(tag, key, built=False)
-    except Exception:
+    except Exception:  # noqa: BLE001 - docker.errors.ImageNotFound
         pass
     warnings: list[str] = []
     context = _context(environment, ca, warnings)
@@ -110,11 +111,11 @@ def _context(environment: EnvironmentSpec, ca: Path | None, warnings: list[str])
             if not base_dockerfile.is_file():
                 raise DeployError(f"No Dockerfile at {base_dockerfile}.")
             tar.add(environment.build_context, arcname=".", filter=_skip_aml_deploy)
-            first = base_dockerfile.read_text(encoding="utf-8")
+            first = files.read_text(base_dockerfile)
         else:
             first = f"FROM {environment.image}\n"
-        files = _installer_files(environment, ca, warnings)
-        for name, data in files.items():
+        installer = _installer_files(environment, ca, warnings)
+        for name, data in installer.items():
             _add(tar, f"aml-deploy-build/{name}", data)
         dockerfile = first.rstrip("\n") + "\n"
         if environment.extra_steps:
@@ -128,16 +129,15 @@ def _context(environment: EnvironmentSpec, ca: Path | None, warnings: list[str])
 
 
 def _installer_files(environment: EnvironmentSpec, ca: Path | None, warnings: list[str]) -> dict[str, bytes]:
-    files: dict[str, bytes] = {"install.sh": INSTALL_SCRIPT.read_bytes()}
+    installer: dict[str, bytes] = {"install.sh": INSTALL_SCRIPT.read_bytes()}
     spec = CondaSpec()
     if environment.conda_text:
         data = yaml.safe_load(environment.conda_text)
-        spec = spec_from_data(data, environment.conda_folder,
-                              lambda p: p.read_text(encoding="utf-8") if p.is_file() else None)
-        files["conda.yml"] = environment.conda_text.encode()
+        spec = spec_from_data(data, environment.conda_folder, files.read_text_or_none)
+        installer["conda.yml"] = environment.conda_text.encode()
         for requirement in spec.requirement_files:  # conda's pip section reads them next to the conda file
             if requirement.is_file():
-                files[requirement.name] = requirement.read_bytes()
+                installer[requirement.name] = files.read_bytes(requirement)
     pip = [line for line in spec.pip if not line.startswith("-r")]
     have = spec.distributions()
     added = [name for name in EXTRAS if name not in have and not (name == EXTRAS[0] and "azureml-defaults" in have)]
@@ -145,13 +145,13 @@ def _installer_files(environment: EnvironmentSpec, ca: Path | None, warnings: li
         warnings.append("the conda file does not list azureml-inference-server-http; AML Deploy adds it to the image "
                         "(add it to the file: Azure will not)")
     conda_only = [s for s in spec.conda if distribution_name(s) not in ("python", "pip", None)]
-    files["requirements.txt"] = _lines(pip + added)
-    files["extras.txt"] = _lines(added)
-    files["conda-only.txt"] = _lines(conda_only)  # empty files mean "none" to install.sh
-    files["python-version.txt"] = _lines([spec.python] if spec.python else [])
+    installer["requirements.txt"] = _lines(pip + added)
+    installer["extras.txt"] = _lines(added)
+    installer["conda-only.txt"] = _lines(conda_only)  # empty files mean "none" to install.sh
+    installer["python-version.txt"] = _lines([spec.python] if spec.python else [])
     if ca is not None:
-        files["ca.pem"] = ca.read_bytes()
-    return files
+        installer["ca.pem"] = ca.read_bytes()
+    return installer
 
 
 def _lines(items: list[str]) -> bytes:
@@ -173,16 +173,24 @@ def _requirement_files(environment: EnvironmentSpec) -> dict[str, str]:
     if not environment.conda_text or environment.conda_folder is None:
         return {}
     data = yaml.safe_load(environment.conda_text)
-    spec = spec_from_data(data, environment.conda_folder, lambda p: p.read_text(encoding="utf-8") if p.is_file() else None)
-    return {str(p): p.read_text(encoding="utf-8") for p in spec.requirement_files if p.is_file()}
+    spec = spec_from_data(data, environment.conda_folder, files.read_text_or_none)
+    texts = {str(p): files.read_text_or_none(p) for p in spec.requirement_files}
+    return {path: text for path, text in texts.items() if text is not None}
 
 
 def _tree_digest(folder: Path, dockerfile: str) -> str:
+    """The build context's content, streamed (it may hold large files); special files refused."""
     digest = hashlib.sha256(dockerfile.encode())
     for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            digest.update(str(path.relative_to(folder)).encode())
-            digest.update(path.read_bytes())
+        if path.is_dir():
+            continue
+        problem = files.problem_with(path)
+        if problem:
+            raise DeployError(f"The build context holds {path}, {problem}; Docker cannot build from it.")
+        digest.update(str(path.relative_to(folder)).encode())
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
     return digest.hexdigest()
 
 

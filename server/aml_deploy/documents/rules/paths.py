@@ -60,6 +60,9 @@ def _problem(ref: Reference, ctx: Context, span) -> Finding | None:
         return Finding("AMLD120", Severity.ERROR, f"{_WHAT[ref.role]} '{ref.raw}' is a file; it must be a folder.", span)
     if ref.expects == "file" and ctx.is_dir(path):
         return Finding("AMLD120", Severity.ERROR, f"{_WHAT[ref.role]} '{ref.raw}' is a folder; it must be a file.", span)
+    special = ctx.special_file(path) if not ctx.is_dir(path) else None
+    if special:  # a FIFO or a device: never read, and never deployable
+        return Finding("AMLD120", Severity.ERROR, f"{_WHAT[ref.role]} '{ref.raw}' is {special}.", span)
     return None
 
 

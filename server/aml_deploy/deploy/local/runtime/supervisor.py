@@ -50,7 +50,7 @@ def preload(names) -> int:
         try:
             importlib.import_module(name)
             count += 1
-        except BaseException:
+        except BaseException:  # noqa: BLE001 - a module that does not import here is simply not warm
             pass
     return count
 
@@ -105,7 +105,7 @@ def start_server(control: dict) -> int:
         run_inference_server()
     except SystemExit as done:
         os._exit(done.code if isinstance(done.code, int) else 1)
-    except BaseException as error:
+    except BaseException as error:  # noqa: BLE001
         print(f"aml-deploy: the inference server could not start: {error!r}", flush=True)
         os._exit(1)
     os._exit(0)
