@@ -18,8 +18,8 @@ from ..documents.references import Role
 from ..documents.validate import CONFIG_SUFFIXES
 from ..documents.workspace import WorkspaceIndex, expand, walk_files
 from ..findings import Finding, Severity, Span
-from ..scoring.check import SCRIPT_SUFFIXES, check_script, read_script
-from ..scoring.lint import might_be_scoring_script
+from ..scoring.check import SCRIPT_SUFFIXES, Linter, check_script, read_script
+from ..scoring.lint import lint, might_be_scoring_script
 
 SUFFIXES = CONFIG_SUFFIXES + SCRIPT_SUFFIXES
 # Files a configuration names whose own findings depend on it.
@@ -38,7 +38,7 @@ class CheckingSession:
                  workspace_for: Callable[[Path], Path | None] = _nothing,
                  registry: Callable[[], ModelLookup | None] = _nothing,
                  on_checked: Callable[[Result], None] = _nothing,
-                 on_forgotten: Callable[[Path], None] = _nothing) -> None:
+                 on_forgotten: Callable[[Path], None] = _nothing, linter: Linter = lint) -> None:
         self.files = files or Files()
         self.index = WorkspaceIndex()
         self.results: dict[str, Result] = {}
@@ -47,6 +47,7 @@ class CheckingSession:
         self._registry = registry
         self._on_checked = on_checked
         self._on_forgotten = on_forgotten
+        self._linter = linter
 
     def context(self, path: Path) -> Context:
         return Context(path, self._workspace_for(path), self.files, self._registry(),
@@ -69,7 +70,7 @@ class CheckingSession:
             if source is None:  # a FIFO, a device, too large, unreadable: never read, said when named
                 result = unreadable(path, explicit)
             else:
-                result = check_script(path, source, self.index, self.context(path))
+                result = check_script(path, source, self.index, self.context(path), self._linter)
                 result.findings = result.findings + self._runtime.get(str(path), [])
         elif text is not None:
             result = validate_text(path, text, self.context(path))

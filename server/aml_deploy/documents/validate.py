@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,12 @@ class Result:
 
 
 def validate_text(path: Path, text: str, ctx: Context) -> Result:
+    surrogate = _LONE_SURROGATE.search(text)
+    if surrogate is not None:  # an editor can hold one; no parser can read it, so check the rest without it
+        result = validate_text(path, _LONE_SURROGATE.sub("\ufffd", text), ctx)
+        result.text = text
+        result.findings.insert(0, _surrogate_finding(text, surrogate.start()))
+        return result
     parsed = parse(text, is_json=path.suffix.lower() == ".json")
     detection = detect(str(path), text, parsed.data, parsed.leading_comments, ctx.referenced_as)
     result = Result(path, detection, parsed=parsed, text=text)
@@ -55,6 +62,17 @@ def validate_text(path: Path, text: str, ctx: Context) -> Result:
     result.findings.sort(key=Finding.sort_key)
     result.depends_on = set(ctx.depends_on)
     return result
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_finding(text: str, offset: int) -> Finding:
+    line = text.count("\n", 0, offset)
+    col = offset - (text.rfind("\n", 0, offset) + 1)
+    return Finding("AMLD005", Severity.ERROR,
+                   f"A lone surrogate (U+{ord(text[offset]):04X}) is not a character a file can hold: delete it.",
+                   Span(line, col, line, col + 1))
 
 
 def validate_file(path: Path, ctx: Context, explicit: bool = False) -> Result:

@@ -12,6 +12,7 @@ from pathlib import Path
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
+from ..checking.lint_process import OffProcessLinter
 from ..checking.session import CheckingSession
 from ..documents import Files
 from ..registry import Registry
@@ -31,7 +32,7 @@ class AmlDeployServer(LanguageServer):
         self.publisher = DiagnosticsPublisher(self)
         self.session = CheckingSession(
             Files(overlay=self._open_text), workspace_for=self.workspace_root, registry=self.model_lookup,
-            on_checked=self.publisher.checked, on_forgotten=self.publisher.forgotten,
+            on_checked=self.publisher.checked, on_forgotten=self.publisher.forgotten, linter=OffProcessLinter(),
         )
         self.checks = CheckWorker(self)  # the only thread that runs the session
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from .. import files
@@ -9,15 +10,17 @@ from ..documents.context import Context
 from ..documents.kinds import Detection, Kind
 from ..documents.validate import Result
 from ..documents.workspace import WorkspaceIndex
+from ..findings import Finding
 from .lint import lint
-from .uses import script_uses
+from .uses import ScriptUse, script_uses
 
 SCRIPT_SUFFIXES = (".py",)
+Linter = Callable[[Path, str, list[ScriptUse]], "list[Finding] | None"]
 
 
-def check_script(path: Path, text: str, index: WorkspaceIndex, ctx: Context) -> Result:
+def check_script(path: Path, text: str, index: WorkspaceIndex, ctx: Context, linter: Linter = lint) -> Result:
     uses = script_uses(path, index, ctx)
-    findings = lint(path, text, uses)
+    findings = linter(path, text, uses)
     if findings is None:
         return Result(path, None, text=text)
     detection = Detection(Kind.SCORING_SCRIPT, "reference" if uses else "content")

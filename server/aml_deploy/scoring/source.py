@@ -32,8 +32,18 @@ class Script:
             self.tree = ast.parse(self.text)
         except SyntaxError as err:  # includes IndentationError and TabError
             self.syntax_error = _syntax_finding(err, self.lines)
-        except (ValueError, RecursionError, MemoryError) as err:  # NUL bytes, absurd nesting
+        except (ValueError, UnicodeError) as err:  # a NUL byte (some Pythons) or a lone surrogate
             self.syntax_error = Finding("AMLD200", Severity.ERROR, f"Python cannot read this file: {err}.", Span.point())
+        except (RecursionError, MemoryError):  # an expression nesting deeper than Python's parser goes
+            longest = max(range(len(self.lines)), key=lambda i: len(self.lines[i]))
+            self.syntax_error = Finding(
+                "AMLD200", Severity.ERROR,
+                f"Python cannot read this file: an expression nests too deeply for its parser (line {longest + 1}, "
+                f"{len(self.lines[longest]):,} characters long, is the likely one).",
+                Span(longest, 0, longest, min(len(self.lines[longest]), 1000)))
+        if self.syntax_error is not None and "\0" in self.text:  # Python gives a NUL byte no position
+            self.syntax_error = _at_offset(self.text, self.text.index("\0"),
+                                           "Python cannot read this file: it holds a NUL byte (here).")
 
     # -- spans from ast positions (ast columns are UTF-8 byte offsets) ------------------------
 
@@ -142,3 +152,9 @@ def resolve(name: str | None, aliases: dict[str, str]) -> str | None:
     head, _, rest = name.partition(".")
     base = aliases.get(head, head)
     return f"{base}.{rest}" if rest else base
+
+
+def _at_offset(text: str, offset: int, message: str) -> Finding:
+    line = text.count("\n", 0, offset)
+    col = offset - (text.rfind("\n", 0, offset) + 1)
+    return Finding("AMLD200", Severity.ERROR, message, Span(line, col, line, col + 1))
