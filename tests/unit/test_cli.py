@@ -1,14 +1,15 @@
 """aml-deploy validate: formats and exit codes."""
 
 import json
+import os
 import subprocess
 import sys
 
 from tests.support import FIXTURES
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "aml_deploy", *args], capture_output=True, text=True)
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "aml_deploy", *args], capture_output=True, text=True, cwd=cwd, timeout=60)
 
 
 def test_text_format_is_compiler_style_and_exit_code_1_on_errors():
@@ -62,3 +63,25 @@ def test_explicit_binary_file_is_reported(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage")
     result = run("validate", str(path))
     assert "AMLD005" in result.stdout and result.returncode == 1
+
+
+def test_fifos_and_devices_are_named_never_read(tmp_path):
+    """A FIFO or /dev/zero where a file is read: no hang, no MemoryError, a message saying what it is."""
+    workspace = tmp_path / "ws"
+    import shutil
+
+    shutil.copytree(FIXTURES / "sample", workspace)
+    os.mkfifo(workspace / "helper.py")  # referenced by nothing: the scan must not block on it
+    os.symlink("/dev/zero", workspace / "zero.py")
+    (workspace / "endpoint.yml").unlink()
+    os.mkfifo(workspace / "endpoint.yml")  # read by the deployment's endpoint_name check
+    conda = workspace / "environment" / "conda.yaml"
+    conda.write_text(conda.read_text() + "  - pip:\n    - -r requirements.txt\n")
+    os.mkfifo(workspace / "environment" / "requirements.txt")
+    result = run("validate", ".", cwd=workspace)
+    assert "Traceback" not in result.stderr and result.returncode in (0, 1), result.stderr
+    named = run("validate", "helper.py", "zero.py", "endpoint.yml", cwd=workspace)
+    assert named.returncode == 1
+    assert "helper.py:1:1: error AMLD005 Cannot read the file: a FIFO, not a file." in named.stdout
+    assert "zero.py:1:1: error AMLD005 Cannot read the file: a character device, not a file." in named.stdout
+    assert "endpoint.yml:1:1: error AMLD005 Cannot read the file: a FIFO, not a file." in named.stdout

@@ -80,6 +80,18 @@ def test_syntax_error_at_its_position_python2():
     assert "Python 2" in finding.message
 
 
+def test_a_nul_byte_is_reported_where_it_is():
+    [finding] = alone("def init():\n    pass\nx = 1\0\ndef run(d):\n    return d\n")
+    assert finding.code == "AMLD200" and (finding.span.start_line, finding.span.start_col) == (2, 5)
+    assert "NUL byte" in finding.message
+
+
+def test_an_expression_too_deep_for_python_names_its_line():
+    [finding] = alone("def init():\n    pass\n" + "-" * 100_000 + "1\ndef run(d):\n    return d\n")
+    assert finding.code == "AMLD200" and finding.span.start_line == 2
+    assert "nests too deeply" in finding.message and "100,001 characters" in finding.message
+
+
 def test_init_with_required_parameters():
     finding = only(alone("def init(model_path):\n    pass\n\ndef run(data):\n    return data\n"), "AMLD202")
     assert (finding.span.start_line, finding.span.start_col) == (0, 9)
