@@ -168,8 +168,16 @@ def _deployment_create(args, target) -> int:
 
 
 def _default_workspace(file: Path) -> Path:
+    """The current folder when it holds the file, else the file's folder; never / or the home folder."""
+    from ..deploy.errors import DeployError
+    from ..deploy.spec import too_wide
+
     here = Path.cwd().resolve()
-    return here if here in file.parents else file.parent
+    for candidate in ((here, file.parent) if here in file.parents else (file.parent,)):
+        if candidate not in too_wide():
+            return candidate
+    raise DeployError(f"{file.parent} is not a workspace AML Deploy will use (it is the root or your home folder): "
+                      "give --workspace-folder, the folder that holds your project.")
 
 
 def _deployment_show(args, target) -> int:

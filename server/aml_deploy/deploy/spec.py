@@ -235,6 +235,10 @@ def check_inside(spec: DeploymentSpec, workspace: Path | None, registry: Registr
     for model in spec.models:
         if model.reference and root not in model.path.resolve().parents:
             raise DeployError(f"The registered model {model.reference} resolves outside the registry.")
+    for what, place in (("The code folder", spec.code_dir), ("The build context", spec.environment.build_context)):
+        if place is not None and place.resolve() in too_wide():
+            raise DeployError(f"{what} is {place.resolve()}; AML Deploy never puts the whole filesystem or your home folder "
+                              "into a container. Point it at the folder that holds your code.")
     if workspace is None:
         return
     workspace = workspace.resolve()
@@ -245,6 +249,11 @@ def check_inside(spec: DeploymentSpec, workspace: Path | None, registry: Registr
         if place is not None and not is_within(place, workspace):
             raise DeployError(f"{what} {place} is outside the workspace {workspace}; AML Deploy puts only workspace "
                               "files into containers. Move it into the workspace (or register the model).")
+
+
+def too_wide() -> set[Path]:
+    """Folders that are never a workspace, a code folder or a build context."""
+    return {Path("/"), Path.home().resolve()}
 
 
 def is_within(path: Path, folder: Path) -> bool:

@@ -61,19 +61,42 @@ def create(client, spec: DeploymentSpec, image: str, environment_key: str, ports
         "aml-deploy.models": json.dumps([m.reference for m in spec.models if m.reference]),
     }
     name = container_name(spec.endpoint, spec.deployment)
-    container = client.containers.create(
-        image, command=[PYTHON, "-u", f"{RUNTIME_TARGET}/supervisor.py"], name=name,
-        volumes=mounts, environment=environment, labels=labels, working_dir=APP_ROOT, detach=True,
-        ports={f"{SCORING_PORT}/tcp": ("127.0.0.1", scoring_port), f"{DEBUG_PORT}/tcp": ("127.0.0.1", debug_port)},
-    )
+    from docker.errors import APIError
+
+    try:
+        container = client.containers.create(
+            image, command=[PYTHON, "-u", f"{RUNTIME_TARGET}/supervisor.py"], name=name,
+            volumes=mounts, environment=environment, labels=labels, working_dir=APP_ROOT, detach=True,
+            ports={f"{SCORING_PORT}/tcp": ("127.0.0.1", scoring_port), f"{DEBUG_PORT}/tcp": ("127.0.0.1", debug_port)},
+        )
+    except APIError as err:
+        raise DeployError(_refused("create the container", name, err, scoring_port)) from None
     try:
         send_control(container, control)  # before start: the supervisor reads it when it boots
         container.start()
         container.reload()
-    except Exception:
+    except Exception as err:
         container.remove(force=True)
+        if isinstance(err, APIError):
+            raise DeployError(_refused("start the container", name, err, scoring_port)) from None
         raise
     return container
+
+
+def _refused(what: str, name: str, err, port: int | None) -> str:
+    """The engine's refusal, said for people: a port in use, a name taken, or the engine's own words."""
+    text = str(getattr(err, "explanation", None) or err)
+    if "port is already allocated" in text or "address already in use" in text:
+        return (f"Port {port} on 127.0.0.1 is already in use, so the scoring port cannot be published there: "
+                "choose another with --port, or leave --port out for a free one.")
+    if getattr(err, "status_code", None) == 409:
+        return f"A container named {name} already exists (another operation on this deployment?): {text}"
+    return f"Docker could not {what} {name}: {text}"
+
+
+def port_held(log: str) -> bool:
+    """The server could not listen: another process in the container holds its port."""
+    return f"Can't connect to ('0.0.0.0', {SCORING_PORT})" in log or "Address already in use" in log
 
 
 def host_ports(container) -> tuple[int | None, int | None]:

@@ -118,12 +118,41 @@ class LocalEndpoints:
         started = time.monotonic()
         self.progress("Preparing the environment image")
         built = images.ensure_image(self.client, spec.environment, on_line or self.progress, self.ca)
+        in_place = existing is not None and existing.status == "running" and \
+            existing.labels.get("aml-deploy.fingerprint") == spec.fingerprint() and \
+            existing.labels.get("aml-deploy.environment") == built.key and \
+            spec.port in (None, containers.host_ports(existing)[0])
+        warnings = list(spec.warnings) + built.warnings
+        container, outcome = self._run(spec, built, existing, in_place, debug, timeout)
+        if in_place and outcome.state == "Failed" and containers.port_held(outcome.log):
+            # A process init() started (a daemon, say) still holds the server's port: only a new container frees it.
+            warnings.append(f"a process your init() started kept port {containers.SCORING_PORT} open, so the server "
+                            "could not restart in place; AML Deploy recreated the container (stop such processes, or "
+                            "start them so they do not inherit the server's socket)")
+            in_place = False
+            container, outcome = self._run(spec, built, container, in_place, debug, timeout)
+        state = self._state_of(container, outcome.state)
+        state.seconds, state.rebuilt, state.restarted_in_place = time.monotonic() - started, built.built, in_place
+        state.warnings = warnings
+        if outcome.state == "Failed":
+            state.log_excerpt = outcome.log_excerpt
+            state.failure = explain(outcome.log, code_target(spec), spec.code_dir)
+            state.failure.timed_out = outcome.timed_out
+            if outcome.timed_out:
+                state.failure.message = f"did not become ready within {timeout:.0f} s: {state.failure.message}"
+            if not in_place:
+                self._remove(container)  # a failed create leaves no container behind
+                state.container, state.port, state.debug_port, state.scoring_uri = None, None, None, None
+        if debug and outcome.state == "WaitingForDebugger":
+            state.debug_configuration = debug_configuration(spec.endpoint, spec.deployment, state.debug_port,
+                                                            str(spec.code_dir), code_target(spec))
+        return state
+
+    def _run(self, spec: DeploymentSpec, built, existing, in_place: bool, debug: bool, timeout: float):
+        """Restart the server in `existing`, or replace it with a new container; wait for the outcome."""
         generation = int(time.time() * 1000)
         control = {"generation": generation, "debug_port": containers.DEBUG_PORT if debug else None}
         since = time.time()
-        in_place = existing is not None and existing.status == "running" and \
-            existing.labels.get("aml-deploy.fingerprint") == spec.fingerprint() and \
-            existing.labels.get("aml-deploy.environment") == built.key
         if in_place:
             self.progress("Restarting the server in the running container")
             container = existing
@@ -138,27 +167,11 @@ class LocalEndpoints:
             container = self._start(spec, built.tag, built.key, ports, control)
         try:
             self.progress("Waiting for init() to finish" if not debug else "Waiting for the debugger to attach")
-            outcome = containers.wait(container, generation, since, timeout, until_debugger=debug)
+            return container, containers.wait(container, generation, since, timeout, until_debugger=debug)
         except BaseException:
             if not in_place:  # interrupted: leave nothing half-started behind
                 self._remove(container)
             raise
-        state = self._state_of(container, outcome.state)
-        state.seconds, state.rebuilt, state.restarted_in_place = time.monotonic() - started, built.built, in_place
-        state.warnings = list(spec.warnings) + built.warnings
-        if outcome.state == "Failed":
-            state.log_excerpt = outcome.log_excerpt
-            state.failure = explain(outcome.log, code_target(spec), spec.code_dir)
-            state.failure.timed_out = outcome.timed_out
-            if outcome.timed_out:
-                state.failure.message = f"did not become ready within {timeout:.0f} s: {state.failure.message}"
-            if not in_place:
-                self._remove(container)  # a failed create leaves no container behind
-                state.container, state.port, state.debug_port, state.scoring_uri = None, None, None, None
-        if debug and outcome.state == "WaitingForDebugger":
-            state.debug_configuration = debug_configuration(spec.endpoint, spec.deployment, state.debug_port,
-                                                            str(spec.code_dir), code_target(spec))
-        return state
 
     def _start(self, spec: DeploymentSpec, image: str, key: str, ports, control: dict):
         name = containers.container_name(spec.endpoint, spec.deployment)

@@ -1,0 +1,101 @@
+"""Races, refusals and engine errors on local endpoints, run for real: two creates of one
+deployment, a busy port, a changed --port, a daemon that keeps the server's socket, a code folder
+that is the whole filesystem."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from aml_deploy.deploy.errors import DeployError
+from aml_deploy.deploy.spec import from_config
+
+pytestmark = pytest.mark.slow
+
+
+def _env(home) -> dict:
+    return {**os.environ, "AML_DEPLOY_HOME": str(home / "home"), "AML_DEPLOY_REGISTRY": str(home / "registry")}
+
+
+def _create(workspace, home, *extra) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "aml_deploy", "online-deployment", "create", "--local", "-f",
+                             str(workspace / "sample" / "blue-deployment.yml"), *extra],
+                            cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(home))
+
+
+def test_two_creates_of_one_deployment_take_turns(workspace, docker_client, endpoint_name, home, local):
+    first = _create(workspace, home)
+    second = _create(workspace, home)
+    outputs = [process.communicate(timeout=600) for process in (first, second)]
+    for process, (out, err) in zip((first, second), outputs):
+        assert process.returncode == 0, err
+        assert f"{endpoint_name}/blue: Succeeded" in out
+    assert any("Waiting for another operation" in err for _, err in outputs)  # one waited for the other
+    found = docker_client.containers.list(all=True, filters={"label": f"aml-deploy.endpoint={endpoint_name}"})
+    assert len(found) == 1 and found[0].status == "running"
+    assert [d.state for d in local.list_deployments(endpoint_name)] == ["Succeeded"]
+
+
+def test_a_busy_port_is_said_plainly(workspace, local):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        spec = from_config(workspace / "sample" / "blue-deployment.yml", port=port, workspace=workspace, registry=local.registry)
+        with pytest.raises(DeployError, match=f"Port {port} on 127.0.0.1 is already in use"):
+            local.deploy(spec, timeout=300)
+
+
+@pytest.mark.parametrize("port", ["0", "80", "65536", "-1", "http"])
+def test_ports_that_cannot_be_published_are_refused(workspace, home, port):
+    done = subprocess.run([sys.executable, "-m", "aml_deploy", "online-deployment", "create", "--local", "-f",
+                           str(workspace / "sample" / "blue-deployment.yml"), "--port", port],
+                          capture_output=True, text=True, env=_env(home), timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "--port" in done.stderr
+
+
+def test_a_new_port_on_update_is_honoured(workspace, local):
+    deployment = workspace / "sample" / "blue-deployment.yml"
+    first = local.deploy(from_config(deployment, workspace=workspace, registry=local.registry), timeout=300)
+    assert first.state == "Succeeded", first.log_excerpt
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        wanted = probe.getsockname()[1]
+    second = local.deploy(from_config(deployment, port=wanted, workspace=workspace, registry=local.registry), timeout=300)
+    assert second.state == "Succeeded" and second.port == wanted and not second.restarted_in_place
+
+
+def test_a_daemon_holding_the_servers_socket_gets_a_new_container(workspace, local):
+    script = workspace / "sample" / "src" / "score.py"
+    script.write_text(script.read_text().replace(
+        "    global model\n",
+        "    global model\n    import os, time\n    if os.fork() == 0:  # a daemon that inherits every open socket\n"
+        "        time.sleep(3600)\n        os._exit(0)\n"))
+    deployment = workspace / "sample" / "blue-deployment.yml"
+    first = local.deploy(from_config(deployment, workspace=workspace, registry=local.registry), timeout=300)
+    assert first.state == "Succeeded", first.log_excerpt
+    script.write_text(script.read_text() + "\n# edited\n")
+    second = local.deploy(from_config(deployment, workspace=workspace, registry=local.registry), timeout=300)
+    assert second.state == "Succeeded", second.log_excerpt
+    assert not second.restarted_in_place
+    assert any("kept port 5001 open" in warning for warning in second.warnings)
+
+
+def test_the_whole_filesystem_is_never_a_code_folder(workspace, local, tmp_path):
+    deployment = workspace / "sample" / "blue-deployment.yml"
+    deployment.write_text(deployment.read_text().replace("code: ./src/", "code: /").replace("scoring_script: score.py",
+                                                                                             f"scoring_script: {(workspace / 'sample' / 'src' / 'score.py').relative_to('/')}"))
+    with pytest.raises(DeployError, match="whole filesystem"):
+        from_config(deployment, workspace=None, registry=local.registry)
+
+
+def test_from_the_root_folder_the_workspace_is_never_root(workspace, home):
+    done = subprocess.run([sys.executable, "-m", "aml_deploy", "online-deployment", "create", "--local", "-f",
+                           str(workspace / "sample" / "blue-deployment.yml").lstrip("/"), "--timeout", "1"],
+                          cwd="/", capture_output=True, text=True, env=_env(home), timeout=600)
+    # The file's own folder is the workspace, not /: the sample's paths all lie inside it.
+    assert "outside the workspace /" not in done.stderr and "Traceback" not in done.stderr
