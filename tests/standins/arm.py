@@ -108,6 +108,7 @@ class Group:
 
 @dataclass
 class RecordedRequest:
+    at: float  # time.monotonic() when it arrived
     method: str
     path: str
     query: dict[str, list[str]]
@@ -155,7 +156,7 @@ class ArmStandIn:
         self._provisioning_failures: list[dict] = []
         self._lock = threading.RLock()
         self._next_ip = 10
-        self._docker = docker.from_env(timeout=300)
+        self._docker_client = None  # made on first use: validation and auth need no engine
         self._server = StandInServer(self._handle, ca.issue("arm", ["127.0.0.1", "localhost"]))
         self.url = self._server.url
         self.errors = self._server.errors  # stand-in bugs, and answers of its own that break the spec
@@ -200,14 +201,21 @@ class ArmStandIn:
     def requests_to(self, method: str, path_contains: str = "") -> list[RecordedRequest]:
         return [r for r in self.requests if r.method == method and path_contains.lower() in r.path.lower()]
 
+    @property
+    def _docker(self):
+        if self._docker_client is None:
+            self._docker_client = docker.from_env(timeout=300)
+        return self._docker_client
+
     def close(self) -> None:
         self._server.close()
         for group in list(self.groups.values()):
             if group.runner:
                 group.runner.close()
-        for container in self._docker.containers.list(all=True, filters={"label": f"aml-deploy.standin={self.prefix}"}):
-            container.remove(force=True)
-        self._docker.close()
+        if self._docker_client is not None:
+            for container in self._docker.containers.list(all=True, filters={"label": f"aml-deploy.standin={self.prefix}"}):
+                container.remove(force=True)
+            self._docker.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     # --- the service ---------------------------------------------------------------------------------
@@ -216,7 +224,7 @@ class ArmStandIn:
             body = request.json()
         except ValueError:
             body = request.body.decode("utf-8", "replace")
-        record = RecordedRequest(request.method, request.path, request.query, body)
+        record = RecordedRequest(time.monotonic(), request.method, request.path, request.query, body)
         self.requests.append(record)
         response = self._answer(request, body)
         response.headers.setdefault("x-ms-request-id", str(uuid.uuid4()))

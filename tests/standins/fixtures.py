@@ -5,7 +5,8 @@
     busybox_image     session   "aml-deploy-test/busybox:1", FROM scratch + Debian's static busybox (~2 MB)
     aad               function  AadStandIn: the Azure AD token service
     service_principal function  a ServicePrincipal registered in `aad` (tenant_id, client_id, client_secret)
-    arm               function  ArmStandIn: Container Instances on Docker; one subscription and resource group
+    arm_api           function  ArmStandIn for requests that need no engine (auth, validation, errors)
+    arm               function  the same ArmStandIn, with Docker and the busybox pause image ready to run groups
     fqdn_proxy        function  FqdnProxy sending a group's fqdn:port to its port on 127.0.0.1
     registry          function  DebianRegistry with htpasswd user "pusher", started (kill()/start() at will)
     acr_registry      function  AcrRegistry: a token-auth Debian registry behind the ACR auth stand-in
@@ -91,14 +92,14 @@ def service_principal(aad) -> ServicePrincipal:
 
 
 @pytest.fixture
-def arm(aad, service_principal, standin_ca, standin_docker, busybox_image):
+def arm_api(aad, service_principal, standin_ca):
     service = ArmStandIn(
         aad=aad,
         ca=standin_ca,
         subscription_id=str(uuid.uuid4()),
         tenant_id=service_principal.tenant_id,
         resource_groups={RESOURCE_GROUP: LOCATION},
-        pause_image=busybox_image,
+        pause_image=BUSYBOX_IMAGE,
     )
     yield service
     service.close()
@@ -106,8 +107,13 @@ def arm(aad, service_principal, standin_ca, standin_docker, busybox_image):
 
 
 @pytest.fixture
-def fqdn_proxy(arm):
-    proxy = FqdnProxy(arm.resolve_public)
+def arm(arm_api, standin_docker, busybox_image) -> ArmStandIn:
+    return arm_api
+
+
+@pytest.fixture
+def fqdn_proxy(arm_api):
+    proxy = FqdnProxy(arm_api.resolve_public)
     yield proxy
     proxy.close()
 
@@ -164,10 +170,12 @@ class AzureTestEnv:
 
 
 @pytest.fixture
-def azure_env(monkeypatch, tmp_path, aad, arm, service_principal, fqdn_proxy, standin_ca) -> AzureTestEnv:
+def azure_env(monkeypatch, tmp_path, aad, arm_api, service_principal, fqdn_proxy, standin_ca) -> AzureTestEnv:
     """Points the product at the stand-ins the standard way: azure-identity's environment service principal
     and AZURE_AUTHORITY_HOST, AML_DEPLOY_ARM_ENDPOINT, AZURE_SUBSCRIPTION_ID, an Azure CLI folder with
-    `az configure --defaults` values, the CA bundle, and the proxy that resolves container-group fqdns."""
+    `az configure --defaults` values, the CA bundle, and the proxy that resolves container-group fqdns.
+    (Request `arm` too when the test runs groups.)"""
+    arm = arm_api
     config_dir = tmp_path / "azure-cli"
     config_dir.mkdir()
     (config_dir / "config").write_text(f"[defaults]\ngroup = {RESOURCE_GROUP}\nlocation = {LOCATION}\n")
