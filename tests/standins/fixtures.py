@@ -136,11 +136,12 @@ class AcrRegistry:
     registry: DebianRegistry
     name: str = ACR_NAME
 
-    def admin_auth(self) -> dict:
+    def auth_config(self) -> dict:
+        """The admin user's docker-py auth."""
         return {"username": self.acr.admin_username, "password": self.acr.admin_password}
 
     def push(self, docker_client, local_image: str, repository: str, tag: str = "1") -> str:
-        return self.registry.push(docker_client, local_image, repository, tag, auth_config=self.admin_auth())
+        return self.registry.push(docker_client, local_image, repository, tag, auth_config=self.auth_config())
 
 
 @pytest.fixture

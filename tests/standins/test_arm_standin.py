@@ -192,8 +192,8 @@ def test_a_trivial_group_runs_from_the_registry_and_is_deleted(raw, arm, registr
 def test_containers_of_a_group_share_localhost(raw, arm, registry, standin_docker, busybox_image, fqdn_proxy):
     image = registry.push(standin_docker, busybox_image, "standin/pair")
     side = bodies.container("side", image, bodies.SERVE_WWW.format(text="from-the-sidecar", port=8081), ports=[8081])
-    fetch = "mkdir -p /www; until wget -qO /www/index.html http://127.0.0.1:8081/; do sleep 0.2; done; exec httpd -f -p 80 -h /www"
-    web = bodies.container("web", image, fetch, ports=[80])
+    copy_then_serve = "mkdir -p /www; until wget -qO /www/index.html http://127.0.0.1:8081/; do sleep 0.2; done; exec httpd -f -p 80 -h /www"
+    web = bodies.container("web", image, copy_then_serve, ports=[80])
     body = bodies.group([web, side], registry_server=registry.host, auth=registry.auth_config(), public_ports=[80], label="pair-test")
     assert raw.wait(raw.request("PUT", raw.group_url("pair"), json=body))["status"] == "Succeeded"
     assert fetch("http://pair-test.westeurope.azurecontainer.io/", fqdn_proxy).text.strip() == "from-the-sidecar"

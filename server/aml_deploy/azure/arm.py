@@ -45,7 +45,6 @@ class ArmClient:
         cloud: AzureCloud,
         credential: TokenCredential | None = None,
         *,
-        retry_total: int = 6,
         polling_interval: float = 5.0,
     ) -> None:
         self.cloud = cloud
@@ -58,7 +57,7 @@ class ArmClient:
                 policies.UserAgentPolicy(sdk_moniker=f"aml-deploy/{__version__}"),
                 policies.ProxyPolicy(),
                 policies.RedirectPolicy(),
-                policies.RetryPolicy(retry_total=retry_total),
+                policies.RetryPolicy(),  # azure-core's: 3 retries of 408/429/5xx, Retry-After honoured
                 ARMChallengeAuthenticationPolicy(credential or azure_credential(cloud), cloud.arm_scope),
                 policies.SensitiveHeaderCleanupPolicy(),
                 ARMHttpLoggingPolicy(),

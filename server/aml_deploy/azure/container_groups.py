@@ -76,10 +76,13 @@ class ContainerGroups:
         return report
 
     def get(self, name: str) -> ContainerGroup | None:
+        """The group as ARM reports it now; None when there is no such group."""
         try:
             body = self.arm.call("GET", self.path(name), API_VERSION, action=f"Reading container group '{name}'")
-        except ResourceNotFound:
-            return None
+        except ResourceNotFound as missing:
+            if missing.code == "ResourceNotFound":  # the group; a missing resource group or subscription is an error
+                return None
+            raise
         return ContainerGroup.from_arm(body)
 
     def list(self) -> list[ContainerGroup]:
