@@ -511,17 +511,17 @@ class ArmStandIn:
         return group
 
     def _ContainerGroups_Restart(self, request: Request, params: dict, body: Any) -> Response:
-        group = self._running(params)
-        if isinstance(group, Response):
-            return group
-        group.runner.restart_all()
-        return Response(204)
+        return self._at_once(params, GroupRunner.restart_all)
 
     def _ContainerGroups_Stop(self, request: Request, params: dict, body: Any) -> Response:
+        return self._at_once(params, GroupRunner.stop_all)
+
+    def _at_once(self, params: dict, act) -> Response:
+        """restart and stop: done before answering 204, which ends the operation at once."""
         group = self._running(params)
         if isinstance(group, Response):
             return group
-        group.runner.stop_all()
+        act(group.runner)
         return Response(204)
 
     def _ContainerGroups_Start(self, request: Request, params: dict, body: Any) -> Response:

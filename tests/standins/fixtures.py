@@ -9,6 +9,7 @@
     arm               function  the same ArmStandIn, with Docker and the busybox pause image ready to run groups
     fqdn_proxy        function  FqdnProxy sending a group's fqdn:port to its port on 127.0.0.1
     registry          function  DebianRegistry with htpasswd user "pusher", started (kill()/start() at will)
+    session_registry  session   the same kind, shared by the session: push big images once (do not kill it)
     acr_registry      function  AcrRegistry: a token-auth Debian registry behind the ACR auth stand-in
     azure_env         function  AzureTestEnv: the process environment pointed at all of the above
 """
@@ -118,13 +119,22 @@ def fqdn_proxy(arm_api):
     proxy.close()
 
 
-@pytest.fixture
-def registry(tmp_path):
+def _started_registry(folder: Path):
     require(available(), "no docker-registry: apt-get install docker-registry")
-    server = DebianRegistry(tmp_path / "registry", users={"pusher": "pw~" + secrets.token_urlsafe(12)})
+    server = DebianRegistry(folder, users={"pusher": "pw~" + secrets.token_urlsafe(12)})
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def registry(tmp_path):
+    yield from _started_registry(tmp_path / "registry")
+
+
+@pytest.fixture(scope="session")
+def session_registry(tmp_path_factory):
+    yield from _started_registry(tmp_path_factory.mktemp("session-registry"))
 
 
 @dataclass

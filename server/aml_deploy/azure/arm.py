@@ -92,10 +92,10 @@ class ArmClient:
         _raise_for_status(response, action)
         return _json(response)
 
-    def _send(self, method: str, url: str, body: Any, action: str) -> HttpResponse:
+    def _send(self, method: str, url: str, body: Any, action: str, *, pipeline_response: bool = False):
         request = HttpRequest(method, url, json=body) if body is not None else HttpRequest(method, url)
         try:
-            return self._client.send_request(request)
+            return self._client.send_request(request, _return_pipeline_response=pipeline_response)
         except ClientAuthenticationError as failure:
             raise self._auth_error(failure) from None
         except (ServiceRequestError, ServiceResponseError) as failure:
@@ -123,14 +123,7 @@ class ArmClient:
         """Starts a long-running operation and follows it to its end (ARM's rules: Azure-AsyncOperation,
         Location or provisioningState; Retry-After between polls). Returns the final resource body, if any.
         `on_status(status)` is called after each poll, from the polling thread."""
-        url = self.url(path, api_version)
-        request = HttpRequest(method, url, json=body) if body is not None else HttpRequest(method, url)
-        try:
-            initial = self._client.send_request(request, _return_pipeline_response=True)
-        except ClientAuthenticationError as failure:
-            raise self._auth_error(failure) from None
-        except (ServiceRequestError, ServiceResponseError) as failure:
-            raise AzureError(f"{action}: cannot reach Azure Resource Manager at {self.cloud.arm_endpoint}: {failure.message}") from None
+        initial = self._send(method, self.url(path, api_version), body, action, pipeline_response=True)
         _raise_for_status(initial.http_response, action)
         polling = _ReportingPolling(on_status, timeout=self.polling_interval)
         poller = LROPoller(self._client, initial, lambda response: _json(response.http_response), polling)
@@ -141,6 +134,8 @@ class ArmClient:
             raise self._auth_error(failure) from None
         except HttpResponseError as failure:
             raise _operation_error(action, failure) from None
+        except (ServiceRequestError, ServiceResponseError) as failure:
+            raise AzureError(f"{action}: lost Azure Resource Manager at {self.cloud.arm_endpoint} while waiting: {failure.message}") from None
         if not poller.done():
             raise AzureError(
                 f"{action}: still {poller.status()} after {time.monotonic() - started:.0f} s; Azure carries on, look again later."

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from aml_deploy.azure.aci_models import ContainerGroup
 from aml_deploy.azure.arm import ArmClient, segment
-from aml_deploy.azure.errors import ProvisioningFailed, ResourceNotFound
+from aml_deploy.azure.errors import AzureError, ProvisioningFailed, ResourceNotFound
 from aml_deploy.azure.redaction import redact_secrets
 
 API_VERSION = "2025-09-01"
@@ -71,7 +71,11 @@ class ContainerGroups:
             return None
 
         def report(status: str) -> None:
-            progress(ProvisioningProgress(status, time.monotonic() - started, self.get(name)))
+            try:
+                group = self.get(name)
+            except AzureError:  # progress is best effort; the operation's own outcome decides
+                group = None
+            progress(ProvisioningProgress(status, time.monotonic() - started, group))
 
         return report
 
