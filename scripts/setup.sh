@@ -35,6 +35,8 @@ if [ "$WANT_TESTS" = 1 ]; then
   need chromium chromium
   need_pkg libkrb5-dev
   need g++ build-essential
+  need docker-registry docker-registry  # the real OCI registry of the publishing tests
+  need_pkg busybox-static               # a 2 MB image the Azure stand-in tests run and push
 fi
 
 if [ ${#missing_packages[@]} -gt 0 ]; then

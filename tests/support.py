@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,12 @@ def require(condition: bool, message: str) -> None:
     if in_ci():
         pytest.fail(f"prerequisite missing in CI: {message}")
     pytest.skip(message)
+
+
+def docker_engine():
+    """A docker-py client of the local engine, started when it is not running (skip, or fail in CI, without)."""
+    engine = subprocess.run([str(ROOT / "scripts" / "ensure-docker.sh")], capture_output=True, text=True)
+    require(engine.returncode == 0, f"no Docker engine: {engine.stderr.strip()}")
+    import docker
+
+    return docker.from_env(timeout=300)
