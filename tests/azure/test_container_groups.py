@@ -102,7 +102,7 @@ def test_a_body_arm_rejects_is_an_error_naming_the_field(groups, arm_api):
     with pytest.raises(ArmError) as failure:
         groups.create_or_update("scorer", body)
     error = failure.value
-    assert (error.status, error.code) == (400, "InvalidRequestContent")
+    assert (error.status, error.arm_code) == (400, "InvalidRequestContent")
     assert str(error).startswith("Deploying container group 'scorer': Azure answered 400 InvalidRequestContent: ")
     assert "'memoryInGB' is a required property" in str(error) and "$.properties.containers[0].properties.resources.requests" in str(error)
 
@@ -128,7 +128,7 @@ def test_a_failed_provisioning_names_aci_s_reason(groups, arm, registry, standin
     arm.fail_next_provisioning("ResourceRequestsNotAvailable", "The requested resource with 'memoryInGB: 0.25' is not available in the location 'westeurope' at this moment.")
     with pytest.raises(ProvisioningFailed) as failure:
         groups.create_or_update("fail", bodies.web_group(image, registry, label=None))
-    assert failure.value.code == "ResourceRequestsNotAvailable"
+    assert failure.value.arm_code == "ResourceRequestsNotAvailable"
     assert str(failure.value) == (
         "Deploying container group 'fail' failed in Azure: ResourceRequestsNotAvailable: The requested resource with "
         "'memoryInGB: 0.25' is not available in the location 'westeurope' at this moment."

@@ -15,9 +15,10 @@ ALLOWED = {
     "scoring": BASE | {"documents"},
     "checking": BASE | {"documents", "scoring"},
     "registry": BASE,
+    "azure": BASE,
     "deploy": BASE | {"documents", "registry"},
-    "lsp": BASE | {"documents", "scoring", "checking", "registry", "deploy"},
-    "cli": BASE | {"documents", "scoring", "checking", "registry", "deploy", "lsp"},
+    "lsp": BASE | {"documents", "scoring", "checking", "registry", "azure", "deploy"},
+    "cli": BASE | {"documents", "scoring", "checking", "registry", "azure", "deploy", "lsp"},
 }
 
 

@@ -186,7 +186,7 @@ def arm_error(action: str, response: HttpResponse | None, kind: type[ArmError] |
 def _operation_error(action: str, failure: HttpResponseError) -> ArmError:
     if isinstance(failure.inner_exception, OperationFailed):
         error = arm_error(action, failure.response, ProvisioningFailed)
-        if error.code.startswith("HTTP"):  # a failed operation that did not say why
+        if error.arm_code.startswith("HTTP"):  # a failed operation that did not say why
             return ProvisioningFailed(action, error.status, "Failed", "the operation ended Failed or Canceled without an error")
         return error
     if failure.response is not None and failure.response.status_code >= 400:

@@ -84,7 +84,7 @@ class ContainerGroups:
         try:
             body = self.arm.call("GET", self.path(name), API_VERSION, action=f"Reading container group '{name}'")
         except ResourceNotFound as missing:
-            if missing.code == "ResourceNotFound":  # the group; a missing resource group or subscription is an error
+            if missing.arm_code == "ResourceNotFound":  # the group; a missing resource group or subscription is an error
                 return None
             raise
         return ContainerGroup.from_arm(body)
