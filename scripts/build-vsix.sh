@@ -2,6 +2,7 @@
 # Build aml-deploy.vsix: the compiled extension, the Python server, its schemas and docs, and the
 # server's Python dependencies (bundled/libs, installed for this platform and this Python).
 set -euo pipefail
+trap 'echo "${0##*/}: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
 [ -x "$PYTHON" ] || PYTHON=python3

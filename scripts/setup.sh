@@ -5,6 +5,7 @@
 #   scripts/setup.sh --tests    also what the tests need: Docker Engine, code-server, Chromium
 # Debian packages are installed only when missing, and only when running as root.
 set -euo pipefail
+trap 'echo "${0##*/}: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 cd "$(dirname "$0")/.."
 WANT_TESTS=0
 WANT_DOCKER=0

@@ -2,6 +2,7 @@
 # Set up and run every test: Python (unit, language server over stdio, corpus, Docker, UI in
 # code-server) and the extension's own unit tests. Fails when any test fails or none ran.
 set -euo pipefail
+trap 'echo "${0##*/}: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --tests
 
