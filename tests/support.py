@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -23,3 +26,12 @@ def require(condition: bool, message: str) -> None:
     if in_ci():
         pytest.fail(f"prerequisite missing in CI: {message}")
     pytest.skip(message)
+
+
+def load_script(name: str) -> ModuleType:
+    """A Python helper under scripts/ (not a package) imported as module `name`."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT
+from tests.support import ROOT, load_script
 
 SCRIPT = ROOT / "scripts" / "debian_mirror.py"
-_spec = importlib.util.spec_from_file_location("debian_mirror", SCRIPT)
-debian_mirror = importlib.util.module_from_spec(_spec)
-sys.modules["debian_mirror"] = debian_mirror  # dataclasses look their module up there
-_spec.loader.exec_module(debian_mirror)
+debian_mirror = load_script("debian_mirror")
 
 # /etc/apt/sources.list.d/debian.sources of the Debian 12 container image, as it is on this
 # project's machines: the comment lines hold snapshot URLs that are not reachable.
