@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up, validate the sample workspace, deploy it to a local Docker endpoint, score it.
 set -euo pipefail
+trap 'echo "${0##*/}: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh --docker
 ./scripts/ensure-docker.sh

@@ -2,6 +2,7 @@
 # Make sure a Docker engine answers: start dockerd in the background when it does not
 # (as root; it logs to ${AML_DEPLOY_DOCKERD_LOG:-/tmp/aml-deploy-dockerd.log}).
 set -euo pipefail
+trap 'echo "${0##*/}: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 if docker info >/dev/null 2>&1; then
   exit 0
 fi

@@ -2,6 +2,7 @@
 # Install code-server 4.100.3 from npm into tests/ui/node_modules, offline-safe:
 # its ripgrep download is seeded from Debian's rg, its native modules build against local headers.
 set -euo pipefail
+trap 'echo "${0##*/}: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 cd "$(dirname "$0")/../tests/ui"
 if [ -x node_modules/.bin/code-server ] && node_modules/.bin/code-server --version >/dev/null 2>&1; then
   echo "code-server already installed: $(node_modules/.bin/code-server --version | head -1)"

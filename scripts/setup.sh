@@ -5,6 +5,7 @@
 #   scripts/setup.sh --tests    also what the tests need: Docker Engine, code-server, Chromium
 # Debian packages are installed only when missing, and only when running as root.
 set -euo pipefail
+trap 'echo "${0##*/}: line $LINENO: \"$BASH_COMMAND\" failed (exit $?)" >&2' ERR
 cd "$(dirname "$0")/.."
 WANT_TESTS=0
 WANT_DOCKER=0
@@ -56,14 +57,16 @@ if [ "$node_major" -lt 20 ]; then
   [ "$WANT_TESTS" = 1 ] && exit 1
 fi
 
-say "creating the Python environment .venv and installing aml-deploy into it"
+# Every Python package comes at the exact version scripts/constraints.txt pins (scripts/refresh-pins.sh
+# writes it); pyproject.toml keeps the ranges for people who install the package themselves.
+PINS=scripts/constraints.txt
+extras=""
+[ "$WANT_TESTS" = 1 ] && extras="[test]"
+say "creating the Python environment .venv and installing aml-deploy$extras into it (the versions pinned in $PINS)"
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --upgrade pip setuptools wheel
-if [ "$WANT_TESTS" = 1 ]; then
-  .venv/bin/python -m pip install --quiet -e '.[test]'
-else
-  .venv/bin/python -m pip install --quiet -e .
-fi
+.venv/bin/python -m pip install --quiet -c "$PINS" pip setuptools wheel
+.venv/bin/python -m pip install --quiet -c "$PINS" --no-build-isolation -e ".$extras"
+.venv/bin/python scripts/check_pins.py --constraints "$PINS" "aml-deploy$extras"
 
 say "installing the extension's npm packages and compiling it"
 npm ci --no-audit --no-fund --loglevel=error

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -33,3 +36,10 @@ def docker_engine():
     import docker
 
     return docker.from_env(timeout=300)
+def load_script(name: str) -> ModuleType:
+    """A Python helper under scripts/ (not a package) imported as module `name`."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module

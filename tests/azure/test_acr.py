@@ -6,7 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from aml_deploy.azure import NULL_GUID, ArmError, RegistryLoginError, admin_login, azure_credential, connect, is_azure_container_registry, login_with_azure_ad, resolve_cloud
+from aml_deploy.azure import (
+    NULL_GUID,
+    ArmError,
+    RegistryLoginError,
+    admin_login,
+    azure_credential,
+    connect,
+    is_azure_container_registry,
+    login_with_azure_ad,
+    resolve_cloud,
+)
 
 pytestmark = pytest.mark.docker
 

@@ -7,7 +7,16 @@ import logging
 
 import pytest
 
-from aml_deploy.azure import ArmError, AzureAuthError, ContainerGroups, admin_login, azure_credential, connect, login_with_azure_ad, resolve_cloud
+from aml_deploy.azure import (
+    ArmError,
+    AzureAuthError,
+    ContainerGroups,
+    admin_login,
+    azure_credential,
+    connect,
+    login_with_azure_ad,
+    resolve_cloud,
+)
 from tests.standins import bodies
 
 pytestmark = pytest.mark.docker

@@ -9,10 +9,11 @@ import logging
 import ssl
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.standins.tls import ServerCert
@@ -128,7 +129,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_HEAD = _serve
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):
         log.debug("%s %s", self.address_string(), format % args)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 Resolve = Callable[[str, int], "tuple[str, int] | None"]

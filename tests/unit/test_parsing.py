@@ -2,8 +2,12 @@
 
 import json
 
+import pytest
+import yaml
+
+from aml_deploy.documents import parsing
 from aml_deploy.documents.parsing import MAX_DEPTH, parse
-from aml_deploy.findings import Severity
+from aml_deploy.findings import Severity, Span
 
 
 def test_yaml_data_and_positions():
@@ -61,10 +65,75 @@ def test_recursive_alias_does_not_loop():
     assert parsed.findings and parsed.findings[0].code in ("AMLD001", "AMLD004")
 
 
-def test_block_nesting_1000_deep_is_reported_not_crashed():
-    text = "".join(" " * i + f"k{i}:\n" for i in range(1000)) + " " * 1000 + "v: 1\n"
-    parsed = parse(text)
-    assert [f.code for f in parsed.findings] == ["AMLD004"]
+def deep_block(levels: int) -> str:
+    return "".join(" " * i + f"k{i}:\n" for i in range(levels)) + " " * levels + "v: 1\n"
+
+
+LOADERS = [yaml.SafeLoader] + ([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader") else [])
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=lambda c: c.__name__)
+def test_block_nesting_1000_deep_is_reported_not_crashed(loader, monkeypatch):
+    # The same answer from libyaml with or without its own nesting limit (PyYAML 6.0.4 added one)
+    # and from the pure-Python reader: the pre-check refuses the document before either reads it.
+    monkeypatch.setattr(parsing, "_Loader", loader)
+    [finding] = parse(deep_block(1000)).findings
+    assert finding.code == "AMLD004" and finding.severity is Severity.WARNING
+    assert finding.span == Span.point(MAX_DEPTH, MAX_DEPTH)  # the line where it passed the limit
+    assert f"more than {MAX_DEPTH} levels" in finding.message
+
+
+def test_block_nesting_at_the_limit_is_validated():
+    parsed = parse(deep_block(MAX_DEPTH - 1))
+    assert parsed.ok and not parsed.findings
+
+
+def test_dashes_on_one_line_count_as_nesting():
+    [finding] = parse("a:\n" + "- " * (MAX_DEPTH + 5) + "x\n").findings
+    assert finding.code == "AMLD004" and finding.span.start_line == 1
+
+
+class _LibyamlWithItsLimit:
+    """Raises what libyaml raises in PyYAML 6.0.4 and later past its own nesting limit (the
+    installed PyYAML may be older: the range in pyproject.toml allows both)."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def get_single_node(self):
+        mark = yaml.Mark("<unicode string>", 0, 999, 1003, None, None)  # 0-based: "line 1000" in its text
+        raise yaml.scanner.ScannerError("while increasing block level", mark, "exceeded maximum nesting depth", mark)
+
+    def dispose(self):
+        pass
+
+
+@pytest.mark.parametrize("loader", [_LibyamlWithItsLimit] + LOADERS, ids=lambda c: c.__name__)
+def test_the_readers_own_depth_errors_are_amld004_at_the_spot(loader, monkeypatch):
+    # Nesting the pre-check lets through (a higher limit here) reaches the reader: libyaml's own
+    # limit (PyYAML >= 6.0.4) and the pure reader's RecursionError are AMLD004, never AMLD001.
+    monkeypatch.setattr(parsing, "MAX_DEPTH", 10_000)
+    monkeypatch.setattr(parsing, "_Loader", loader)
+    text = deep_block(1000)
+    if loader is getattr(yaml, "CSafeLoader", None):
+        try:
+            yaml.CSafeLoader(text).get_single_node()
+        except yaml.MarkedYAMLError:
+            pass
+        else:
+            pytest.skip(f"this libyaml (PyYAML {yaml.__version__}) has no nesting limit")
+    [finding] = parse(text).findings
+    assert finding.code == "AMLD004" and finding.severity is Severity.WARNING
+    if loader is not yaml.SafeLoader:
+        assert finding.span.start_line == 999 and "nesting depth" in finding.message
+
+
+def test_block_and_flow_nesting_together_are_caught_where_they_pass_the_limit():
+    # 150 indented levels and 150 brackets: neither pre-check fires; the builder stops at the node.
+    text = deep_block(150).replace("v: 1", "v: " + "[" * 150 + "]" * 150)
+    [finding] = parse(text).findings
+    assert finding.code == "AMLD004" and f"more than {MAX_DEPTH} levels" in finding.message
+    assert finding.span.start_line == 150 and finding.span.start_col > 150
 
 
 def test_flow_nesting_100_000_deep_does_not_reach_libyaml():
@@ -72,6 +141,7 @@ def test_flow_nesting_100_000_deep_does_not_reach_libyaml():
     parsed = parse("a: " + "[" * 100_000 + "]" * 100_000)
     [finding] = parsed.findings
     assert finding.code == "AMLD004" and str(MAX_DEPTH) in finding.message
+    assert finding.span == Span.point(0, 3 + MAX_DEPTH)  # the first bracket past the limit
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting():

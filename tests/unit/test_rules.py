@@ -7,6 +7,7 @@ from aml_deploy.findings import Severity
 from .helpers import DEPLOYMENT_SCHEMA, ENDPOINT_SCHEMA, at, check, codes, only, write
 
 K8S_DEPLOYMENT = "$schema: https://azuremlschemas.azureedge.net/latest/kubernetesOnlineDeployment.schema.json\n"
+BATCH_DEPLOYMENT = "$schema: https://azuremlschemas.azureedge.net/latest/modelBatchDeployment.schema.json\n"
 
 
 def deployment(**fields) -> str:
@@ -27,9 +28,31 @@ def test_invalid_endpoint_names_are_errors(tmp_path, name, reason):
     assert at(finding)[:2] == (1, 6)
 
 
-def test_invalid_deployment_name_is_a_warning_because_the_cli_loads_it(tmp_path):
-    finding = only(check(tmp_path, "d.yml", deployment(name="green_one")), "AMLD110")
-    assert finding.severity is Severity.WARNING and "green-one" in finding.message
+# The names the Azure ML CLI's name check (azure-ai-ml 1.35.2, validate_endpoint_or_deployment_name) refuses
+# before it sends an online deployment.
+REFUSED_DEPLOYMENT_NAMES = [("blue_dep", "'_'"), ("ab", "3 to 32"), ("a" * 40, "3 to 32"), ("1blue", "start with a letter"),
+                            ("green_one", "green-one")]
+
+
+@pytest.mark.parametrize("name, reason", REFUSED_DEPLOYMENT_NAMES)
+def test_invalid_online_deployment_names_are_errors_because_the_cli_refuses_them(tmp_path, name, reason):
+    finding = only(check(tmp_path, "d.yml", deployment(name=name)), "AMLD110")
+    assert finding.severity is Severity.ERROR and reason in finding.message and "CLI refuses" in finding.message
+    k8s = K8S_DEPLOYMENT + f"name: {name}\nendpoint_name: my-endpoint\ninstance_count: 1\n"
+    assert only(check(tmp_path, "k.yml", k8s), "AMLD110").severity is Severity.ERROR
+
+
+def test_invalid_batch_deployment_name_is_a_warning_because_the_cli_does_not_check_it(tmp_path):
+    text = BATCH_DEPLOYMENT + "name: blue_dep\nendpoint_name: my-endpoint\ncompute: azureml:cpu\nmodel: azureml:m:1\n"
+    finding = only(check(tmp_path, "b.yml", text), "AMLD110")
+    assert finding.severity is Severity.WARNING and "does not check batch deployment names" in finding.message
+
+
+@pytest.mark.parametrize("name", ["my_endpoint", "ab", "1-endpoint"])
+def test_endpoint_name_no_endpoint_can_have_is_an_error(tmp_path, name):
+    finding = only(check(tmp_path, "d.yml", deployment(endpoint_name=name)), "AMLD110")
+    assert finding.severity is Severity.ERROR and f"No endpoint can be called '{name}'" in finding.message
+    assert at(finding)[:2] == (2, 15)
 
 
 def test_double_dash_is_a_warning(tmp_path):
@@ -212,22 +235,29 @@ def test_environment_needs_an_image(tmp_path):
     assert only(check(tmp_path, "env.yml", standalone), "AMLD144").severity is Severity.ERROR
 
 
-def test_target_utilization_on_managed(tmp_path):
+def test_target_utilization_on_managed_is_an_error_because_the_cli_refuses_it(tmp_path):
     text = deployment() + "scale_settings:\n  type: target_utilization\n"
-    assert "AMLD145" in codes(check(tmp_path, "d.yml", text))
+    assert only(check(tmp_path, "d.yml", text), "AMLD145").severity is Severity.ERROR
+    k8s = K8S_DEPLOYMENT + "name: blue\nendpoint_name: my-endpoint\nscale_settings:\n  type: target_utilization\n"
+    assert "AMLD145" not in codes(check(tmp_path, "k.yml", k8s))
 
 
-def test_docs_and_cli_disagree_warnings(tmp_path):
+def test_documented_forms_the_cli_refuses_are_errors(tmp_path):
     text = deployment() + ("data_collector:\n  rolling_rate: month\n  collections:\n    request:\n      enabled: 'true'\n"
                            "      data:\n        version: 1\n")
     findings = [f for f in check(tmp_path, "d.yml", text) if f.code == "AMLD147"]
-    assert len(findings) == 2 and all(f.severity is Severity.WARNING for f in findings)
+    assert len(findings) == 2 and all(f.severity is Severity.ERROR and "CLI" in f.message for f in findings)
     quoted = [f for f in findings if f.fixes]
     assert quoted[0].fixes[0].edits[0].new_text == "'1'"
 
 
-def test_missing_instance_count_is_a_docs_warning(tmp_path):
-    assert "AMLD147" in codes(check(tmp_path, "d.yml", deployment(instance_count=None)))
+def test_what_only_the_documentation_requires_is_a_warning_that_says_so(tmp_path):
+    missing_count = only(check(tmp_path, "d.yml", deployment(instance_count=None)), "AMLD147")
+    assert missing_count.severity is Severity.WARNING and "documentation requires" in missing_count.message
+    no_environment = deployment(environment=None) + "code_configuration:\n  code: .\n  scoring_script: s.py\n"
+    write(tmp_path, "s.py", "def init():\n    pass\n\ndef run(data):\n    return data\n")
+    finding = only(check(tmp_path, "d.yml", no_environment), "AMLD147")
+    assert finding.severity is Severity.WARNING and "documentation requires" in finding.message
 
 
 def test_traffic_and_identity(tmp_path):
@@ -237,7 +267,11 @@ def test_traffic_and_identity(tmp_path):
     identities = "identity:\n  type: user_assigned\n  user_assigned_identities:\n    - resource_id: a\n    - resource_id: b\n"
     assert "AMLD146" in codes(check(tmp_path, "e.yml", base + identities))
     strings = "identity:\n  type: user_assigned\n  user_assigned_identities:\n    - /subscriptions/x\n"
-    assert only(check(tmp_path, "e.yml", base + strings), "AMLD147").severity is Severity.WARNING
+    as_strings = only(check(tmp_path, "e.yml", base + strings), "AMLD147")
+    assert as_strings.severity is Severity.ERROR and "resource_id: /subscriptions/x" in as_strings.message
+    mirror = base + "mirror_traffic:\n  blue: 60\n  green: 10\n"
+    limits = [f for f in check(tmp_path, "e.yml", mirror) if f.code == "AMLD146"]
+    assert len(limits) == 2 and all(f.severity is Severity.WARNING and "service refuses" in f.message for f in limits)
 
 
 # -- conda -------------------------------------------------------------------------------------
@@ -257,10 +291,18 @@ def test_inference_server_through_requirements_file(tmp_path):
     assert check(tmp_path, "d.yml", LOCAL) == []
 
 
-def test_unparseable_conda_file(tmp_path):
+def test_unparseable_conda_file_is_an_error_because_the_cli_reads_it(tmp_path):
     local_workspace(tmp_path)
     write(tmp_path, "conda.yml", "dependencies: [\n")
-    assert "AMLD150" in codes(check(tmp_path, "d.yml", LOCAL))
+    finding = only(check(tmp_path, "d.yml", LOCAL), "AMLD150")
+    assert finding.severity is Severity.ERROR and "not valid YAML" in finding.message
+
+
+def test_conda_file_without_dependencies_is_a_warning_because_the_cli_accepts_it(tmp_path):
+    local_workspace(tmp_path)
+    write(tmp_path, "conda.yml", "name: env\nchannels: [conda-forge]\n")
+    finding = only(check(tmp_path, "d.yml", LOCAL), "AMLD150")
+    assert finding.severity is Severity.WARNING and "CLI accepts" in finding.message
 
 
 def test_custom_container_needs_no_inference_server(tmp_path):
@@ -312,3 +354,16 @@ def test_v1_key_for_another_compute_type(tmp_path):
 def test_v1_aci_groups(tmp_path):
     found = codes(check(tmp_path, "deploymentconfig.json", '{"computeType": "aci", "vnetName": "v", "sslEnabled": true}'))
     assert found.count("AMLD163") == 2
+
+
+# -- pipeline component batch deployments ------------------------------------------------------
+
+
+def test_missing_component_file_is_an_error_because_the_cli_loads_it(tmp_path):
+    text = ("$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponentBatchDeployment.schema.json\n"
+            "name: hello\nendpoint_name: hello-batch\ntype: pipeline\ncomponent: pipeline.yml\n"
+            "settings:\n  default_compute: batch-cluster\n")
+    finding = only(check(tmp_path, "deployment.yml", text), "AMLD120")
+    assert finding.severity is Severity.ERROR and "'pipeline.yml'" in finding.message
+    write(tmp_path, "pipeline.yml", "$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json\n")
+    assert "AMLD120" not in codes(check(tmp_path, "deployment.yml", text))

@@ -11,7 +11,7 @@ No pygls here; everything returns plain dataclasses or raises an AzureError with
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from azure.core.credentials import TokenCredential
 

@@ -16,7 +16,7 @@ class ContainerState:
     finish_time: str | None = None
 
     @classmethod
-    def from_arm(cls, data: dict | None) -> "ContainerState | None":
+    def from_arm(cls, data: dict | None) -> ContainerState | None:
         if not data:
             return None
         return cls(
@@ -38,7 +38,7 @@ class ContainerEvent:
     last_timestamp: str | None = None
 
     @classmethod
-    def from_arm(cls, data: dict) -> "ContainerEvent":
+    def from_arm(cls, data: dict) -> ContainerEvent:
         return cls(
             name=data.get("name", ""),
             type=data.get("type", ""),
@@ -59,7 +59,7 @@ class ContainerStatus:
     events: tuple[ContainerEvent, ...] = ()
 
     @classmethod
-    def from_arm(cls, data: dict) -> "ContainerStatus":
+    def from_arm(cls, data: dict) -> ContainerStatus:
         properties = data.get("properties", {})
         view = properties.get("instanceView") or {}
         return cls(
@@ -87,7 +87,7 @@ class ContainerGroup:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)  # the body as ARM returned it (no secrets)
 
     @classmethod
-    def from_arm(cls, data: dict) -> "ContainerGroup":
+    def from_arm(cls, data: dict) -> ContainerGroup:
         properties = data.get("properties", {})
         address = properties.get("ipAddress") or {}
         return cls(

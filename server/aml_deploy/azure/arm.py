@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from azure.core.credentials import TokenCredential
@@ -67,7 +68,7 @@ class ArmClient:
     def close(self) -> None:
         self._client.close()
 
-    def __enter__(self) -> "ArmClient":
+    def __enter__(self) -> ArmClient:
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import configparser
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 
 def cli_config_dir(environ: Mapping[str, str]) -> Path:

@@ -6,8 +6,8 @@ the other one follows. Any other host (Azure Stack, a test stand-in) is taken as
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from aml_deploy.azure.errors import AzureSettingsError

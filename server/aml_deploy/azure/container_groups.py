@@ -4,8 +4,9 @@ deployment to its end, read it back, list, delete, read a container's logs, rest
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from aml_deploy.azure.aci_models import ContainerGroup
 from aml_deploy.azure.arm import ArmClient, segment

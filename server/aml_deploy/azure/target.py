@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from aml_deploy.azure.cli_profile import CliProfile, read_cli_profile
 from aml_deploy.azure.errors import AzureSettingsError

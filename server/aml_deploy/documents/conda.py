@@ -75,18 +75,24 @@ def _add_pip_line(spec: CondaSpec, line: str, folder: Path | None, read) -> None
     spec.pip.append(stripped)
 
 
-def read_spec(path: Path, read: Callable[[Path], str | None]) -> tuple[CondaSpec | None, str | None]:
-    """(spec, None) or (None, why it could not be read)."""
+@dataclass(frozen=True)
+class CondaProblem:
+    why: str
+    readable: bool  # YAML that reads as data (just not a usable environment)
+
+
+def read_spec(path: Path, read: Callable[[Path], str | None]) -> tuple[CondaSpec | None, CondaProblem | None]:
+    """(spec, None) or (None, why it cannot be used)."""
     text = read(path)
     if text is None:
-        return None, "it cannot be read"
+        return None, CondaProblem("it cannot be read", readable=False)
     parsed = parse(text)
     if not parsed.ok:
         problem = parsed.findings[0] if parsed.findings else None
         where = f" at line {problem.span.start_line + 1}" if problem else ""
-        return None, f"it is not valid YAML{where}"
+        return None, CondaProblem(f"it is not valid YAML{where}", readable=False)
     if not isinstance(parsed.data, dict) or not isinstance(parsed.data.get("dependencies"), list):
-        return None, "it has no dependencies list"
+        return None, CondaProblem("it has no dependencies list", readable=True)
     return spec_from_data(parsed.data, path.parent, read), None
 
 

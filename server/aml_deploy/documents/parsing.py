@@ -29,11 +29,16 @@ MAX_EXPANDED_NODES = 200_000
 
 _TEMPLATE = re.compile(r"\{\{\s*[^{}\n]{1,80}?\s*\}\}")
 _OPENERS = re.compile(r"[\[\]{}]")
+_NESTING_ERROR = "exceeded maximum nesting depth"
 _QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*')
 
 
 class LimitExceeded(Exception):
     """The document is too large, too deep or expands too much to validate safely."""
+
+    def __init__(self, what: str, span: Span) -> None:
+        super().__init__(what)
+        self.span = span
 
 
 @dataclass(slots=True)
@@ -66,9 +71,12 @@ def parse(text: str, *, is_json: bool = False) -> Parsed:
         parsed.findings.append(_template_finding(text, template))
         parsed.data = _template_data(text, is_json)
         return parsed
-    depth = _flow_depth(text)
-    if depth > MAX_DEPTH:
-        parsed.findings.append(_limit_finding(f"brackets nest {depth} levels deep (the limit is {MAX_DEPTH})"))
+    # Nesting is refused before any reader sees it: libyaml recurses per level (and since PyYAML
+    # 6.0.4 stops at its own limit), the pure reader hits Python's recursion limit, so the answer
+    # would otherwise depend on the PyYAML version.
+    too_deep = _too_deep(text, is_json)
+    if too_deep:
+        parsed.findings.append(too_deep)
         return parsed
     if is_json:
         _parse_json(parsed)
@@ -82,7 +90,14 @@ def _parse_yaml(parsed: Parsed) -> None:
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as err:
-        parsed.findings.append(_syntax_finding(err, parsed.text))
+        if _NESTING_ERROR in (err.problem or ""):  # libyaml's own limit (PyYAML 6.0.4 and later)
+            what = f"the YAML reader stopped here: {err.problem}"
+            parsed.findings.append(_limit_finding(what, _mark_span(err.problem_mark)))
+        else:
+            parsed.findings.append(_syntax_finding(err, parsed.text))
+        return
+    except RecursionError:  # the pure-Python reader on nesting the pre-check did not see
+        parsed.findings.append(_limit_finding("the YAML nests too deeply to read"))
         return
     except yaml.YAMLError as err:  # e.g. "expected a single document"
         parsed.findings.append(Finding("AMLD001", Severity.ERROR, f"YAML syntax error: {err}", Span.point()))
@@ -129,7 +144,7 @@ def _template_data(text: str, is_json: bool) -> Any:
     """The data with each {{ X }} read as the placeholder <X>: not validated, but enough to know
     which files the template refers to."""
     scratch = Parsed(text=_TEMPLATE.sub(lambda m: "<" + m.group(0).strip("{} ") + ">", text), is_json=is_json)
-    if _flow_depth(scratch.text) <= MAX_DEPTH:
+    if not _too_deep(scratch.text, is_json):
         _parse_json(scratch) if is_json else _parse_yaml(scratch)
     return scratch.data
 
@@ -139,7 +154,7 @@ def _construct_into(parsed: Parsed, root: yaml.Node) -> None:
     try:
         parsed.data = builder.build(root, 0)
     except LimitExceeded as err:
-        parsed.findings.append(_limit_finding(str(err)))
+        parsed.findings.append(_limit_finding(str(err), err.span))
         return
     parsed.root = root
     parsed.findings.extend(builder.findings)
@@ -156,9 +171,9 @@ class _Builder:
     def build(self, node: yaml.Node, depth: int) -> Any:
         self.expanded += 1
         if self.expanded > MAX_EXPANDED_NODES:
-            raise LimitExceeded(f"aliases expand to more than {MAX_EXPANDED_NODES} values (an alias bomb?)")
+            raise LimitExceeded(f"aliases expand to more than {MAX_EXPANDED_NODES} values (an alias bomb?)", span_of(node))
         if depth > MAX_DEPTH:
-            raise LimitExceeded(f"values nest more than {MAX_DEPTH} levels deep")
+            raise LimitExceeded(f"values nest more than {MAX_DEPTH} levels deep", span_of(node))
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -272,19 +287,66 @@ def _template_finding(text: str, match: re.Match) -> Finding:
     )
 
 
-def _limit_finding(what: str) -> Finding:
-    return Finding("AMLD004", Severity.WARNING, f"Not validated: {what}.", Span.point())
+def _limit_finding(what: str, span: Span | None = None) -> Finding:
+    return Finding("AMLD004", Severity.WARNING, f"Not validated: {what}.", span or Span.point())
 
 
-def _flow_depth(text: str) -> int:
-    """Deepest bracket nesting, ignoring quoted strings and comments (libyaml recurses per level)."""
+def _too_deep(text: str, is_json: bool) -> Finding | None:
+    """AMLD004 at the spot where brackets, or (YAML) indented blocks, pass MAX_DEPTH levels."""
+    spot = _flow_too_deep(text)
+    if spot:
+        return _limit_finding(f"brackets nest more than {MAX_DEPTH} levels deep", spot)
+    spot = None if is_json else _block_too_deep(text)
+    if spot:
+        return _limit_finding(f"indented blocks nest more than {MAX_DEPTH} levels deep", spot)
+    return None
+
+
+def _flow_too_deep(text: str) -> Span | None:
+    """Where bracket nesting passes MAX_DEPTH, ignoring quoted strings and comments."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
-        return 0
-    depth = deepest = 0
-    for match in _OPENERS.finditer(_QUOTED_OR_COMMENT.sub("", text)):
+        return None
+    blanked = _QUOTED_OR_COMMENT.sub(lambda m: " " * len(m.group(0)), text)  # keeps every offset
+    depth = 0
+    for match in _OPENERS.finditer(blanked):
         depth = depth + 1 if match.group(0) in "[{" else max(depth - 1, 0)
-        deepest = max(deepest, depth)
-    return deepest
+        if depth > MAX_DEPTH:
+            return _offset_span(text, match.start())
+    return None
+
+
+def _block_too_deep(text: str) -> Span | None:
+    """Where block nesting passes MAX_DEPTH: each line indented past the open blocks opens one
+    more, and so does each further '- ' on one line ('- - x')."""
+    if text.count("\n") + text.count("- ") <= MAX_DEPTH:
+        return None
+    open_columns: list[int] = []
+    for number, line in enumerate(text.splitlines()):
+        content = line.lstrip(" ")
+        if not content or content.startswith("#"):
+            continue
+        column = len(line) - len(content)
+        while open_columns and open_columns[-1] >= column:
+            open_columns.pop()
+        open_columns.append(column)
+        while content.startswith("- ") and content[2:].lstrip(" ").startswith("- "):
+            rest = content[2:].lstrip(" ")
+            column += len(content) - len(rest)
+            content = rest
+            open_columns.append(column)
+        if len(open_columns) > MAX_DEPTH:
+            return Span(number, column, number, column + 1)
+    return None
+
+
+def _offset_span(text: str, offset: int) -> Span:
+    line = text.count("\n", 0, offset)
+    column = offset - (text.rfind("\n", 0, offset) + 1)
+    return Span(line, column, line, column + 1)
+
+
+def _mark_span(mark: yaml.Mark | None) -> Span:
+    return Span(mark.line, mark.column, mark.line, mark.column + 1) if mark else Span.point()
 
 
 def _comment_at(text: str, pos: int) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...findings import Finding, Severity
-from ..conda import CondaSpec, inline_conda_field, read_spec, spec_from_data
+from ..conda import CondaProblem, CondaSpec, inline_conda_field, read_spec, spec_from_data
 from ..context import Context
 from ..kinds import Kind
 from ..nodes import value_span
@@ -21,13 +21,24 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
     for field, spec, problem in _conda_specs(kind, parsed, ctx):
         span = value_span(parsed.root, field)
         if problem:
-            yield Finding("AMLD150", Severity.WARNING, f"The conda file cannot be used: {problem}.", span)
+            yield _unusable(problem, span)
         elif not spec.has_inference_server():
             yield Finding(
                 "AMLD151", Severity.WARNING,
                 "The conda environment does not install azureml-inference-server-http (or azureml-defaults), "
-                "so the container will not start: add it to the pip section.", span,
+                "so the container will not start (the Azure ML CLI does not check it): add it to the pip section.", span,
             )
+
+
+def _unusable(problem: CondaProblem, span) -> Finding:
+    """The Azure ML CLI reads the conda file when it loads the deployment: one it cannot read it
+    refuses; one without a dependencies list it accepts, and the image build fails later."""
+    if problem.readable:
+        return Finding(
+            "AMLD150", Severity.WARNING,
+            f"The conda file cannot be used: {problem.why} (the Azure ML CLI accepts it; the image cannot be built).", span,
+        )
+    return Finding("AMLD150", Severity.ERROR, f"The conda file cannot be used: {problem.why}; the Azure ML CLI refuses it.", span)
 
 
 def _serves_a_script(kind: Kind, data: dict) -> bool:
@@ -39,7 +50,7 @@ def _serves_a_script(kind: Kind, data: dict) -> bool:
     return not (isinstance(env, dict) and "inference_config" in env)  # a custom container serves itself
 
 
-def _conda_specs(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[tuple[tuple, CondaSpec | None, str | None]]:
+def _conda_specs(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[tuple[tuple, CondaSpec | None, CondaProblem | None]]:
     for ref in local_references(kind, parsed.data, ctx.folder):
         if ref.role is Role.CONDA and not ref.is_placeholder and ctx.is_file(ref.resolved):
             spec, problem = read_spec(ref.resolved, ctx.read)

@@ -21,8 +21,7 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
     if not isinstance(data, dict):
         return
     if kind.is_endpoint or kind.is_deployment:
-        what = "endpoint" if kind.is_endpoint else "deployment"
-        yield from _resource_name(parsed, ("name",), data.get("name"), what)
+        yield from _resource_name(kind, parsed, data.get("name"))
     if kind.is_deployment:
         yield from _referenced_endpoint_name(parsed, data.get("endpoint_name"))
     if kind is Kind.KUBERNETES_ONLINE_DEPLOYMENT:
@@ -45,19 +44,23 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def _resource_name(parsed: Parsed, path: tuple, name, what: str) -> Iterator[Finding]:
+def _resource_name(kind: Kind, parsed: Parsed, name) -> Iterator[Finding]:
     if not isinstance(name, str) or is_placeholder(name):
         return
     problem = name_problem(name)
-    span = value_span(parsed.root, path)
+    span = value_span(parsed.root, ("name",))
+    what = "endpoint" if kind.is_endpoint else "deployment"
     if problem:
         suggestion = _repair(name)
         hint = f" Try '{suggestion}'." if suggestion and not name_problem(suggestion) else ""
-        # Endpoint names are checked when the file is loaded; deployment names only when
-        # Azure creates the deployment, so the CLI's own validation lets them through.
-        severity = Severity.ERROR if what == "endpoint" else Severity.WARNING
-        later = "" if what == "endpoint" else " Azure ML rejects it when it creates the deployment."
-        yield Finding("AMLD110", severity, f"Invalid {what} name '{name}': {problem}.{later}{hint}", span)
+        # The Azure ML CLI checks endpoint names (when it loads the file or creates the endpoint) and
+        # online deployment names (before it sends the deployment); batch deployment names it leaves
+        # to the service.
+        if kind.is_endpoint or kind.is_online_deployment:
+            severity, who = Severity.ERROR, " The Azure ML CLI refuses it."
+        else:
+            severity, who = Severity.WARNING, " The Azure ML CLI does not check batch deployment names; the service's name rule does."
+        yield Finding("AMLD110", severity, f"Invalid {what} name '{name}': {problem}.{who}{hint}", span)
     elif "--" in name:
         yield Finding(
             "AMLD110", Severity.WARNING,
@@ -74,8 +77,9 @@ def _referenced_endpoint_name(parsed: Parsed, name) -> Iterator[Finding]:
         suggestion = _repair(name)
         hint = f" Did you mean '{suggestion}'?" if suggestion and not name_problem(suggestion) else ""
         yield Finding(
-            "AMLD110", Severity.WARNING,
-            f"No endpoint can be called '{name}' ({problem}), so this deployment has nothing to join.{hint}",
+            "AMLD110", Severity.ERROR,
+            f"No endpoint can be called '{name}' ({problem}), so creating this deployment fails: it has no endpoint "
+            f"to join.{hint}",
             value_span(parsed.root, ("endpoint_name",)),
         )
 

@@ -78,8 +78,8 @@ def _missing(ref: Reference, ctx: Context, span) -> Finding:
             f"The scoring script '{ref.raw}' does not exist (looked for {where}; it is relative to {base}).",
             span, fixes,
         )
-    if ref.role is Role.COMPONENT:  # not one of the paths the CLI resolves for deployment; we do not read it
-        return Finding("AMLD120", Severity.WARNING, f"The component file '{ref.raw}' does not exist (looked for {where}).", span)
+    if ref.role is Role.COMPONENT:  # the Azure ML CLI loads it with the deployment, and refuses a missing one
+        return Finding("AMLD120", Severity.ERROR, f"The component file '{ref.raw}' does not exist (looked for {where}).", span)
     if ref.role is Role.DOCKERFILE:
         return Finding("AMLD122", Severity.ERROR, f"No Dockerfile at {where} (dockerfile_path is relative to build.path).", span)
     return Finding(

@@ -1,5 +1,7 @@
 """Deployment and endpoint settings a schema cannot check: VM sizes, limits, combinations,
-and the places where the documentation and the Azure ML CLI disagree (accepted, with a warning)."""
+and the places where the documentation and the Azure ML CLI disagree. What the CLI (azure-ai-ml)
+refuses before it sends anything is an error; what it accepts and only the documentation or the
+service's limits forbid is a warning that says which."""
 
 from __future__ import annotations
 
@@ -68,12 +70,12 @@ def _instance_type(parsed: Parsed, value: Any) -> Iterator[Finding]:
     elif value.lower() not in skus:
         suggestion = did_you_mean(value.lower(), list(skus))
         fixes = ()
-        message = f"'{value}' is not a VM size managed online endpoints offer"
+        message = f"'{value}' is not a VM size managed online endpoints offer (the Azure ML CLI accepts it; the service refuses it)"
         if suggestion:
             message += f". Did you mean '{skus[suggestion]}'?"
             fixes = (Fix(f"Change to '{skus[suggestion]}'", (TextEdit(span, skus[suggestion]),)),)
         else:
-            message += " (see https://learn.microsoft.com/azure/machine-learning/reference-managed-online-endpoints-vm-sku-list)."
+            message += "; see https://learn.microsoft.com/azure/machine-learning/reference-managed-online-endpoints-vm-sku-list."
         yield Finding("AMLD140", Severity.WARNING, message, span, fixes)
 
 
@@ -94,8 +96,8 @@ def _timeout(kind: Kind, parsed: Parsed, data: dict) -> Iterator[Finding]:
     elif managed and timeout > MANAGED_TIMEOUT_MS:
         yield Finding(
             "AMLD142", Severity.WARNING,
-            f"request_timeout_ms is {timeout}; managed endpoints allow at most {MANAGED_TIMEOUT_MS} "
-            "unless the deployment serves a prompt flow.", span,
+            f"request_timeout_ms is {timeout}; the service allows managed endpoints at most {MANAGED_TIMEOUT_MS} "
+            "unless the deployment serves a prompt flow (the Azure ML CLI does not check it).", span,
         )
 
 
@@ -113,16 +115,16 @@ def _docs_required(parsed: Parsed, data: dict) -> Iterator[Finding]:
         yield Finding(
             "AMLD147", Severity.WARNING,
             "A scoring script needs an environment to run in; the documentation requires environment when "
-            "code_configuration is set.", key_span(parsed.root, ("code_configuration",)),
+            "code_configuration is set (the Azure ML CLI does not).", key_span(parsed.root, ("code_configuration",)),
         )
 
 
 def _managed_scale(parsed: Parsed, scale: Any) -> Iterator[Finding]:
     if isinstance(scale, dict) and str(scale.get("type", "")).lower().replace("_", "") == "targetutilization":
         yield Finding(
-            "AMLD145", Severity.WARNING,
-            "Managed online deployments do not autoscale this way (the CLI accepts it, the service rejects it); "
-            "use type: default and configure autoscale in Azure Monitor.",
+            "AMLD145", Severity.ERROR,
+            "Managed online deployments support only scale_settings type: default (the Azure ML CLI refuses "
+            "target_utilization when it creates the deployment); configure autoscale in Azure Monitor.",
             value_span(parsed.root, ("scale_settings", "type")),
         )
 
@@ -138,8 +140,8 @@ def _environment(parsed: Parsed, env: dict, prefix: tuple, inline: bool) -> Iter
         if inline:
             yield Finding(
                 "AMLD144", Severity.WARNING,
-                "This inline environment has no image or build; the documentation requires an image with conda_file, "
-                "and local deployment needs one.", key_span(parsed.root, prefix),
+                "This inline environment has no image or build: the Azure ML CLI accepts it, but the documentation "
+                "requires an image with conda_file, and local deployment needs one.", key_span(parsed.root, prefix),
             )
         else:
             yield Finding(
@@ -155,9 +157,9 @@ def _data_collector(parsed: Parsed, collector: Any) -> Iterator[Finding]:
     rate = collector.get("rolling_rate")
     if isinstance(rate, str) and rate.lower() in ("month", "year"):
         yield Finding(
-            "AMLD147", Severity.WARNING,
-            f"rolling_rate '{rate}' is in the documentation, but the Azure ML CLI (azure-ai-ml 1.35) accepts only "
-            "minute, hour and day.", value_span(parsed.root, ("data_collector", "rolling_rate")),
+            "AMLD147", Severity.ERROR,
+            f"rolling_rate '{rate}' is in the documentation, but the Azure ML CLI (azure-ai-ml 1.35) refuses it: "
+            "use minute, hour or day.", value_span(parsed.root, ("data_collector", "rolling_rate")),
         )
     collections = collector.get("collections")
     for name, collection in (collections or {}).items() if isinstance(collections, dict) else ():
@@ -167,8 +169,9 @@ def _data_collector(parsed: Parsed, collector: Any) -> Iterator[Finding]:
             path = ("data_collector", "collections", name, "data", "version")
             span = value_span(parsed.root, path)
             yield Finding(
-                "AMLD147", Severity.WARNING,
-                f"The documentation writes the version as a number, but the Azure ML CLI needs text: '{version}'.",
+                "AMLD147", Severity.ERROR,
+                f"The documentation writes the version as a number, but the Azure ML CLI refuses one: "
+                f"write it as text, '{version}'.",
                 span, (Fix(f"Quote it: '{version}'", (TextEdit(span, f"'{version}'"),)),),
             )
 
@@ -187,9 +190,10 @@ def _identity(parsed: Parsed, identity: Any) -> Iterator[Finding]:
     for index, item in enumerate(identities):
         if isinstance(item, str):
             yield Finding(
-                "AMLD147", Severity.WARNING,
-                "The documentation lists plain resource ids, but the Azure ML CLI needs a mapping: "
-                f"- resource_id: {item}", value_span(parsed.root, ("identity", "user_assigned_identities", index)),
+                "AMLD147", Severity.ERROR,
+                "The documentation lists plain resource ids, but the Azure ML CLI refuses them (\"Not a valid mapping "
+                f"type\"): write - resource_id: {item}",
+                value_span(parsed.root, ("identity", "user_assigned_identities", index)),
             )
 
 
@@ -211,9 +215,17 @@ def _traffic(parsed: Parsed, data: dict) -> Iterator[Finding]:
     if isinstance(mirror, dict) and mirror:
         span = key_span(parsed.root, ("mirror_traffic",))
         if len(mirror) > 1:
-            yield Finding("AMLD146", Severity.WARNING, "mirror_traffic may name one deployment only.", span)
+            yield Finding(
+                "AMLD146", Severity.WARNING,
+                "mirror_traffic may name one deployment only (the Azure ML CLI accepts more; the service refuses them).",
+                span,
+            )
         if any((_percent(v) or 0) > 50 for v in mirror.values()):
-            yield Finding("AMLD146", Severity.WARNING, "mirror_traffic may copy at most 50% of traffic.", span)
+            yield Finding(
+                "AMLD146", Severity.WARNING,
+                "mirror_traffic may copy at most 50% of traffic (the Azure ML CLI accepts more; the service refuses it).",
+                span,
+            )
 
 
 def _percent(value: Any) -> int | None:
