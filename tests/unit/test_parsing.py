@@ -183,3 +183,33 @@ def test_empty_and_comment_only_documents():
 def test_binary_garbage_is_a_syntax_error_not_an_exception():
     parsed = parse("\x00\x01\x02 name: x")
     assert parsed.findings and parsed.findings[0].code == "AMLD001"
+
+
+def test_characters_yaml_refuses_are_placed_where_they_are():
+    for character in ("\0", "\x0c"):
+        [finding] = parse(f"name: blue\nendpoint_name: ep1\ninstance_count: 1{character}\n").findings
+        assert finding.code == "AMLD001" and (finding.span.start_line, finding.span.start_col) == (2, 17)
+        assert f"#x{ord(character):04x}" in finding.message
+
+
+def test_a_number_python_cannot_convert_is_an_error_at_its_place():
+    [finding] = parse('{"entryScript": "score.py",\n "x": ' + "9" * 5000 + "}", is_json=True).findings
+    assert finding.code == "AMLD001" and (finding.span.start_line, finding.span.start_col) == (1, 6)
+    assert "5,000 digits" in finding.message
+
+
+def test_a_large_file_is_called_by_its_size_on_disk():
+    [finding] = parse("name: x\n", size=2 * 1024 * 1024).findings
+    assert finding.code == "AMLD004" and "2.0 MB" in finding.message
+
+
+def test_a_conda_alias_bomb_is_named_for_what_it_is(tmp_path):
+    from aml_deploy.documents.conda import read_spec
+
+    lines = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, 9):
+        lines.append(f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 9) + "]")
+    conda = tmp_path / "conda.yaml"
+    conda.write_text("\n".join(lines) + "\ndependencies: [python]\n")
+    spec, problem = read_spec(conda, lambda path: path.read_text())
+    assert spec is None and "alias bomb" in problem.why and "not valid YAML" not in problem.why

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..files import problem_with
 from .kinds import Kind
 from .parsing import parse
 
@@ -85,10 +86,15 @@ def read_spec(path: Path, read: Callable[[Path], str | None]) -> tuple[CondaSpec
     """(spec, None) or (None, why it cannot be used)."""
     text = read(path)
     if text is None:
-        return None, CondaProblem("it cannot be read", readable=False)
+        why = problem_with(path)
+        return None, CondaProblem(f"it is {why}" if why else "it cannot be read", readable=False)
     parsed = parse(text)
     if not parsed.ok:
         problem = parsed.findings[0] if parsed.findings else None
+        if problem is not None and problem.code == "AMLD004":  # a limit (an alias bomb, say), not a syntax error
+            reason = problem.message.removeprefix("Not validated: ").rstrip(".")
+            return None, CondaProblem(f"it cannot be read safely: {reason} (line {problem.span.start_line + 1})",
+                                      readable=False)
         where = f" at line {problem.span.start_line + 1}" if problem else ""
         return None, CondaProblem(f"it is not valid YAML{where}", readable=False)
     if not isinstance(parsed.data, dict) or not isinstance(parsed.data.get("dependencies"), list):

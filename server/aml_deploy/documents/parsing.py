@@ -58,12 +58,13 @@ class Parsed:
         return self.root is not None
 
 
-def parse(text: str, *, is_json: bool = False) -> Parsed:
+def parse(text: str, *, is_json: bool = False, size: int | None = None) -> Parsed:
+    """`size`: the file's size on disk when `text` is only its beginning."""
     parsed = Parsed(text=text, is_json=is_json)
     parsed.leading_comments = _leading_comments(text)
-    size = len(text.encode("utf-8", "surrogatepass"))
+    size = max(size or 0, len(text.encode("utf-8", "surrogatepass")))
     if size > MAX_BYTES:
-        parsed.findings.append(_limit_finding(f"the file is {size // 1024} KB; files over {MAX_BYTES // 1024} KB are not validated"))
+        parsed.findings.append(_limit_finding(f"the file is {_size(size)}; files over {MAX_BYTES // 1024} KB are not validated"))
         return parsed
     template = _TEMPLATE.search(text)
     if template:
@@ -99,6 +100,9 @@ def _parse_yaml(parsed: Parsed) -> None:
     except RecursionError:  # the pure-Python reader on nesting the pre-check did not see
         parsed.findings.append(_limit_finding("the YAML nests too deeply to read"))
         return
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow (NUL, form feed, ...)
+        parsed.findings.append(_character_finding(parsed.text, err))
+        return
     except yaml.YAMLError as err:  # e.g. "expected a single document"
         parsed.findings.append(Finding("AMLD001", Severity.ERROR, f"YAML syntax error: {err}", Span.point()))
         return
@@ -122,6 +126,14 @@ def _parse_json(parsed: Parsed) -> None:
         return
     except RecursionError:
         parsed.findings.append(_limit_finding("the JSON nests too deeply"))
+        return
+    except ValueError:  # a number longer than Python converts (4,300 digits)
+        digits = _LONG_NUMBER.search(parsed.text)
+        line, col = _line_col(parsed.text, digits.start() if digits else 0)
+        length = len(digits.group(0)) if digits else 1
+        parsed.findings.append(Finding("AMLD001", Severity.ERROR,
+                                       f"This number has {length:,} digits; no Azure ML setting takes a number that long.",
+                                       Span(line, col, line, col + min(length, 1000))))
         return
     # Tabs are legal JSON whitespace but not YAML indentation; a tab is one code point like a
     # space, so swapping them keeps every position.
@@ -285,6 +297,25 @@ def _template_finding(text: str, match: re.Match) -> Finding:
         "it is not validated until the placeholders are replaced.",
         Span(line, col, line, col + len(match.group(0))),
     )
+
+
+_LONG_NUMBER = re.compile(r"-?\d{4000,}")
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset), offset - (text.rfind("\n", 0, offset) + 1)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
+def _character_finding(text: str, err) -> Finding:
+    """The reader's "unacceptable character", at its place."""
+    line, col = _line_col(text, max(min(err.position, len(text)), 0))
+    what = f"#x{err.character:04x}" if isinstance(err.character, int) else repr(err.character)
+    return Finding("AMLD001", Severity.ERROR, f"YAML syntax error: {err.reason} (character {what} here).",
+                   Span(line, col, line, col + 1))
 
 
 def _limit_finding(what: str, span: Span | None = None) -> Finding:

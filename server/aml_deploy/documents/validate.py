@@ -42,14 +42,15 @@ class Result:
         return sum(1 for f in self.findings if f.severity is Severity.ERROR)
 
 
-def validate_text(path: Path, text: str, ctx: Context) -> Result:
+def validate_text(path: Path, text: str, ctx: Context, size: int | None = None) -> Result:
+    """Check `text` as `path`; `size`: the size on disk when `text` is only the file's beginning."""
     surrogate = _LONE_SURROGATE.search(text)
     if surrogate is not None:  # an editor can hold one; no parser can read it, so check the rest without it
-        result = validate_text(path, _LONE_SURROGATE.sub("\ufffd", text), ctx)
+        result = validate_text(path, _LONE_SURROGATE.sub("\ufffd", text), ctx, size)
         result.text = text
         result.findings.insert(0, _surrogate_finding(text, surrogate.start()))
         return result
-    parsed = parse(text, is_json=path.suffix.lower() == ".json")
+    parsed = parse(text, is_json=path.suffix.lower() == ".json", size=size)
     detection = detect(str(path), text, parsed.data, parsed.leading_comments, ctx.referenced_as)
     result = Result(path, detection, parsed=parsed, text=text)
     if detection is None:
@@ -78,14 +79,14 @@ def _surrogate_finding(text: str, offset: int) -> Finding:
 def validate_file(path: Path, ctx: Context, explicit: bool = False) -> Result:
     """Check a file on disk. `explicit`: the user named it, so report it even if it is unreadable."""
     try:
-        raw, _size_on_disk = files.read_head(path, MAX_BYTES)
+        raw, size_on_disk = files.read_head(path, MAX_BYTES)
     except files.UnreadableFile as err:
         result = Result(path, None)
         if explicit:
             result.findings.append(Finding("AMLD005", Severity.ERROR, f"Cannot read the file: {err.why}.", Span.point()))
         return result
     if len(raw) > MAX_BYTES:  # parse() reports the size; a cut-off character does not matter
-        return validate_text(path, raw.decode("utf-8-sig", errors="replace"), ctx)
+        return validate_text(path, raw.decode("utf-8-sig", errors="replace"), ctx, size_on_disk)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
