@@ -99,3 +99,90 @@ def test_from_the_root_folder_the_workspace_is_never_root(workspace, home):
                           cwd="/", capture_output=True, text=True, env=_env(home), timeout=600)
     # The file's own folder is the workspace, not /: the sample's paths all lie inside it.
     assert "outside the workspace /" not in done.stderr and "Traceback" not in done.stderr
+
+
+def _slow_init(workspace, seconds: int) -> None:
+    script = workspace / "sample" / "src" / "score.py"
+    script.write_text(script.read_text().replace("    global model\n", f"    global model\n    import time\n    time.sleep({seconds})\n"))
+
+
+def _wait_for_line(process: subprocess.Popen, text: str) -> str:
+    seen = ""
+    while text not in seen:
+        line = process.stderr.readline()
+        assert line or process.poll() is None, f"ended before {text!r}: {seen}"
+        seen += line
+    return seen
+
+
+def test_a_delete_during_a_create_waits_its_turn(workspace, docker_client, endpoint_name, home):
+    _slow_init(workspace, 6)
+    create = _create(workspace, home)
+    _wait_for_line(create, "Waiting for init()")
+    delete = subprocess.run([sys.executable, "-m", "aml_deploy", "online-deployment", "delete", "--local", "-e", endpoint_name,
+                             "-n", "blue", "--yes"], capture_output=True, text=True, env=_env(home), timeout=600)
+    out, err = create.communicate(timeout=600)
+    assert create.returncode == 0 and f"{endpoint_name}/blue: Succeeded" in out, err
+    assert delete.returncode == 0 and "Traceback" not in delete.stderr, delete.stderr
+    assert "Waiting for another operation" in delete.stderr
+    assert docker_client.containers.list(all=True, filters={"label": f"aml-deploy.endpoint={endpoint_name}"}) == []
+
+
+def test_an_init_that_never_ends_says_it_timed_out(workspace, local):
+    _slow_init(workspace, 3600)
+    spec = from_config(workspace / "sample" / "blue-deployment.yml", workspace=workspace, registry=local.registry)
+    state = local.deploy(spec, timeout=5)
+    assert state.state == "Failed" and state.failure.timed_out
+    assert state.failure.message.startswith("did not become ready within 5 s")
+    assert state.container is None
+
+
+def test_a_lost_engine_connection_is_said_and_the_next_command_reports_it(workspace, docker_client, endpoint_name, home, tmp_path):
+    """The CLI talks to the engine through a socket relay that the test cuts while init() runs."""
+    relay_socket = tmp_path / "docker.sock"
+    relay = subprocess.Popen([sys.executable, "-c", RELAY, str(relay_socket), "/var/run/docker.sock"])
+    try:
+        while not relay_socket.exists():
+            assert relay.poll() is None
+        _slow_init(workspace, 30)
+        create = subprocess.Popen([sys.executable, "-m", "aml_deploy", "online-deployment", "create", "--local", "-f",
+                                   str(workspace / "sample" / "blue-deployment.yml")], cwd=workspace, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, env={**_env(home), "DOCKER_HOST": f"unix://{relay_socket}"})
+        _wait_for_line(create, "Waiting for init()")
+        relay.kill()
+        _out, err = create.communicate(timeout=120)
+        assert create.returncode == 1 and "Lost the connection to the Docker engine" in err and "Traceback" not in err
+        listed = subprocess.run([sys.executable, "-m", "aml_deploy", "online-deployment", "list", "--local", "-e",
+                                 endpoint_name, "--format", "json"], capture_output=True, text=True, env=_env(home), timeout=60)
+        import json
+
+        [found] = json.loads(listed.stdout)
+        assert found["provisioning_state"] in ("Creating", "Succeeded", "Failed")
+        assert found["provisioning_state"] == "Succeeded" or "interrupted" in (found.get("problem") or "") or found.get("failure")
+    finally:
+        relay.kill()
+        from tests.local.conftest import remove_containers
+
+        remove_containers(docker_client, endpoint_name)
+
+
+RELAY = """
+import os, socket, sys, threading
+listen_path, target = sys.argv[1], sys.argv[2]
+server = socket.socket(socket.AF_UNIX); server.bind(listen_path); server.listen()
+def pump(a, b):
+    try:
+        while data := a.recv(65536):
+            b.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for s in (a, b):
+            try: s.shutdown(socket.SHUT_RDWR)
+            except OSError: pass
+while True:
+    client, _ = server.accept()
+    upstream = socket.socket(socket.AF_UNIX); upstream.connect(target)
+    threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+    threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+"""

@@ -32,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as err:
+        if _is_connection_error(err):
+            return _fail(args, f"Lost the connection to the Docker engine ({_engine_message(err)}). What was being "
+                               "created may still be there: see aml-deploy online-endpoint list --local.")
         if _is_engine_error(err):
             return _fail(args, f"The Docker engine refused: {_engine_message(err)}")
         raise
@@ -49,6 +52,12 @@ def _fail(args: argparse.Namespace, message: str) -> int:
 
         traceback.print_exc()
     return 1
+
+
+def _is_connection_error(err: Exception) -> bool:
+    import requests
+
+    return isinstance(err, (requests.ConnectionError, ConnectionError)) or "Connection aborted" in str(err)
 
 
 def _is_engine_error(err: Exception) -> bool:

@@ -108,9 +108,17 @@ class LocalEndpoints:
             existing = next(iter(containers.find(self.client, spec.endpoint, spec.deployment)), None)
             if must_exist and existing is None:
                 raise DeployError(f"No local deployment {spec.endpoint}/{spec.deployment} to update; create it first.")
-            state = self._deploy(spec, existing, debug, timeout, on_line)
+            self.records.note_deployment(spec.endpoint, spec.deployment, {"config": str(spec.config), "operation": "running"})
+            try:
+                state = self._deploy(spec, existing, debug, timeout, on_line)
+            except BaseException as err:  # remembered, so that the next command can say what happened
+                why = str(err) if isinstance(err, DeployError) else f"{type(err).__name__} {err}".strip()
+                self.records.note_deployment(spec.endpoint, spec.deployment, {
+                    "state": "Failed", "operation": "interrupted" if not isinstance(err, DeployError) else "failed",
+                    "failure": {"message": why.splitlines()[0] if why else "interrupted", "log": why}})
+                raise
             details = {"config": str(spec.config), "state": state.state, "port": state.port,
-                       "failure": state.to_dict().get("failure")}
+                       "failure": state.to_dict().get("failure"), "operation": "done"}
             self.records.note_deployment(spec.endpoint, spec.deployment, details)
             return state
 
@@ -202,11 +210,18 @@ class LocalEndpoints:
     def list_deployments(self, endpoint: str | None = None) -> list[DeploymentState]:
         """Every deployment with a container, and the remembered ones whose container is gone."""
         states = [self._state_of(c, None) for c in containers.find(self.client, endpoint)]
+        for state in states:
+            details = ((self.records.read(state.endpoint) or {}).get("deployments") or {}).get(state.deployment) or {}
+            if details.get("operation") == "interrupted" and state.state in ("Creating", "Stopped"):
+                state.problem = ("The command that started it was interrupted before it finished; it may still become "
+                                 f"ready. If not, recreate it ({_create_command(details.get('config'))}) or delete it.")
         seen = {(s.endpoint, s.deployment) for s in states}
         for name in sorted([endpoint] if endpoint else self.records.endpoint_names()):
             for deployment, details in sorted(((self.records.read(name) or {}).get("deployments") or {}).items()):
                 if (name, deployment) not in seen:
-                    states.append(_without_container(name, deployment, details))
+                    busy = details.get("operation") == "running" and self.records.is_locked(name, deployment)
+                    states.append(DeploymentState(name, deployment, "Creating", config=details.get("config")) if busy
+                                  else _without_container(name, deployment, details))
         return states
 
     def delete_deployment(self, endpoint: str, deployment: str) -> dict:
@@ -321,18 +336,21 @@ class LocalEndpoints:
 def _without_container(endpoint: str, deployment: str, details: dict) -> DeploymentState:
     """A remembered deployment with no container: its create failed, or someone removed it."""
     config = details.get("config")
-    if details.get("state") == "Failed":
+    if details.get("state") == "Failed" or details.get("operation") == "running":
         state = DeploymentState(endpoint, deployment, "Failed", config=config)
         failure = details.get("failure") or {}
-        state.failure = Failure(failure.get("message") or "the last create failed",
+        state.failure = Failure(failure.get("message") or "the command creating it stopped before it finished",
                                 Path(failure["path"]) if failure.get("path") else None, failure.get("line"),
                                 failure.get("function"), bool(failure.get("timed_out")))
         state.log_excerpt = failure.get("log") or ""
         return state
-    fix = f"aml-deploy online-deployment create --local -f {config}" if config else "create it again"
     return DeploymentState(endpoint, deployment, "Missing", config=config,
-                           problem=f"Its container was removed outside AML Deploy. Recreate it ({fix}) or delete it "
-                                   f"(aml-deploy online-deployment delete --local -e {endpoint} -n {deployment}).")
+                           problem=f"Its container was removed outside AML Deploy. Recreate it ({_create_command(config)}) "
+                                   f"or delete it (aml-deploy online-deployment delete --local -e {endpoint} -n {deployment}).")
+
+
+def _create_command(config: str | None) -> str:
+    return f"aml-deploy online-deployment create --local -f {config}" if config else "create it again"
 
 
 def debug_configuration(endpoint: str, deployment: str, port: int | None, code_dir: str | None,

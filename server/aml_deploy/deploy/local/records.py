@@ -66,12 +66,25 @@ class Records:
         if details is not None or self.read(endpoint) is not None:
             self.update(endpoint, change)
 
+    def _lock_file(self, endpoint: str, deployment: str) -> Path:
+        folder = self.home / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"{endpoint}.{deployment}.lock"
+
+    def is_locked(self, endpoint: str, deployment: str) -> bool:
+        """Whether some process is operating on the deployment right now."""
+        with open(self._lock_file(endpoint, deployment), "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            return False
+
     @contextlib.contextmanager
     def lock(self, endpoint: str, deployment: str, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
         """Hold the deployment's lock; `waiting` hears about it when another process holds it."""
-        folder = self.home / "locks"
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f"{endpoint}.{deployment}.lock", "a") as handle:
+        with open(self._lock_file(endpoint, deployment), "a") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
