@@ -50,7 +50,7 @@ class ArmClient:
     ) -> None:
         self.cloud = cloud
         self.polling_interval = polling_interval
-        self._client = ARMPipelineClient(
+        self._client: ARMPipelineClient = ARMPipelineClient(
             base_url=cloud.arm_endpoint,
             policies=[
                 policies.RequestIdPolicy(),
@@ -186,10 +186,10 @@ def arm_error(action: str, response: HttpResponse | None, kind: type[ArmError] |
 
 def _operation_error(action: str, failure: HttpResponseError) -> ArmError:
     if isinstance(failure.inner_exception, OperationFailed):
-        error = arm_error(action, failure.response, ProvisioningFailed)
+        error = arm_error(action, failure.response, ProvisioningFailed)  # type: ignore[arg-type]
         if error.arm_code.startswith("HTTP"):  # a failed operation that did not say why
             return ProvisioningFailed(action, error.status, "Failed", "the operation ended Failed or Canceled without an error")
         return error
-    if failure.response is not None and failure.response.status_code >= 400:
-        return arm_error(action, failure.response)
+    if failure.response is not None and (failure.response.status_code or 0) >= 400:
+        return arm_error(action, failure.response)  # type: ignore[arg-type]  # azure-core's response protocol
     return ArmError(action, failure.status_code, "BadResponse", failure.message)

@@ -41,9 +41,9 @@ class ArmError(AzureError):
     def _describe(self) -> str:
         status = f"{self.status} " if self.status else ""
         text = f"{self.action}: Azure answered {status}{self.arm_code}: {self.arm_message}"
-        extra = [d.get("message", "") for d in self.details if d.get("message") and d.get("message") not in self.arm_message]
+        extra = [d for d in self.details if d.get("message") and str(d["message"]) not in self.arm_message]
         if extra:
-            text += " (" + "; ".join(f"{d.get('target')}: {d['message']}" if d.get("target") else d["message"] for d in self.details if d.get("message") in extra) + ")"
+            text += " (" + "; ".join(f"{d['target']}: {d['message']}" if d.get("target") else str(d["message"]) for d in extra) + ")"
         return text
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .. import files
-from ..documents import Context, Files, Result, validate_file, validate_text
+from ..documents import Context, Files, Kind, Result, validate_file, validate_text
 from ..documents.context import ModelLookup
 from ..documents.references import Role
 from ..documents.validate import CONFIG_SUFFIXES
@@ -94,7 +94,7 @@ class CheckingSession:
         for dependent in sorted(self.index.dependents(path, membership)):
             self.check(Path(dependent))
 
-    def recheck_kind(self, wanted: Callable[[object], bool]) -> None:
+    def recheck_kind(self, wanted: Callable[[Kind], bool]) -> None:
         """Check again every known file whose kind satisfies `wanted` (say, after the registry changed)."""
         for path in self.index.files():
             kind = self.index.kind(path)

@@ -214,8 +214,8 @@ def _from_v1(path: Path, data: dict, references: dict[Role, Reference], endpoint
         raise DeployError("Give the service a name with --name (Azure ML v1 names services on the command line).")
     source = _resolved(references, Role.SOURCE_DIRECTORY) or path.parent
     spec = DeploymentSpec(endpoint, deployment or "default", path, source, Path(data["entryScript"]).as_posix(), is_v1=True)
-    environment = data.get("environment") if isinstance(data.get("environment"), dict) else {}
-    docker = environment.get("docker") or {}
+    environment: dict = data["environment"] if isinstance(data.get("environment"), dict) else {}
+    docker: dict = environment.get("docker") or {}
     env = EnvironmentSpec(image=data.get("baseImage") or docker.get("baseImage") or V1_DEFAULT_IMAGE)
     _read_conda(env, references, inline_conda(Kind.INFERENCE_CONFIG, data))
     steps = _resolved(references, Role.EXTRA_STEPS)

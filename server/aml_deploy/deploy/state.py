@@ -33,7 +33,7 @@ class DeploymentState:
     problem: str | None = None  # why the state is what it is, and what to do (e.g. for Missing)
 
     def to_dict(self) -> dict:
-        data = {
+        data: dict = {
             "endpoint": self.endpoint, "name": self.deployment, "provisioning_state": self.state, "target": self.target,
             "scoring_uri": self.scoring_uri, "openapi_uri": self.openapi_uri, "port": self.port,
             "debug_port": self.debug_port, "container": self.container, "image": self.image, "config": self.config,

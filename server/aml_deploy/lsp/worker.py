@@ -73,7 +73,7 @@ class CheckWorker:
         with self._lock:
             self._waiters.setdefault(str(path), []).append((loop, future))
             if not any(key.endswith(f":{path}") for key in self._pending):
-                self._pending[f"check:{path}"] = lambda: self.ls.session.check(path)
+                self._pending[f"check:{path}"] = lambda: None if self.ls.session.check(path) else None
                 self._lock.notify()
         self._start()
         try:
