@@ -35,6 +35,7 @@ if [ "$WANT_TESTS" = 1 ]; then
   need chromium chromium
   need_pkg libkrb5-dev
   need g++ build-essential
+  need docker-registry docker-registry  # a real OCI registry for the Kubernetes stand-in's pulls
 fi
 
 if [ ${#missing_packages[@]} -gt 0 ]; then

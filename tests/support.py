@@ -23,3 +23,16 @@ def require(condition: bool, message: str) -> None:
     if in_ci():
         pytest.fail(f"prerequisite missing in CI: {message}")
     pytest.skip(message)
+
+
+def docker_engine():
+    """A Docker client once the engine runs and the offline base image exists (skip/fail otherwise)."""
+    import subprocess
+
+    engine = subprocess.run([str(ROOT / "scripts" / "ensure-docker.sh")], capture_output=True, text=True)
+    require(engine.returncode == 0, f"no Docker engine: {engine.stderr.strip()}")
+    base = subprocess.run([str(ROOT / "scripts" / "build-base-image.sh")], capture_output=True, text=True)
+    require(base.returncode == 0, f"no base image: {base.stderr.strip()}")
+    import docker
+
+    return docker.from_env(timeout=300)

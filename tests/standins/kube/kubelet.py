@@ -291,17 +291,22 @@ class PodWorker:
                 if current is None or current["metadata"]["uid"] != self.uid or current["metadata"].get("deletionTimestamp"):
                     break
                 self.pod = current
-                if self.pause_id is None:
-                    self._start_pause()
-                self._write_volumes()
-                for runner in self.runners.values():
-                    runner.step()
-                self.publish()
+                try:
+                    self._sync()
+                except Exception as error:  # noqa: BLE001 - reported on the pod, tried again, as a kubelet does
+                    self.event("Warning", "FailedSync", f"stand-in kubelet error: {error!r}")
+                    self.stopping.wait(1)
                 self.stopping.wait(0.2)
-        except Exception as error:  # noqa: BLE001 - a broken worker must not leave its containers
-            self.event("Warning", "Failed", f"stand-in kubelet error: {error!r}")
         finally:
             self._terminate()
+
+    def _sync(self) -> None:
+        if not self.pod_ip:
+            self._start_pause()
+        self._write_volumes()
+        for runner in self.runners.values():
+            runner.step()
+        self.publish()
 
     def _terminate(self) -> None:
         for runner in self.runners.values():
@@ -329,13 +334,15 @@ class PodWorker:
         return f"{self.node.prefix}-{self.namespace}-{self.name}-{suffix}"[:200]
 
     def _start_pause(self) -> None:
+        if self.pause_id:  # a start that failed half-way: begin again
+            self.remove_container(self.pause_id)
         network = self.node.network(self.namespace)
-        container = self.node.docker.containers.run(
-            self.node.infra_image, ["sleep", "infinity"], name=self._docker_name("pause"), detach=True,
-            network=network, hostname=self.name[:63], labels={**self.node.labels, "pod": self.name},
-            mem_limit="32m")
-        container.reload()
+        container = self.node.docker.containers.create(
+            self.node.infra_image, ["sleep", "infinity"], name=self._docker_name("pause"), network=network,
+            hostname=self.name[:63], labels={**self.node.labels, "pod": self.name}, mem_limit="32m")
         self.pause_id = container.id
+        container.start()
+        container.reload()
         self.pod_ip = container.attrs["NetworkSettings"]["Networks"][network]["IPAddress"]
 
     def docker_container(self, docker_id: str):

@@ -10,6 +10,7 @@ import json
 import random
 import shutil
 import socket
+import threading
 from pathlib import Path
 
 import docker
@@ -38,14 +39,16 @@ def free_port(host: str = "127.0.0.1", low: int = 30000, high: int = 32767) -> i
 class Networks:
     def __init__(self, client: docker.DockerClient, prefix: str, labels: dict) -> None:
         self.client, self.prefix, self.labels = client, prefix, labels
+        self._lock = threading.Lock()  # pod workers ask at once; Docker would make two networks of one name
 
     def name(self, namespace: str) -> str:
         return f"{self.prefix}-{namespace}"
 
     def ensure(self, namespace: str) -> str:
         name = self.name(namespace)
-        if not self.client.networks.list(names=[name]):
-            self.client.networks.create(name, driver="bridge", labels=self.labels)
+        with self._lock:
+            if not self.client.networks.list(names=[name]):
+                self.client.networks.create(name, driver="bridge", labels=self.labels)
         return name
 
     def remove(self, namespace: str) -> None:
@@ -80,7 +83,7 @@ class Services:
         self.prefix, self.labels, self.workdir, self.infra_image = prefix, labels, workdir, infra_image
         self.endpoints: dict[tuple, dict[str, list]] = {}  # (ns, name) -> {port: [(ip, port)]}
         self.proxies: dict[tuple, str] = {}  # (ns, name) -> Docker container id
-        self.balancers: dict[tuple, tuple[str, list[Forwarder]]] = {}  # (ns, name) -> (ip, forwarders)
+        self.balancers: dict[tuple, tuple] = {}  # (ns, name) -> (ip, forwarders, ports served)
         self._octet = random.randint(100, 250)
         self._next_ip = 1
 
@@ -126,9 +129,9 @@ class Services:
             self.infra_image, ["python3", "-u", "/standin/proxy.py", "/standin/config.json"],
             name=f"{self.prefix}-{namespace}-svc-{name}", labels={**self.labels, "service": name},
             volumes={str(folder): {"bind": "/standin", "mode": "ro"}}, mem_limit="64m")
+        self.proxies[key] = container.id  # from here on, _drop removes it whatever happens next
         self.client.networks.get(network).connect(container, aliases=aliases)
         container.start()
-        self.proxies[key] = container.id
 
     # LoadBalancer -----------------------------------------------------------------------------
     def _balance(self, key: tuple, service: dict) -> None:
