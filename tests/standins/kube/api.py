@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -64,9 +65,11 @@ class Api:
         self.node_port = node_port  # allocates a host port for a Service nodePort
         self.logs = logs  # (namespace, pod, container, previous, tail) -> text
         self.ownership: dict[tuple, Ownership] = {}
+        self.request = threading.local()  # what one request asked for (requests run in parallel)
 
     def handle(self, method: str, r: Route, query: str, content_type: str, body: bytes, agent: str):
         params = {k: v[-1] for k, v in parse_qs(query).items()}
+        self.request.dry_run = params.get("dryRun") == "All"  # checked and merged, never stored
         if r.sub == "log":
             if method != "GET" or r.kind.kind != "Pod":
                 raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
@@ -141,6 +144,8 @@ class Api:
         obj["metadata"]["managedFields"] = ownership.managed_fields(r.kind.api_version)
         check(r.kind, {k: v for k, v in obj.items() if k != "status" or r.kind.kind == "Namespace"})
         key = (r.kind.kind, r.namespace, obj["metadata"]["name"])
+        if self.request.dry_run:
+            return obj
         stored = self.store.put(r.kind, obj)
         self.ownership[key] = ownership
         return stored
