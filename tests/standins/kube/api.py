@@ -137,7 +137,9 @@ class Api:
     def _store(self, r: Route, obj: dict, live: dict | None, ownership: Ownership) -> dict:
         apply_defaults(r.kind.kind, obj, self.node_port)
         if live is not None:
-            obj["status"] = live.get("status", obj.get("status"))
+            obj.pop("status", None)
+            if "status" in live:  # clients never write status through the main resource
+                obj["status"] = live["status"]
             _check_immutable(r.kind, live, obj)
         if r.kind.kind == "Secret" and "stringData" not in obj:
             obj.pop("stringData", None)

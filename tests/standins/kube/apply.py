@@ -165,8 +165,9 @@ def server_side_apply(live: dict | None, config: dict, ownership: Ownership, man
         if key != (manager, "Apply"):
             ownership.by_manager[key] -= new_owned
     previous = ownership.by_manager.get((manager, "Apply"), set())
-    still_owned = set().union(*ownership.by_manager.values()) if ownership.by_manager else set()
-    for path in sorted(previous - new_owned - still_owned, key=len, reverse=True):
+    still_owned = set().union(set(), *(paths for key, paths in ownership.by_manager.items()
+                                        if key != (manager, "Apply")))
+    for path in sorted(previous - new_owned - still_owned, key=len):  # a list item before its fields
         _remove(base, path)
     merged = merge(base, {k: v for k, v in config.items() if k != "status"})
     _prune_empty(merged.get("spec", {}))

@@ -66,14 +66,19 @@ def pod_requests(pod: dict) -> Counter:
 
 
 class ControlPlane:
-    def __init__(self, store: Store, events: Recorder, capacity: dict, on_namespace_gone) -> None:
+    def __init__(self, store: Store, events: Recorder, capacity: dict, on_namespace_gone, node_runs_pods: bool) -> None:
         self.store, self.events = store, events
+        self.node_runs_pods = node_runs_pods  # False: nothing would finish a pod's deletion, so it is immediate
         self.capacity = capacity  # resource -> quantity string, e.g. {"cpu": "4", "memory": "8Gi"}
         self.on_namespace_gone = on_namespace_gone
         self._last_unschedulable: dict[str, float] = {}
         self._progress: dict[str, tuple] = {}  # deployment uid -> (last state, when it last changed)
 
     def tick(self) -> None:
+        if not self.node_runs_pods:
+            for pod in self.store.list(POD):
+                if pod["metadata"].get("deletionTimestamp"):
+                    self._delete(POD, pod)
         self._namespaces()
         self._garbage()
         for deployment in self.store.list(DEPLOYMENT):
@@ -107,7 +112,7 @@ class ControlPlane:
             if not meta.get("deletionTimestamp"):
                 self.store.update(POD, meta["namespace"], meta["name"],
                                   lambda p: p["metadata"].setdefault("deletionTimestamp", now()))
-            if not obj["spec"].get("nodeName"):  # never started: nothing for the kubelet to stop
+            if not obj["spec"].get("nodeName") or not self.node_runs_pods:  # nothing for a kubelet to stop
                 self.store.remove(POD, meta["namespace"], meta["name"])
         else:
             self.store.remove(kind, meta.get("namespace"), meta["name"])

@@ -44,7 +44,8 @@ class KubeStandin:
                                  self.workdir, infra_image)
         self.kubelet = Kubelet(Node(self.store, self.events, docker_client, self.prefix, self.labels, self.workdir,
                                     self.networks.ensure, infra_image, backoff=backoff)) if docker_client else None
-        self.control = ControlPlane(self.store, self.events, self.capacity, self._namespace_gone)
+        self.control = ControlPlane(self.store, self.events, self.capacity, self._namespace_gone,
+                                    node_runs_pods=docker_client is not None)
         self.api = Api(self.store, free_port, self._logs)
         self.certificates = Certificates()
         self.errors: list[str] = []  # controller exceptions, for a test to show
