@@ -306,9 +306,10 @@ def test_a_new_pod_template_rolls_out_and_replicas_scale(kube_cluster, kube_dock
 
     ssa(dyn, deployment("roll", "roll", base, replicas=3, command=HTTP_SERVER, env=[{"name": "V", "value": "2"}]))
     kube_cluster.wait_for(lambda: done(3), 90, "second revision ready")
-    pods = kube_cluster.objects("Pod", "roll")
+    pods = kube_cluster.wait_for(lambda: (p := kube_cluster.objects("Pod", "roll")) and len(p) == 3 and p, 30,
+                                 "the old pods terminated")
     assert not first & {p["metadata"]["name"] for p in pods}
-    assert {p["metadata"]["labels"]["pod-template-hash"] for p in pods} != set()
+    assert len({p["metadata"]["labels"]["pod-template-hash"] for p in pods}) == 1
     sets = {rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]: rs["spec"]["replicas"]
             for rs in kube_cluster.objects("ReplicaSet", "roll")}
     assert sets == {"1": 0, "2": 3}
