@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import urllib3
+import yaml
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.config.config_exception import ConfigException
@@ -97,7 +98,7 @@ def connect(context: str | None = None, kubeconfig: str | os.PathLike | None = N
 def _from_kubeconfig(files: str, source: str, context: str | None) -> Cluster:
     try:
         contexts, current = k8s_config.list_kube_config_contexts(config_file=files)
-    except (ConfigException, OSError, ValueError) as error:
+    except (ConfigException, OSError, ValueError, yaml.YAMLError) as error:
         raise ClusterError(f"cannot read the kubeconfig {source}: {error}") from None
     names = [c["name"] for c in contexts or []]
     if context is not None and context not in names:
