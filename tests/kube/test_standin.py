@@ -187,6 +187,19 @@ def test_requests_above_node_capacity_leave_the_pod_unschedulable(kube_api, api,
     assert condition["message"].startswith("0/1 nodes are available: 1 Insufficient cpu.")
 
 
+def test_an_autoscaler_keeps_its_target_within_its_bounds(kube_api, api, tmp_path):
+    dyn = dynamic(api, tmp_path)
+    ssa(dyn, namespace("hpa"))
+    ssa(dyn, deployment("web", "hpa", "img:1", replicas=1))
+    ssa(dyn, {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+              "metadata": {"name": "web", "namespace": "hpa"},
+              "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                       "minReplicas": 3, "maxReplicas": 5}})
+    kube_api.wait_for(lambda: len(kube_api.objects("Pod", "hpa")) == 3, 10, "3 pods")
+    assert kube_api.get("Deployment", "hpa", "web")["spec"]["replicas"] == 3
+    assert kube_api.events_for("hpa", "SuccessfulRescale")[0]["message"].startswith("New size: 3")
+
+
 # --- pods running on Docker ---------------------------------------------------------------------------
 
 pytest_docker = pytest.mark.docker
@@ -231,6 +244,13 @@ def test_runs_a_deployment_and_serves_it_through_its_load_balancer(kube_cluster,
     # the node pulled from the registry, with the pull secret's credentials
     pulls = [e for e in kube_cluster.events_for("web", "Pulled") if "Successfully pulled" in e["message"]]
     assert pulls and kube_image in pulls[0]["message"]
+
+    # deleting the namespace removes everything in it, containers and network included
+    k8s.CoreV1Api(api).delete_namespace("web")
+    kube_cluster.wait_for(lambda: not kube_cluster.docker_objects(), 60, "no container or network left")
+    assert kube_cluster.get("Namespace", None, "web") is None
+    with pytest.raises(OSError):
+        _http_get(f"http://{svc[0].ip}:80/")
     api.close()
 
 

@@ -371,7 +371,7 @@ class PodWorker:
         return container.id
 
     def stop_container(self, docker_id: str) -> None:
-        grace = min(self.pod["spec"].get("terminationGracePeriodSeconds", 30), 5)
+        grace = min(self.pod["spec"].get("terminationGracePeriodSeconds", 30), 2)  # shortened: tests wait for it
         try:
             self.node.docker.api.stop(docker_id, timeout=grace)
         except docker.errors.NotFound:

@@ -105,7 +105,8 @@ class KubeStandin:
         if not self.docker:
             return []
         selector = {"label": f"aml-deploy.kube-standin={self.id}"}
-        return self.docker.containers.list(all=True, filters=selector) + self.docker.networks.list(filters=selector)
+        return (self.docker.containers.list(all=True, filters=selector, ignore_removed=True)
+                + self.docker.networks.list(filters=selector))
 
     def stop(self) -> None:
         self._stop.set()
