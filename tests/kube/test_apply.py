@@ -140,3 +140,10 @@ def test_an_unreachable_server_is_a_cluster_error(kube_api, objects):
     with connect() as cluster, pytest.raises(ClusterError) as caught:
         apply(cluster, objects, instance="demo")
     assert f"cannot reach the Kubernetes API server {kube_api.url}" in str(caught.value)
+
+
+def test_a_dry_run_is_checked_by_the_server_and_stores_nothing(kube_api, cluster, objects):
+    result = apply(cluster, objects[:1], instance="demo", dry_run=True)
+    assert [a.ref.name for a in result.applied] == ["scoring-prod"]
+    assert kube_api.get("Namespace", None, "scoring-prod") is None
+    assert [r.query.get("dryRun") for r in kube_api.requests if r.method == "PATCH"] == ["All"]
