@@ -147,3 +147,12 @@ def test_a_dry_run_is_checked_by_the_server_and_stores_nothing(kube_api, cluster
     assert [a.ref.name for a in result.applied] == ["scoring-prod"]
     assert kube_api.get("Namespace", None, "scoring-prod") is None
     assert [r.query.get("dryRun") for r in kube_api.requests if r.method == "PATCH"] == ["All"]
+
+
+def test_an_object_without_a_namespace_goes_to_the_contexts_namespace(kube_api, cluster):
+    apply(cluster, [labelled({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})],
+          instance="demo", prune=False)
+    config = labelled({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"a": "1"}})
+    result = apply(cluster, [config], instance="demo")
+    assert str(result.applied[0].ref) == "ConfigMap default/settings"
+    assert kube_api.get("ConfigMap", "default", "settings")["data"] == {"a": "1"}

@@ -90,15 +90,18 @@ def apply(cluster: Cluster, objects: list[dict], *, instance: str, field_manager
     for obj in apply_order(objects):
         ref = ref_of(obj)
         resource = _resource(cluster, ref.api_version, ref.kind)
+        if resource.namespaced and not ref.namespace:  # as kubectl does: the context's namespace
+            ref = ObjectRef(ref.api_version, ref.kind, ref.name, cluster.namespace)
         answer = _call(cluster, f"apply {ref}", resource.server_side_apply, body=obj, name=ref.name,
                        namespace=ref.namespace, field_manager=field_manager, force_conflicts=force,
                        dry_run="All" if dry_run else None)
         meta = answer.metadata
         result.applied.append(AppliedObject(ref, meta.uid or "", meta.resourceVersion or "", meta.get("generation")))
     if prune and not dry_run:
-        namespaces = sorted({r.namespace for r in map(ref_of, objects) if r.namespace})
-        kinds = set(PRUNABLE) | {(o["apiVersion"], o["kind"]) for o in objects if o["kind"] != "Namespace"}
-        keep = {(r.kind, r.namespace, r.name) for r in map(ref_of, objects)}
+        refs = [a.ref for a in result.applied]
+        namespaces = sorted({r.namespace for r in refs if r.namespace})
+        kinds = set(PRUNABLE) | {(r.api_version, r.kind) for r in refs if r.kind != "Namespace"}
+        keep = {(r.kind, r.namespace, r.name) for r in refs}
         result.pruned = _prune(cluster, namespaces, kinds, instance, field_manager, keep)
     return result
 
