@@ -110,3 +110,26 @@ def test_waiting_for_a_deployment_that_does_not_exist(kube_api, missing):
     with connect() as cluster, pytest.raises(ApplyError) as caught:
         wait_for_rollout(cluster, "none", ["ghost"], timeout=5)
     assert 'deployments.apps "ghost" not found' in str(caught.value)
+
+
+def test_rollback_returns_to_the_previous_pod_template(kube_cluster):
+    from aml_deploy.kube import revisions, rollback
+
+    first = deployment("web", "back", BASE, command=HTTP_SERVER, env=[{"name": "MODEL", "value": "1"}])
+    publish([namespace("back"), first])
+    second = deployment("web", "back", BASE, command=HTTP_SERVER, env=[{"name": "MODEL", "value": "2"},
+                                                                       {"name": "EXTRA", "value": "x"}])
+    with connect() as cluster:
+        assert wait_for_rollout(cluster, "back", ["web"], timeout=60, poll=0.5).ok
+        publish([namespace("back"), second])
+        assert wait_for_rollout(cluster, "back", ["web"], timeout=60, poll=0.5).ok
+        assert [r.number for r in revisions(cluster, "back", "web")] == [1, 2]
+        target = rollback(cluster, "back", "web")
+        assert target.number == 1
+        assert wait_for_rollout(cluster, "back", ["web"], timeout=60, poll=0.5).ok
+        history = revisions(cluster, "back", "web")
+    assert [r.number for r in history] == [2, 3]  # revision 1's ReplicaSet is re-used as revision 3
+    env = kube_cluster.get("Deployment", "back", "web")["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env == [{"name": "MODEL", "value": "1"}]
+    pods = kube_cluster.objects("Pod", "back")
+    assert all(p["spec"]["containers"][0]["env"] == env for p in pods if not p["metadata"].get("deletionTimestamp"))

@@ -8,12 +8,13 @@ from .cluster import Cluster, connect
 from .errors import ApplyError, ClusterError, KubeError, ManifestError
 from .labels import INSTANCE, MANAGED_BY, recommended_labels
 from .manifests import apply_order, dump_manifests, load_manifests
+from .revisions import Revision, revisions, rollback
 from .rollout import ContainerProblem, DeploymentProgress, KubeEvent, RolloutReport, wait_for_rollout
 from .validation import ManifestFinding, validate_manifests
 
 __all__ = [
     "AppliedObject", "ApplyError", "ApplyResult", "Cluster", "ClusterError", "ContainerProblem",
     "DeploymentProgress", "INSTANCE", "KubeError", "KubeEvent", "MANAGED_BY", "ManifestError", "ManifestFinding",
-    "ObjectRef", "RolloutReport", "apply", "apply_order", "connect", "dump_manifests", "load_manifests",
-    "recommended_labels", "remove", "validate_manifests", "wait_for_rollout",
+    "ObjectRef", "Revision", "RolloutReport", "apply", "apply_order", "connect", "dump_manifests", "load_manifests",
+    "recommended_labels", "remove", "revisions", "rollback", "validate_manifests", "wait_for_rollout",
 ]

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import urllib3
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-from .cluster import Cluster, unreachable
+from .cluster import Cluster, call
 from .errors import ApplyError, ManifestError, status_message
 from .labels import INSTANCE, MANAGED_BY, MANAGER, REQUIRED, ownership_selector
 from .manifests import apply_order, kind_rank
@@ -92,7 +91,7 @@ def apply(cluster: Cluster, objects: list[dict], *, instance: str, field_manager
         resource = _resource(cluster, ref.api_version, ref.kind)
         if resource.namespaced and not ref.namespace:  # as kubectl does: the context's namespace
             ref = ObjectRef(ref.api_version, ref.kind, ref.name, cluster.namespace)
-        answer = _call(cluster, f"apply {ref}", resource.server_side_apply, body=obj, name=ref.name,
+        answer = call(cluster, f"apply {ref}", resource.server_side_apply, body=obj, name=ref.name,
                        namespace=ref.namespace, field_manager=field_manager, force_conflicts=force,
                        dry_run="All" if dry_run else None)
         meta = answer.metadata
@@ -113,10 +112,10 @@ def remove(cluster: Cluster, namespace: str, *, instance: str, field_manager: st
     removed = _prune(cluster, [namespace], set(PRUNABLE), instance, field_manager, keep=set())
     if delete_namespace:
         resource = _resource(cluster, "v1", "Namespace")
-        found = _call(cluster, f"read namespace {namespace}", resource.get, name=namespace, missing_ok=True)
+        found = call(cluster, f"read namespace {namespace}", resource.get, name=namespace, missing_ok=True)
         labels = (found.metadata.labels or {}) if found else {}
         if found and labels.get(MANAGED_BY) == field_manager and labels.get(INSTANCE) == instance:
-            _call(cluster, f"delete namespace {namespace}", resource.delete, name=namespace, missing_ok=True)
+            call(cluster, f"delete namespace {namespace}", resource.delete, name=namespace, missing_ok=True)
             removed.append(ObjectRef("v1", "Namespace", namespace))
     return removed
 
@@ -133,7 +132,7 @@ def _prune(cluster: Cluster, namespaces: list[str], kinds: set, instance: str, m
         if not resource.namespaced:
             continue
         for namespace in namespaces:
-            found = _call(cluster, f"list {kind} in {namespace}", resource.get, namespace=namespace,
+            found = call(cluster, f"list {kind} in {namespace}", resource.get, namespace=namespace,
                           label_selector=selector)
             for item in found.items:
                 ref = ObjectRef(api_version, kind, item.metadata.name, namespace)
@@ -141,7 +140,7 @@ def _prune(cluster: Cluster, namespaces: list[str], kinds: set, instance: str, m
                     doomed.append((resource, ref))
     doomed.sort(key=lambda pair: -kind_rank(pair[1].kind))  # what points at others goes first
     for resource, ref in doomed:
-        _call(cluster, f"delete {ref}", resource.delete, name=ref.name, namespace=ref.namespace,
+        call(cluster, f"delete {ref}", resource.delete, name=ref.name, namespace=ref.namespace,
               propagation_policy="Background", missing_ok=True)
     return [ref for _, ref in doomed]
 
@@ -153,16 +152,3 @@ def _resource(cluster: Cluster, api_version: str, kind: str):
         raise ApplyError(f"the cluster at {cluster.server} does not serve {kind} in {api_version}") from None
     except ApiException as error:
         raise ApplyError(f"API discovery failed at {cluster.server}: {status_message(error)[0]}") from None
-
-
-def _call(cluster: Cluster, what: str, function, *, missing_ok: bool = False, **kwargs):
-    """The client call; the API server's refusal becomes ApplyError in its own words."""
-    try:
-        return function(**kwargs)
-    except ApiException as error:
-        if missing_ok and error.status == 404:
-            return None
-        message, status = status_message(error)
-        raise ApplyError(f"{what}: the API server answered {error.status}: {message}", status) from None
-    except urllib3.exceptions.HTTPError as error:
-        raise unreachable(cluster, error) from None

@@ -13,9 +13,10 @@ import urllib3
 import yaml
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
+from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from .errors import ClusterError
+from .errors import ApplyError, ClusterError, status_message
 
 # Transient answers are retried with back-off (honouring Retry-After): apply is idempotent.
 RETRIED_STATUSES = (429, 500, 502, 503, 504)
@@ -121,3 +122,17 @@ def _from_kubeconfig(files: str, source: str, context: str | None) -> Cluster:
 def _pod_namespace() -> str:
     path = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
     return path.read_text().strip() if path.is_file() else "default"
+
+
+def call(cluster: Cluster, what: str, function, *, missing_ok: bool = False, **kwargs):
+    """A client call; the API server's refusal becomes ApplyError in its own words (404 is None when
+    `missing_ok`), a connection failure ClusterError."""
+    try:
+        return function(**kwargs)
+    except ApiException as error:
+        if missing_ok and error.status == 404:
+            return None
+        message, status = status_message(error)
+        raise ApplyError(f"{what}: the API server answered {error.status}: {message}", status) from None
+    except urllib3.exceptions.HTTPError as error:
+        raise unreachable(cluster, error) from None

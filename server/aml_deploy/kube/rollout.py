@@ -16,8 +16,7 @@ import urllib3
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
-from .cluster import Cluster, unreachable
-from .errors import ApplyError, status_message
+from .cluster import Cluster, call, unreachable
 
 REVISION = "deployment.kubernetes.io/revision"
 # Waiting reasons that will not fix themselves: the rollout stops at once with a report.
@@ -173,32 +172,26 @@ class _Watcher:
         self.core, self.apps = k8s.CoreV1Api(cluster.api), k8s.AppsV1Api(cluster.api)
         self.pod_names: dict[str, set[str]] = {}  # every pod seen per deployment, for its events
 
-    def _read(self, what: str, function, *args, **kwargs):
-        try:
-            return self.cluster.api.sanitize_for_serialization(function(*args, **kwargs))
-        except ApiException as error:
-            message, status = status_message(error)
-            raise ApplyError(f"{what}: the API server answered {error.status}: {message}", status) from None
-        except urllib3.exceptions.HTTPError as error:
-            raise unreachable(self.cluster, error) from None
+    def _read(self, what: str, function, **kwargs) -> dict:
+        return self.cluster.api.sanitize_for_serialization(call(self.cluster, what, function, **kwargs))
 
     def deployment(self, name: str) -> dict:
-        return self._read(f"read Deployment {self.namespace}/{name}", self.apps.read_namespaced_deployment, name,
-                          self.namespace)
+        return self._read(f"read Deployment {self.namespace}/{name}", self.apps.read_namespaced_deployment, name=name,
+                          namespace=self.namespace)
 
     def new_pods(self, name: str) -> list[dict]:
         """The pods of the Deployment's current revision (all its pods until the controller made one)."""
         deployment = self.deployment(name)
         match = (deployment["spec"].get("selector") or {}).get("matchLabels") or {}
         revision = (deployment["metadata"].get("annotations") or {}).get(REVISION)
-        sets = self._read("list ReplicaSets", self.apps.list_namespaced_replica_set, self.namespace,
-                          label_selector=_selector(match))["items"]
+        sets = self._read("list ReplicaSets", self.apps.list_namespaced_replica_set,
+                          namespace=self.namespace, label_selector=_selector(match))["items"]
         current = next((rs for rs in sets if (rs["metadata"].get("annotations") or {}).get(REVISION) == revision
                         and any(o.get("uid") == deployment["metadata"]["uid"]
                                 for o in rs["metadata"].get("ownerReferences") or [])), None)
         if current is not None:
             match = {**match, "pod-template-hash": current["metadata"]["labels"].get("pod-template-hash", "")}
-        pods = self._read("list pods", self.core.list_namespaced_pod, self.namespace,
+        pods = self._read("list pods", self.core.list_namespaced_pod, namespace=self.namespace,
                           label_selector=_selector(match))["items"]
         self.pod_names.setdefault(name, set()).update(p["metadata"]["name"] for p in pods)
         return pods
@@ -251,7 +244,7 @@ class _Watcher:
 
     def _events(self, deployments: list[str]) -> list[KubeEvent]:
         names = set(deployments) | {p for name in deployments for p in self.pod_names.get(name, ())}
-        items = self._read("list events", self.core.list_namespaced_event, self.namespace)["items"]
+        items = self._read("list events", self.core.list_namespaced_event, namespace=self.namespace)["items"]
         relevant = []
         for event in items:
             involved = event.get("involvedObject") or {}
