@@ -27,6 +27,7 @@ def publish(objects: list[dict], instance: str = "t") -> None:
         apply(cluster, [labelled(o, instance) for o in objects], instance=instance)
 
 
+@pytest.mark.docker
 def test_a_rollout_that_succeeds_reports_progress_until_every_replica_is_ready(kube_cluster):
     publish([namespace("ok"), deployment("web", "ok", BASE, replicas=2, command=HTTP_SERVER)])
     seen = []
@@ -40,6 +41,7 @@ def test_a_rollout_that_succeeds_reports_progress_until_every_replica_is_ready(k
     assert report.summary() == "web: 2/2 ready"
 
 
+@pytest.mark.docker
 def test_a_crash_looping_init_is_reported_with_its_log_and_its_line_in_score_py(kube_cluster, tmp_path):
     code = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "code", "namespace": "bad"},
             "data": {"score.py": SCORE}}
@@ -65,6 +67,7 @@ def test_a_crash_looping_init_is_reported_with_its_log_and_its_line_in_score_py(
     assert failure.message.startswith("FileNotFoundError")
 
 
+@pytest.mark.docker
 def test_an_oom_killed_container_is_named_so(kube_cluster):
     hog = deployment("hog", "oom", BASE, readiness=False, resources={"limits": {"memory": "48Mi"}},
                      command=["python3", "-c", "x = bytearray(256 * 1024 * 1024)"])
@@ -90,6 +93,7 @@ def test_an_unschedulable_pod_is_reported_with_the_schedulers_reason(kube_api):
     assert "Unschedulable: 0/1 nodes are available: 1 Insufficient cpu." in report.summary()
 
 
+@pytest.mark.docker
 def test_a_pod_that_never_gets_ready_times_out_with_its_probe_failures(kube_cluster):
     never = deployment("never", "slow", BASE, command=HTTP_SERVER)
     never["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["path"] = "/missing"
@@ -102,8 +106,7 @@ def test_a_pod_that_never_gets_ready_times_out_with_its_probe_failures(kube_clus
     assert unhealthy and unhealthy[0].message == "Readiness probe failed: HTTP probe failed with statuscode: 404"
 
 
-@pytest.mark.parametrize("missing", ["deployment"])
-def test_waiting_for_a_deployment_that_does_not_exist(kube_api, missing):
+def test_waiting_for_a_deployment_that_does_not_exist(kube_api):
     from aml_deploy.kube import ApplyError
 
     publish([namespace("none")])
@@ -112,6 +115,7 @@ def test_waiting_for_a_deployment_that_does_not_exist(kube_api, missing):
     assert 'deployments.apps "ghost" not found' in str(caught.value)
 
 
+@pytest.mark.docker
 def test_rollback_returns_to_the_previous_pod_template(kube_cluster):
     from aml_deploy.kube import revisions, rollback
 
