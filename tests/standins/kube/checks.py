@@ -81,7 +81,7 @@ def _rule_causes(kind: Kind, obj: dict) -> list[dict]:
                              "character"))
     for key, value in (meta.get("labels") or {}).items():
         if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
-            causes.append(_cause(f"metadata.labels", value, "a valid label must be an empty string or consist "
+            causes.append(_cause("metadata.labels", value, "a valid label must be an empty string or consist "
                                  "of alphanumeric characters, '-', '_' or '.', and must start and end with an "
                                  "alphanumeric character"))
     spec = obj.get("spec") or {}
