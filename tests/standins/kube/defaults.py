@@ -52,6 +52,7 @@ def apply_defaults(kind: str, obj: dict, node_port) -> dict:
             data = obj.setdefault("data", {})
             data.update({k: base64.b64encode(v.encode()).decode() for k, v in strings.items()})
     elif kind == "Deployment" and spec is not None:
+        obj.setdefault("status", {})  # as the API server answers a new Deployment
         spec.setdefault("replicas", 1)
         spec.setdefault("revisionHistoryLimit", 10)
         spec.setdefault("progressDeadlineSeconds", 600)
@@ -63,6 +64,7 @@ def apply_defaults(kind: str, obj: dict, node_port) -> dict:
             rolling.setdefault("maxUnavailable", "25%")
         pod_spec(spec.setdefault("template", {}).setdefault("spec", {}))
     elif kind == "Service" and spec is not None:
+        obj.setdefault("status", {"loadBalancer": {}})
         spec.setdefault("type", "ClusterIP")
         spec.setdefault("sessionAffinity", "None")
         if "clusterIP" not in spec:
