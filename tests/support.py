@@ -30,12 +30,16 @@ def require(condition: bool, message: str) -> None:
 
 
 def docker_engine():
-    """A docker-py client of the local engine, started when it is not running (skip, or fail in CI, without)."""
+    """A docker-py client once the engine runs and the offline base image exists (skip, or fail in CI, without)."""
     engine = subprocess.run([str(ROOT / "scripts" / "ensure-docker.sh")], capture_output=True, text=True)
     require(engine.returncode == 0, f"no Docker engine: {engine.stderr.strip()}")
+    base = subprocess.run([str(ROOT / "scripts" / "build-base-image.sh")], capture_output=True, text=True)
+    require(base.returncode == 0, f"no base image: {base.stderr.strip()}")
     import docker
 
     return docker.from_env(timeout=300)
+
+
 def load_script(name: str) -> ModuleType:
     """A Python helper under scripts/ (not a package) imported as module `name`."""
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
