@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from aml_deploy.deploy.failures import explain
 from aml_deploy.kube import apply, connect, wait_for_rollout
 from tests.kube.manifests import HTTP_SERVER, deployment, labelled, namespace
 
@@ -62,7 +63,7 @@ def test_a_crash_looping_init_is_reported_with_its_log_and_its_line_in_score_py(
     assert "FileNotFoundError: [Errno 2] No such file or directory: '/nonexistent/model.json'" in summary
 
     (tmp_path / "code").mkdir()
-    failure = report.init_failure("/var/azureml-app", tmp_path / "code")
+    failure = explain(report.previous_traceback(), "/var/azureml-app", tmp_path / "code")
     assert (failure.path, failure.line, failure.function) == (tmp_path / "code" / "score.py", INIT_LINE, "init")
     assert failure.message.startswith("FileNotFoundError")
 

@@ -16,9 +16,10 @@ ALLOWED = {
     "checking": BASE | {"documents", "scoring"},
     "registry": BASE,
     "azure": BASE,
+    "kube": BASE,
     "deploy": BASE | {"documents", "registry"},
-    "lsp": BASE | {"documents", "scoring", "checking", "registry", "azure", "deploy"},
-    "cli": BASE | {"documents", "scoring", "checking", "registry", "azure", "deploy", "lsp"},
+    "lsp": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "deploy"},
+    "cli": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "deploy", "lsp"},
 }
 
 

@@ -8,9 +8,8 @@ Reads use the typed CoreV1Api/AppsV1Api: the kinds are fixed here, and pods/log 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable
 
 import urllib3
 from kubernetes import client as k8s
@@ -108,15 +107,10 @@ class RolloutReport:
             lines += [f"- {e}" for e in self.events]
         return "\n".join(lines)
 
-    def init_failure(self, code_target: str, code_dir: Path):
-        """Where in the user's code the crashed container raised (deploy.failures.Failure), if a
-        previous container left a traceback; None otherwise."""
-        from ..deploy.failures import explain
-
-        for problem in self.problems:
-            if "Traceback (most recent call last)" in problem.previous_log:
-                return explain(problem.previous_log, code_target, code_dir)
-        return None
+    def previous_traceback(self) -> str | None:
+        """The log of a crashed container that ended with a Python traceback (the publisher maps
+        it to the user's score.py line), if any."""
+        return next((p.previous_log for p in self.problems if "Traceback (most recent call last)" in p.previous_log), None)
 
 
 def wait_for_rollout(cluster: Cluster, namespace: str, deployments: list[str], *, timeout: float = 600,
