@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,15 @@ def require(condition: bool, message: str) -> None:
     if in_ci():
         pytest.fail(f"prerequisite missing in CI: {message}")
     pytest.skip(message)
+
+
+def docker_engine():
+    """A docker client for a running engine with the offline base image (both started or built when
+    missing); skips (fails in CI) when that cannot be done."""
+    engine = subprocess.run([str(ROOT / "scripts" / "ensure-docker.sh")], capture_output=True, text=True)
+    require(engine.returncode == 0, f"no Docker engine: {engine.stderr.strip()}")
+    base = subprocess.run([str(ROOT / "scripts" / "build-base-image.sh")], capture_output=True, text=True)
+    require(base.returncode == 0, f"no base image: {base.stderr.strip()}")
+    import docker
+
+    return docker.from_env(timeout=300)

@@ -4,7 +4,6 @@ the base image the sample names (pulled, or built offline once)."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -13,20 +12,14 @@ import pytest
 from aml_deploy.deploy.local import containers
 from aml_deploy.deploy.local.operations import LocalEndpoints
 from aml_deploy.registry import Registry
-from tests.support import FIXTURES, ROOT, require
+from tests.support import FIXTURES, docker_engine
 
 pytestmark = pytest.mark.docker
 
 
 @pytest.fixture(scope="session")
 def docker_client():
-    engine = subprocess.run([str(ROOT / "scripts" / "ensure-docker.sh")], capture_output=True, text=True)
-    require(engine.returncode == 0, f"no Docker engine: {engine.stderr.strip()}")
-    base = subprocess.run([str(ROOT / "scripts" / "build-base-image.sh")], capture_output=True, text=True)
-    require(base.returncode == 0, f"no base image: {base.stderr.strip()}")
-    import docker
-
-    client = docker.from_env(timeout=300)
+    client = docker_engine()
     yield client
     client.close()
 

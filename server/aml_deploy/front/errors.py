@@ -1,0 +1,7 @@
+"""Errors of the endpoint front, written for the person who ran the command."""
+
+from __future__ import annotations
+
+
+class FrontError(Exception):
+    """The front cannot be configured, started or changed; the message says why and what to do."""
