@@ -117,3 +117,8 @@ def test_tls_termination_with_the_given_certificate(endpoint, tmp_path):
     assert requests.post(state.scoring_uri, json={}, verify=str(certificate)).json()["name"] == "blue"
     with pytest.raises(requests.ConnectionError):
         requests.post(state.scoring_uri.replace("https://", "http://"), json={}, timeout=5)
+    plain = front.Front(endpoint.name, [endpoint.deployment("blue", 100)], auth_mode="none")
+    with pytest.raises(front.FrontError, match="start it again"):
+        front.update(endpoint.client, plain)
+    again = endpoint.start(plain)  # replaces the container: plain HTTP
+    assert again.scoring_uri.startswith("http://") and requests.post(again.scoring_uri, json={}).status_code == 200

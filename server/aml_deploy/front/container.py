@@ -86,10 +86,14 @@ def update(client, front: Front) -> UpdateResult:
     started = time.monotonic()
     container = _running(client, front.endpoint)
     new = render(front)
+    if f"{front.port_in_container}/tcp" not in _published(container):
+        raise FrontError(f"The front of {front.endpoint} listens on another port (TLS was turned on or off): "
+                         "start it again, which replaces its container.")
     current = runtime.read_files(container)
     old = Rendered({name: parse_map(current.get(name, b"").decode()) for name in MAP_FILES}, current)
     if not front.runtime_api or old.structural() != new.structural():
         runtime.put_files(container, new.files)
+        runtime.remove_files(container, sorted(set(current) - set(new.files)))  # e.g. the TLS key, once TLS is off
         try:
             runtime.check_config(container)
         except FrontError:
@@ -102,7 +106,9 @@ def update(client, front: Front) -> UpdateResult:
     return UpdateResult(False, count, time.monotonic() - started)
 
 
-def status(client, endpoint: str) -> FrontState:
+def status(client, endpoint: str, servers: bool = True) -> FrontState:
+    """The front's container and configuration as applied; with `servers`, also HAProxy's view of
+    each deployment (one more call into the container)."""
     container = _find(client, endpoint)
     if container is None:
         return FrontState(endpoint, "missing")
@@ -112,7 +118,7 @@ def status(client, endpoint: str) -> FrontState:
         files = runtime.read_files(container)
         state.description = json.loads(files.get(DESCRIPTION_FILE, b"{}"))
         state.tls = bool(state.description.get("tls"))
-        if b"stats socket" in files.get("haproxy.cfg", b""):
+        if servers and b"stats socket" in files.get("haproxy.cfg", b""):
             state.servers = _servers(container)
     return state
 

@@ -100,6 +100,11 @@ def put_files(container, files: dict[str, bytes]) -> None:
         raise FrontError("Could not write the front's configuration into its container.")
 
 
+def remove_files(container, names: list[str]) -> None:
+    if names:
+        container.exec_run(["rm", "-f", *(f"{CONFIG_DIR}/{name}" for name in names)], user=str(USER_ID))
+
+
 def read_files(container) -> dict[str, bytes]:
     """The files of CONFIG_DIR as the container has them."""
     stream, _ = container.get_archive(CONFIG_DIR)
