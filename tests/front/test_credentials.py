@@ -34,7 +34,8 @@ def test_regenerating_one_key_keeps_the_other(tmp_path):
 
 
 @pytest.mark.parametrize("key_type, value, message", [("tertiary", None, "primary or secondary"),
-                                                      ("primary", "short", "at least 16")])
+                                                      ("primary", "short", "at least 16"),
+                                                      ("primary", "semicolons;are;not;keys", "letters, digits")])
 def test_bad_regenerate_requests_are_refused(tmp_path, key_type, value, message):
     with pytest.raises(FrontError, match=message):
         KeyStore(tmp_path / "credentials.json").regenerate(key_type, value)

@@ -4,23 +4,21 @@ answer as Azure does: key and token auth (401), the `traffic` split and the
 `azureml-model-deployment` header (404 when nothing can serve), `mirror_traffic`, and the request
 limits (v2: 408, 429, 424; v1 azureml-fe: 504, 503 after `maxQueueWaitMs`).
 
-Why HAProxy (2.6, the official image or Debian's package), not nginx (1.22):
+Why HAProxy (2.6: the official image, or Debian's package) and not nginx (1.22), checked on both here
+(docs/front.md has the details):
 - v1's 503 is "a request that waited `maxQueueWaitMs` for one of the container's slots". HAProxy has
-  exactly that: a server `maxconn` with a queue and `timeout queue`. Open-source nginx has no
-  upstream queue (`limit_conn` rejects at once; `queue` is nginx Plus only), so it cannot do it.
-- Keys, tokens and traffic change with no reload at all: they live in map files that the runtime
-  API edits in place (`add/set/del map`), so not one request is dropped and the old key stops
-  working the moment the command returns. nginx can only change them by reloading, and a reload
-  leaves old workers serving idle keep-alive connections with the old keys for a while.
-- 429 counts requests in flight per deployment (`be_conn`) and the split is `rand(100)` looked up
-  in a map, both decided before the request leaves, so the 429 and the served deployment's
-  response header are exact; weighted servers, `use-server` and `split_clients` could not both
-  follow the split and count per deployment.
-- Timeouts and rewritten statuses are configuration: `timeout server` (+ `http-after-response
-  set-status 408` for v2), `http-response set-status 424` keeping the container's body,
-  `http-error` bodies.
-- The one thing nginx has built in, `mirror`, takes twenty lines of Lua in HAProxy (`core.httpclient`,
-  2.5+), run as a background task so the caller never waits for the shadow deployment.
+  exactly that: a server `maxconn` with a queue and `timeout queue`. nginx 1.22 answers
+  `unknown directive "queue"`: the upstream queue is nginx Plus only, so azureml-fe's behaviour
+  cannot be reproduced with open-source nginx.
+- Keys, tokens and traffic change with no reload at all: they live in map files that HAProxy's
+  runtime API edits in place (`add/set/del map`), so not one request is dropped and the old key stops
+  working the moment the change returns. Open-source nginx has no runtime API (nginx Plus only);
+  every change would be a reload.
+- 429 counts requests in flight per deployment (`be_conn`) after the split (`rand(100)` looked up in
+  a map) has chosen it; statuses are rewritten as Azure does in configuration (`timeout server` +
+  `http-after-response set-status 408`, `http-response set-status 424` keeping the model's body).
+- nginx's one advantage, a built-in `mirror`, takes twenty lines of Lua in HAProxy (`core.httpclient`,
+  2.5+), run as a background task so that the caller never waits for the shadow deployment.
 
 API: describe the front with `Front` (spec.py); `render()` gives its files (pure, no Docker);
 `ensure_image`, `start`, `update`, `status`, `remove` run it on the local engine;

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import string
 import tempfile
@@ -19,6 +20,7 @@ KEY_LENGTH = 32  # Azure ML endpoint keys are 32 letters and digits
 TOKEN_BYTES = 48
 TOKEN_LIFETIME_S = 24 * 3600
 _ALPHABET = string.ascii_letters + string.digits
+_KEY_VALUE = re.compile(r"^[A-Za-z0-9+/=_-]{16,256}$")  # what a map file and the runtime API carry verbatim
 KEY_TYPES = ("primary", "secondary")
 
 
@@ -84,8 +86,8 @@ class KeyStore:
         """A new primary or secondary key (random, or `value` as `az ml ... regenerate-keys --key-value`)."""
         if key_type not in KEY_TYPES:
             raise FrontError(f"--key-type must be primary or secondary, not {key_type!r}.")
-        if value is not None and (len(value) < 16 or any(c.isspace() for c in value)):
-            raise FrontError("A key must be at least 16 characters, without spaces.")
+        if value is not None and not _KEY_VALUE.match(value):
+            raise FrontError("A key must be at least 16 characters: letters, digits, '+', '/', '=', '_' or '-'.")
         credentials = self.load()
         setattr(credentials, f"{key_type}_key", value or new_key())
         self.save(credentials)
