@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 NAME = os.environ.get("STANDIN_NAME", "standin")
 lock = threading.Lock()
-stats = {"requests": 0, "in_flight": 0, "max_in_flight": 0, "with_authorization": 0, "paths": {}}
+stats = {"requests": 0, "bytes": 0, "in_flight": 0, "max_in_flight": 0, "with_authorization": 0, "paths": {}}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -30,6 +30,7 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         with lock:
             stats["requests"] += 1
+            stats["bytes"] += len(body)
             stats["in_flight"] += 1
             stats["max_in_flight"] = max(stats["max_in_flight"], stats["in_flight"])
             stats["with_authorization"] += "authorization" in self.headers

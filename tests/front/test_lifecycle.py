@@ -122,3 +122,10 @@ def test_tls_termination_with_the_given_certificate(endpoint, tmp_path):
         front.update(endpoint.client, plain)
     again = endpoint.start(plain)  # replaces the container: plain HTTP
     assert again.scoring_uri.startswith("http://") and requests.post(again.scoring_uri, json={}).status_code == 200
+
+
+def test_an_image_without_haproxy_is_refused_clearly_and_leaves_no_container(endpoint):
+    spec = front.Front(endpoint.name, [front.Deployment("blue", "blue:5001", 100)], auth_mode="none")
+    with pytest.raises(front.FrontError, match="cannot run the front"):
+        front.start(endpoint.client, spec, "python:3.11-slim")
+    assert front.status(endpoint.client, endpoint.name).status == "missing"

@@ -32,13 +32,14 @@ def set_traffic(served, traffic: dict, mirror: dict | None = None) -> front.Upda
     return front.update(endpoint.client, spec.with_traffic(traffic, mirror or {}))
 
 
-def served_by(url: str, count: int, headers: dict | None = None) -> collections.Counter:
+def served_by(url: str, count: int, headers: dict | None = None, body: bytes = b'{"x": 1}') -> collections.Counter:
     """Which deployment served each of `count` requests, by the response header (4 clients at once)."""
     local = threading.local()
 
     def call(_):
         session = local.__dict__.setdefault("session", requests.Session())  # one keep-alive connection per client
-        response = session.post(url, json={"x": 1}, headers=headers or {}, timeout=10)
+        response = session.post(url, data=body, headers={"content-type": "application/json", **(headers or {})},
+                                timeout=10)
         assert response.status_code == 200, response.text
         assert response.headers["azureml-model-deployment"] == response.json()["name"]
         return response.headers["azureml-model-deployment"]
@@ -75,10 +76,12 @@ def test_mirrored_requests_reach_the_mirror_and_their_answers_are_discarded(serv
     endpoint = served[0]
     set_traffic(served, {"blue": 100}, mirror={"green": 20})
     green, blue = endpoint.standins["green"], endpoint.standins["blue"]
-    green_before, blue_before = green.stats()["requests"], blue.stats()["requests"]
-    assert served_by(endpoint.url(), 500) == {"blue": 500}  # the caller only ever sees the primary's answers
-    mirrored = settled(lambda: green.stats()["requests"]) - green_before
+    green_before, blue_before = green.stats(), blue.stats()["requests"]
+    body = b'{"data": "' + b"x" * 100_000 + b'"}'  # a large request is copied whole
+    assert served_by(endpoint.url(), 500, body=body) == {"blue": 500}  # the caller only sees the primary's answers
+    mirrored = settled(lambda: green.stats()["requests"]) - green_before["requests"]
     assert 60 <= mirrored <= 140, mirrored  # 20% of 500 = 100
+    assert green.stats()["bytes"] - green_before["bytes"] == mirrored * len(body)
     assert blue.stats()["requests"] - blue_before == 500
     assert green.stats()["paths"].get("/score", 0) >= mirrored  # copied to the same path
     green_before = green.stats()["requests"]

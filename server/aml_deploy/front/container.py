@@ -64,16 +64,25 @@ def start(client, front: Front, image: str, port: int | None = None, timeout: fl
             update(client, front)
             return status(client, front.endpoint)
         existing.remove(force=True)
+    import docker.errors
+
     network = ensure_network(client, front.endpoint)
-    container = client.containers.create(
-        image, entrypoint=ENTRYPOINT, command=COMMAND, name=container_name(front.endpoint), user=str(runtime.USER_ID),
-        labels={LABEL: "1", "aml-deploy.endpoint": front.endpoint}, network=network.name, detach=True,
-        ports={internal: ("127.0.0.1", port)},
-    )
+    try:
+        container = client.containers.create(
+            image, entrypoint=ENTRYPOINT, command=COMMAND, name=container_name(front.endpoint),
+            user=str(runtime.USER_ID), labels={LABEL: "1", "aml-deploy.endpoint": front.endpoint}, network=network.name,
+            detach=True, ports={internal: ("127.0.0.1", port)},
+        )
+    except docker.errors.ImageNotFound:
+        raise FrontError(f"The front image {image} is not here (ensure_image makes it).") from None
     try:
         runtime.put_files(container, rendered.files)
         container.start()
         _wait_ready(container, internal, front.tls is not None, timeout)
+    except docker.errors.APIError as err:
+        container.remove(force=True)
+        raise FrontError(f"The image {image} cannot run the front (it needs HAProxy 2.6 or later with Lua, and bash): "
+                         f"{err.explanation or err}") from None
     except BaseException:
         container.remove(force=True)
         raise
@@ -171,6 +180,7 @@ def _wait_ready(container, internal: str, tls: bool, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if container.status in ("exited", "dead"):
+            container.wait(timeout=10)  # its last words are in the log once it has fully stopped
             log = container.logs().decode("utf-8", errors="replace")
             alerts = [line for line in log.splitlines() if "ALERT" in line] or log.splitlines()[-10:]
             raise FrontError("The front did not start (it needs HAProxy 2.6 or later with Lua):\n" + "\n".join(alerts))

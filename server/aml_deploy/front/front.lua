@@ -1,6 +1,7 @@
 -- mirror_traffic: copy the request to the shadow deployment and throw its answer away. The copy is
 -- sent by a background task, so the caller's request never waits for it. Only requests whose whole
--- body is in HAProxy's buffer are copied (tune.bufsize); at most MAX_IN_FLIGHT copies run at once.
+-- body is in HAProxy's buffer (tune.bufsize, 1 MiB while mirroring) are copied; at most MAX_IN_FLIGHT
+-- copies run at once.
 local MAX_IN_FLIGHT = @MAX_IN_FLIGHT@
 local TIMEOUT_MS = @TIMEOUT_MS@
 local in_flight = 0
@@ -15,7 +16,8 @@ core.register_action("aml_mirror", {"http-req"}, function(txn)
   local path = txn.f:path() or "/"
   local query = txn.f:query()
   if query ~= nil and query ~= "" then path = path .. "?" .. query end
-  local headers = {}
+  -- with its length: without it HAProxy's client sends the body chunked, which not every server reads
+  local headers = {["content-length"] = {tostring(#body)}}
   local content_type = txn.f:req_fhdr("content-type")
   if content_type ~= nil then headers["content-type"] = {content_type} end
   in_flight = in_flight + 1

@@ -16,7 +16,11 @@ CONFIG_DIR = "/etc/aml-front"
 CONFIG_FILE = f"{CONFIG_DIR}/haproxy.cfg"
 ADMIN_PORT = 9999  # the runtime API, on the container's own loopback only
 READY_URI = "/aml-front/ready"  # answers 200 without auth when the front runs; reveals nothing
-BUFSIZE = 256 * 1024  # a request body up to about this size can be mirrored
+# HAProxy's buffer: 64 KiB costs no more CPU than the 16 KiB default; past 128 KiB every buffer is
+# an mmap (measured: +40 us of system time per request). Only while mirroring is on is it 1 MiB, the
+# largest request body a mirror copy can carry.
+BUFSIZE = 64 * 1024
+MIRROR_BUFSIZE = 1024 * 1024
 SLOTS = 100  # traffic is drawn as rand(100) -> deployment, from a map of 100 slots
 MIRROR_MAX_IN_FLIGHT = 64
 MAP_FILES = ("keys.map", "tokens.map", "split.map", "mirror.map", "deployments.map")
@@ -106,8 +110,9 @@ def haproxy_cfg(front: Front) -> str:
 
 def _global(front: Front) -> str:
     longest = max((d.limits.timeout_ms for d in front.deployments), default=5000)
+    mirroring = any(d.mirror > 0 for d in front.deployments)
     lines = ["global",
-             f"    tune.bufsize {BUFSIZE}",
+             f"    tune.bufsize {MIRROR_BUFSIZE if mirroring else BUFSIZE}",
              f"    lua-load {CONFIG_DIR}/front.lua",
              f"    hard-stop-after {longest + 60000}ms  # an old process, after a reload, finishes what it serves"]
     if front.runtime_api:
