@@ -129,3 +129,29 @@ def test_an_image_without_haproxy_is_refused_clearly_and_leaves_no_container(end
     with pytest.raises(front.FrontError, match="cannot run the front"):
         front.start(endpoint.client, spec, "python:3.11-slim")
     assert front.status(endpoint.client, endpoint.name).status == "missing"
+
+
+def test_without_the_runtime_api_changes_fall_back_to_a_graceful_reload(endpoint, tmp_path):
+    """The runtime API is reached with bash; an image without it (like the Alpine haproxy images)
+    still gets every change, by a reload."""
+    import io
+
+    dockerfile = f"FROM {endpoint.image}\nUSER root\nRUN rm /bin/bash /usr/bin/bash 2>/dev/null; true\n".encode()
+    tag = f"aml-deploy-front-test:{endpoint.name}"
+    endpoint.client.images.build(fileobj=io.BytesIO(dockerfile), tag=tag, rm=True)
+    try:
+        endpoint.standin("blue")
+        store = KeyStore(tmp_path / "credentials.json")
+        spec = front.Front(endpoint.name, [endpoint.deployment("blue", 100)], credentials=store.ensure("key"))
+        state = front.start(endpoint.client, spec, tag)
+        old = store.load().primary_key
+        result = front.update(endpoint.client, front.Front(endpoint.name, spec.deployments,
+                                                           credentials=store.regenerate("primary")))
+        assert result.reloaded is True
+        assert requests.post(state.scoring_uri, json={}, headers={"Authorization": f"Bearer {old}"}).status_code == 401
+        new = store.load().primary_key
+        assert requests.post(state.scoring_uri, json={}, headers={"Authorization": f"Bearer {new}"}).status_code == 200
+        assert front.status(endpoint.client, endpoint.name).servers == []  # no runtime view without bash
+    finally:
+        front.remove(endpoint.client, endpoint.name)
+        endpoint.client.images.remove(tag, force=True)

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import runtime
-from .errors import FrontError
+from .errors import FrontError, RuntimeApiError
 from .network import LABEL, ensure_network, network_name, remove_network
 from .render import CONFIG_FILE, DESCRIPTION_FILE, MAP_FILES, READY_URI, Rendered, parse_map, render
 from .spec import Front
@@ -81,7 +81,7 @@ def start(client, front: Front, image: str, port: int | None = None, timeout: fl
         _wait_ready(container, internal, front.tls is not None, timeout)
     except docker.errors.APIError as err:
         container.remove(force=True)
-        raise FrontError(f"The image {image} cannot run the front (it needs HAProxy 2.6 or later with Lua, and bash): "
+        raise FrontError(f"The image {image} cannot run the front (it needs HAProxy 2.6 or later with Lua): "
                          f"{err.explanation or err}") from None
     except BaseException:
         container.remove(force=True)
@@ -111,7 +111,11 @@ def update(client, front: Front) -> UpdateResult:
         runtime.reload(container)
         return UpdateResult(True, 0, time.monotonic() - started)
     changed = {name: data for name, data in new.files.items() if current.get(name) != data}
-    count = runtime.apply_maps(container, old.maps, new.maps, changed)
+    try:
+        count = runtime.apply_maps(container, old.maps, new.maps, changed)
+    except RuntimeApiError:  # the files hold the new state: a graceful reload applies all of it
+        runtime.reload(container)
+        return UpdateResult(True, 0, time.monotonic() - started)
     return UpdateResult(False, count, time.monotonic() - started)
 
 
@@ -201,7 +205,10 @@ def _wait_ready(container, internal: str, tls: bool, timeout: float) -> None:
 def _servers(container) -> list[dict]:
     """HAProxy's view of each deployment: UP / MAINT (address not resolved) / DOWN, requests in
     flight and served."""
-    rows = runtime.query(container, "show stat -1 4 -1").splitlines()
+    try:
+        rows = runtime.query(container, "show stat -1 4 -1").splitlines()
+    except RuntimeApiError:  # an image without bash: no runtime view
+        return []
     if not rows or not rows[0].startswith("# "):
         return []
     header = rows[0][2:].split(",")

@@ -60,7 +60,7 @@ def dockerfile(base: str, ca: bool) -> str:
         lines.append(f"COPY ca.pem {_CA_TARGET}")
     lines += [f"RUN apt-get{option} update && DEBIAN_FRONTEND=noninteractive apt-get{option} install -y "
               f"--no-install-recommends haproxy && rm -rf /var/lib/apt/lists/* {_CA_TARGET if ca else ''}".rstrip(),
-              f"LABEL aml-deploy.front-image=1"]
+              "LABEL aml-deploy.front-image=1"]
     return "\n".join(lines) + "\n"
 
 

@@ -5,7 +5,7 @@ finishes the requests it serves).
 The runtime API listens on the front container's own loopback. Commands reach it through
 `docker exec` with bash's /dev/tcp (present in the official Debian-based haproxy images and in the
 fallback image), read from a file put into the container, so that no key ever appears in a command
-line, `docker inspect` or a log."""
+line, `docker inspect` or a log. Where that fails (an image without bash), the caller reloads."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import tarfile
 import time
 from datetime import datetime
 
-from .errors import FrontError
+from .errors import FrontError, RuntimeApiError
 from .render import ADMIN_PORT, CONFIG_DIR, CONFIG_FILE, MAP_FILES
 
 USER_ID = 99  # the haproxy user of the official image; the front runs as it in every image
@@ -50,7 +50,8 @@ def send(container, commands: list[str], files: dict[str, bytes] | None = None) 
         result = container.exec_run(["bash", "-c", script], user=str(USER_ID))
         output = result.output.decode("utf-8", errors="replace")
         if result.exit_code != 0:
-            raise FrontError(f"The front's runtime API did not answer (exit {result.exit_code}): {output.strip()[:300]}")
+            raise RuntimeApiError(f"The front's runtime API did not answer (exit {result.exit_code}): "
+                                  f"{output.strip()[:300]}")
         answers += [text.strip() for text in output.split("\n") if text.strip()]
     return answers
 
@@ -66,7 +67,7 @@ def apply_maps(container, old: dict[str, dict[str, str]], new: dict[str, dict[st
         return 0
     refused = send(container, commands, files)
     if refused:  # HAProxy's answers name the command, never a map entry's value
-        raise FrontError(f"The front refused {len(refused)} of {len(commands)} changes: {refused[0][:200]}")
+        raise RuntimeApiError(f"The front refused {len(refused)} of {len(commands)} changes: {refused[0][:200]}")
     return len(commands)
 
 
@@ -133,7 +134,7 @@ def reload(container, timeout: float = 30.0) -> None:
     container.kill(signal="SIGUSR2")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for stamp, line in _log_lines(container, since):
+        for line in _log_lines(container, since):
             if "Loading success" in line:
                 return
             if "Loading failure" in line:
@@ -148,7 +149,7 @@ def _log_lines(container, since: datetime):
         stamp, _, line = raw.partition(" ")
         when = _docker_time(stamp)
         if when is not None and when >= since:
-            yield when, line
+            yield line
 
 
 def _docker_time(stamp: str) -> datetime | None:
