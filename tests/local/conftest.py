@@ -4,7 +4,6 @@ the base image the sample names (pulled, or built offline once)."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from aml_deploy.deploy.local import containers
 from aml_deploy.deploy.local.operations import LocalEndpoints
 from aml_deploy.registry import Registry
-from tests.support import FIXTURES, ROOT, docker_engine, require
+from tests.support import FIXTURES, docker_engine
 
 pytestmark = pytest.mark.docker
 
@@ -21,8 +20,6 @@ pytestmark = pytest.mark.docker
 @pytest.fixture(scope="session")
 def docker_client():
     client = docker_engine()
-    base = subprocess.run([str(ROOT / "scripts" / "build-base-image.sh")], capture_output=True, text=True)
-    require(base.returncode == 0, f"no base image: {base.stderr.strip()}")
     yield client
     client.close()
 
