@@ -17,9 +17,10 @@ ALLOWED = {
     "registry": BASE,
     "azure": BASE,
     "kube": BASE,
-    "deploy": BASE | {"documents", "registry"},
-    "lsp": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "deploy"},
-    "cli": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "deploy", "lsp"},
+    "front": BASE,
+    "deploy": BASE | {"documents", "registry", "front", "azure", "kube"},
+    "lsp": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "front", "deploy"},
+    "cli": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "front", "deploy", "lsp"},
 }
 
 
