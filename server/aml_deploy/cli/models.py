@@ -58,7 +58,9 @@ def add_parser(commands) -> None:
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
     verify = _verb(verbs, "verify", "check every version's files against the registry's records", _verify)
-    verify.add_argument("--deep", action="store_true", help="re-hash every file")
+    verify.add_argument("--deep", action="store_true",
+                        help="re-hash every stored file (by default: present, sizes match, and unchanged since last "
+                        "hashed by inode and modification time)")
 
 
 def _verb(verbs, name: str, help_text: str, handler):
@@ -178,9 +180,11 @@ def _delete(args, registry: Registry) -> int:
 
 
 def _verify(args, registry: Registry) -> int:
-    problems = registry.verify(deep=args.deep)
-    _print(args, {"problems": problems}, lambda _: "\n".join(problems) or "The registry is consistent.")
-    return 1 if problems else 0
+    result = registry.verify(deep=args.deep)
+    verdict = f"{len(result.problems)} problem(s) found." if result.problems else "The registry is consistent."
+    _print(args, {"problems": result.problems, "versions": result.versions, "files": result.files, "deep": result.deep},
+           lambda _: "\n".join([*result.problems, f"{result.summary()} {verdict}"]))
+    return 1 if result.problems else 0
 
 
 # -- output ---------------------------------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""Real full disks and read-only registries (a small tmpfs, a read-only bind mount): the messages
+say what happened, nothing is half-done, and reading keeps working."""
+
+import json
+import os
+
+from aml_deploy.registry import Registry
+from tests.registry.conftest import blobs, fill
+
+MB = 1024 * 1024
+
+
+def test_running_out_of_space_while_staging_says_the_disk_is_full(cli, mounts, tmp_path):
+    disk = mounts.small_disk(8 * MB)
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(12 * MB))
+    result = cli("create", "-n", "big", "-p", str(big), registry=disk / "registry", check=False)
+    assert result.returncode == 1
+    assert "No space left" in result.stderr and str(disk) in result.stderr and "Cannot read" not in result.stderr
+    assert "nothing was registered" in result.stderr
+    registry = Registry(disk / "registry")
+    assert registry.list() == [] and blobs(registry) == []
+    assert list((disk / "registry" / "staging").iterdir()) == []
+
+
+def test_a_full_disk_is_called_full_not_damaged(cli, mounts, model_folder):
+    disk = mounts.small_disk(16 * MB)
+    root = disk / "registry"
+    cli("create", "-n", "net", "-p", str(model_folder), registry=root)
+    fill(disk)
+    results = [cli("create", "-n", "net", "-p", str(model_folder), registry=root, check=False),
+               cli("archive", "-n", "net", "-v", "1", registry=root, check=False),
+               cli("delete", "-n", "net", "-v", "1", "--yes", registry=root, check=False)]
+    for result in results:
+        assert result.returncode == 1
+        assert "damaged" not in result.stderr and "disk" in result.stderr and "full" in result.stderr, result.stderr
+    listed = cli("list", "--format", "json", registry=root)
+    assert [m["version"] for m in json.loads(listed.stdout)] == ["1"]
+    assert cli("verify", "--deep", registry=root).returncode == 0
+
+
+def test_a_download_onto_a_full_disk_says_so_and_leaves_nothing(cli, mounts, tmp_path):
+    disk = mounts.small_disk(4 * MB)
+    big = tmp_path / "big.bin"
+    big.write_bytes(os.urandom(6 * MB))
+    cli("create", "-n", "big", "-p", str(big))
+    result = cli("download", "-n", "big", "-v", "1", "-p", str(disk), check=False)
+    assert result.returncode == 1 and "No space left" in result.stderr and str(disk) in result.stderr
+    assert list(disk.iterdir()) == []
+
+
+def test_a_read_only_registry_can_be_read(cli, mounts, model_folder, tmp_path):
+    cli("create", "-n", "net", "-p", str(model_folder), "--tag", "a=b")
+    view = mounts.read_only_view(tmp_path / "registry")
+    listed = json.loads(cli("list", "--format", "json", registry=view).stdout)
+    assert [(m["name"], m["version"]) for m in listed] == [("net", "1")]
+    assert json.loads(cli("show", "-n", "net", "-v", "1", "-o", "json", registry=view).stdout)["tags"] == {"a": "b"}
+    cli("download", "-n", "net", "-v", "1", "-p", str(tmp_path / "out"), registry=view)
+    assert (tmp_path / "out" / "model" / "weights.bin").read_bytes() == (model_folder / "weights.bin").read_bytes()
+    assert cli("verify", "--deep", registry=view).returncode == 0
+
+
+def test_writing_to_a_read_only_registry_says_it_is_read_only(cli, mounts, model_folder, tmp_path):
+    cli("create", "-n", "net", "-p", str(model_folder))
+    view = mounts.read_only_view(tmp_path / "registry")
+    for args in (("create", "-n", "net", "-p", str(model_folder)), ("archive", "-n", "net"),
+                 ("delete", "-n", "net", "-v", "1", "--yes")):
+        result = cli(*args, registry=view, check=False)
+        assert result.returncode == 1 and "read-only" in result.stderr and "damaged" not in result.stderr, result.stderr
+
+
+def test_a_read_only_registry_left_by_a_killed_writer_still_reads(mounts, model_folder, tmp_path):
+    """A writer killed before SQLite checkpointed leaves registry.db-wal behind: its last version is
+    only in the WAL, and a read-only reader must see it."""
+    import sqlite3
+
+    registry = Registry(tmp_path / "registry")
+    registry.register(model_folder, "net")
+    holder = sqlite3.connect(registry.db_path)  # keeps the WAL from being checkpointed away
+    holder.execute("PRAGMA wal_autocheckpoint = 0")
+    holder.execute("SELECT 1").fetchall()
+    registry.register(model_folder, "net")
+    view = mounts.read_only_view(tmp_path / "registry")
+    assert [m.version for m in Registry(view).list()] == ["1", "2"]
+    holder.close()
