@@ -136,22 +136,21 @@ class Blobs:
         transaction. An existing blob is reused only while its recorded check holds; otherwise the
         new bytes, hashed as they were written, replace it (a damaged blob is repaired that way)."""
         known = self.stamps(connection, (item.sha256 for item in staged))
+        checked = {stamp.sha256 for stamp in known.values()}
         stamps, touched = [], set()
         for item in staged:
             target = self.path(item.sha256)
-            if _holds(known, target, item.sha256):
+            if item.sha256 in checked and _holds(known, target, item.sha256):
                 continue  # identical content is stored once
             if target.parent not in touched:
                 _make_folder(target.parent, touched)
             os.replace(item.staged, target)
-            try:
-                now = os.lstat(target)
-            except FileNotFoundError:
-                continue  # replaced by another registration's copy of the same bytes meanwhile
-            if now.st_ino == item.written.st_ino and now.st_mtime_ns == item.written.st_mtime_ns:
-                stamp = Stamp.of(now, item.sha256)
-                known[stamp.file_id] = stamp
-                stamps.append(stamp)
+            # a rename keeps the inode and modification time: the check made while copying holds
+            # for the blob (other registrations wait for this transaction to end)
+            stamp = Stamp.of(item.written, item.sha256)
+            known[stamp.file_id] = stamp
+            checked.add(item.sha256)
+            stamps.append(stamp)
         for folder in sorted(touched):
             fsync_folder(folder)  # the new names survive a power cut before the version is recorded
         self.record(connection, stamps)
