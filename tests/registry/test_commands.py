@@ -64,3 +64,17 @@ def test_verify_command(cli, tmp_path):
     (tmp_path / "m.bin").write_bytes(b"x")
     cli("create", "-n", "net", "-p", str(tmp_path / "m.bin"))
     assert "consistent" in cli("verify", "--deep").stdout
+
+
+def test_control_characters_do_not_break_the_table(cli, tmp_path):
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "a\nb.bin").write_bytes(b"x")
+    cli("create", "-n", "net", "-p", str(tmp_path / "m"), "--tag", "note=two\nlines")
+    listed = cli("list").stdout.splitlines()
+    assert len(listed) == 2 and listed[1].endswith("note=two\\nlines")
+    assert "    a\\nb.bin  1 B" in cli("show", "-n", "net", "-v", "1").stdout.splitlines()
+
+
+def test_max_results_must_be_positive(cli):
+    result = cli("list", "-r", "-1", check=False)
+    assert result.returncode == 2 and "whole number of 1 or more" in result.stderr

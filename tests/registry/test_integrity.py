@@ -1,6 +1,7 @@
 """The trees that deployments mount hold exactly the registered bytes; `verify` says what it checks."""
 
 import os
+import shutil
 
 import pytest
 
@@ -79,3 +80,16 @@ def test_verify_cli_says_what_it_checked(cli, model_folder):
     deep = cli("verify", "--deep").stdout
     assert "2 files of 1 version" in quick and "present, sizes" in quick
     assert "re-hashed" in deep
+
+
+def test_a_mount_folder_swapped_for_a_link_out_of_the_registry_is_rebuilt(registry, model_folder, tmp_path):
+    registry.register(model_folder, "net")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    registry.mount_path("net", "1")
+    mounts = registry.root / "mounts" / "net"
+    shutil.rmtree(mounts)
+    mounts.symlink_to(elsewhere)
+    mounted = registry.mount_path("net", "1")
+    assert not (registry.root / "mounts" / "net").is_symlink() and list(elsewhere.iterdir()) == []
+    assert (mounted / "weights.bin").read_bytes() == (model_folder / "weights.bin").read_bytes()

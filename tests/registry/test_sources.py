@@ -92,3 +92,26 @@ def test_newline_in_name_or_version_is_refused_by_the_cli(cli, model_folder):
     versioned = cli("create", "--name", "abc", "--version", "7\n", "-p", str(model_folder), check=False)
     assert named.returncode == versioned.returncode == 1
     assert "Invalid model name 'abc\\n'" in named.stderr and "Invalid model version '7\\n'" in versioned.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_clearly(cli, model_folder):
+    (model_folder / os.fsdecode(b"\xff\xfe.bin")).write_bytes(b"x")
+    result = cli("create", "-n", "net", "-p", str(model_folder), check=False)
+    assert result.returncode == 1 and "\\xff\\xfe.bin has a name that is not UTF-8" in result.stderr
+
+
+def test_an_empty_folder_is_refused(registry, tmp_path):
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    with pytest.raises(RegistryError, match="a folder with no files in it"):
+        registry.register(tmp_path / "empty", "net")
+
+
+def test_a_folder_holding_the_registry_is_refused(tmp_path, model_folder):
+    from aml_deploy.registry import Registry
+
+    registry = Registry(model_folder / "registry")
+    with pytest.raises(RegistryError, match="holds the model registry"):
+        registry.register(model_folder, "net")
+    registry.register(model_folder / "weights.bin", "weights")
+    with pytest.raises(RegistryError, match="holds the model registry"):
+        registry.register(registry.root, "itself")

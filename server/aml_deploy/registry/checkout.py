@@ -32,6 +32,7 @@ def download(blobs: Blobs, model: ModelVersion, destination: Path) -> Path:
     if os.path.lexists(target):
         raise RegistryError(f"{target} already exists; choose another --download-path.")
     _refuse_missing_blobs(blobs, model)
+    created = not os.path.lexists(destination)
     try:
         destination.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -42,10 +43,14 @@ def download(blobs: Blobs, model: ModelVersion, destination: Path) -> Path:
         files, folders = _copy_out(blobs, model, partial)
         make_durable(destination, files, folders)
         _publish(partial, target)
-    except OSError as err:
-        raise disk_error(err, destination, f"downloading {model.reference}; nothing was downloaded") from None
-    finally:
+    except BaseException as err:
         _remove(partial)
+        if created:
+            _remove_if_empty(destination)
+        if isinstance(err, OSError):
+            raise disk_error(err, destination, f"downloading {model.reference}; nothing was downloaded") from None
+        raise
+    _remove(partial)  # a single file was linked to its final name
     return target
 
 
@@ -108,7 +113,7 @@ def _publish(partial: Path, target: Path) -> None:
 
 
 def _sweep_partials(destination: Path) -> None:
-    """Remove what downloads killed midway left in `destination` (their process is gone)."""
+    """Remove what downloads or mount builds killed midway left in `destination` (their process is gone)."""
     try:
         names = [name for name in os.listdir(destination) if _PARTIAL in name and name.startswith(".")]
     except OSError:
@@ -117,6 +122,13 @@ def _sweep_partials(destination: Path) -> None:
         pid = name.rsplit(_PARTIAL, 1)[1].split("-", 1)[0]
         if pid.isdigit() and not process_alive(int(pid)):
             _remove(destination / name)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
 
 
 def _remove(path: Path) -> None:
@@ -143,6 +155,9 @@ def mount(blobs: Blobs, connection: Connection, model: ModelVersion, folder: Pat
     """The version's read-only tree under `folder` (mounts/<name>/<version>), built once, atomically,
     and (when `check`) checked: what it hands out matches the registered hashes."""
     final = folder / model.root_name
+    for place in (folder.parent.parent, folder.parent, folder):
+        if os.path.islink(place):  # mounts/<name>/<version> are folders of the registry's own, never links out of it
+            _remove(place)
     if os.path.islink(final) or (model.is_folder and os.path.lexists(final) and not final.is_dir()):
         _remove(folder)  # not what was built here: build it again
     if not os.path.lexists(final):
@@ -157,9 +172,12 @@ def mount(blobs: Blobs, connection: Connection, model: ModelVersion, folder: Pat
 
 
 def _build(blobs: Blobs, model: ModelVersion, folder: Path) -> None:
-    building = folder.parent / f".{folder.name}-{uuid.uuid4().hex}"
+    _sweep_partials(folder.parent)
+    building = folder.parent / f".{folder.name}{_PARTIAL}{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         root = building / model.root_name
+        if model.is_folder:
+            root.mkdir(parents=True)
         for item in model.files:
             path = root.joinpath(*_parts(item["relpath"])) if model.is_folder else root
             path.parent.mkdir(parents=True, exist_ok=True)

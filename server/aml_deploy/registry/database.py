@@ -168,6 +168,8 @@ def _name_from_message(message: str) -> str:
 
 
 def _create_folder(root: Path) -> None:
+    if os.path.lexists(root) and not root.is_dir():
+        raise RegistryError(f"{root} is not a folder, so it cannot hold a model registry; choose another --registry.")
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as err:

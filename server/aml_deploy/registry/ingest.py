@@ -71,10 +71,15 @@ def source_files(source: Path) -> Iterator[tuple[str, Path, int]]:
     when they stay inside the registered folder; anything but files and folders is refused."""
     root = _top_level(source)
     status = os.stat(root)
+    _refuse_undecodable(root.name, source)
     if stat.S_ISREG(status.st_mode):
         yield root.name, source, status.st_size  # read as given: messages then name the path the user gave
     elif stat.S_ISDIR(status.st_mode):
-        yield from _walk(root, root, "", set())
+        found = False
+        for found, item in enumerate(_walk(root, root, "", set()), 1):
+            yield item
+        if not found:
+            raise RegistryError(f"{source} is a folder with no files in it; nothing was registered.")
     else:
         raise RegistryError(f"{source} is {kind_of(status.st_mode)}, not a file or folder; nothing was registered.")
 
@@ -103,6 +108,16 @@ def _follow(path: Path, shown: str) -> Path:
         raise RegistryError(f"Cannot read {shown}: {err.strerror}.") from None
 
 
+def _refuse_undecodable(name: str, path: Path) -> None:
+    """Names are stored as text, and a model's files keep their names in a deployment: a name that is
+    not UTF-8 (which Python carries as lone surrogates) cannot be either."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        raise RegistryError(f"{shown} has a name that is not UTF-8 text; rename it. Nothing was registered.") from None
+
+
 def _walk(root: Path, folder: Path, prefix: str, seen: set[Path]) -> Iterator[tuple[str, Path, int]]:
     if folder in seen:
         return  # a link back into a folder already walked
@@ -114,6 +129,7 @@ def _walk(root: Path, folder: Path, prefix: str, seen: set[Path]) -> Iterator[tu
     for entry in entries:
         relpath = f"{prefix}{entry.name}"
         path = Path(entry.path)
+        _refuse_undecodable(relpath, path)
         if entry.is_symlink():
             path = _follow(path, relpath)
             if path != root and root not in path.parents:

@@ -22,11 +22,16 @@ def check_name(name: str) -> str:
     return name
 
 
+LARGEST_NUMBER = 10**18  # numbered versions are counted in SQLite's 64-bit integers, with room to count on
+
+
 def check_version(version: str) -> str:
     if not isinstance(version, str) or not VERSION.fullmatch(version):
         raise RegistryError(
             f"Invalid model version {version!r}: use letters, digits, '-', '_' and '.', up to 100 characters."
         )
+    if version.isdigit() and int(version) > LARGEST_NUMBER:
+        raise RegistryError(f"Invalid model version {version}: a version that is a number is at most {LARGEST_NUMBER}.")
     return version
 
 

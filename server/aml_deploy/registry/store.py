@@ -85,8 +85,9 @@ class Registry:
         if model_type not in MODEL_TYPES:
             raise RegistryError(f"Unknown model type {model_type!r}: use {', '.join(MODEL_TYPES)}.")
         source = Path(path).expanduser()
-        sources = list(ingest.source_files(source))  # refuses outside links and special files up front
         real = Path(os.path.realpath(source))
+        self._refuse_holding_the_registry(real)
+        sources = list(ingest.source_files(source))  # refuses outside links and special files up front
         with self._connect(write=True) as connection:
             if version is not None:
                 self._refuse_taken(connection, name, version)
@@ -97,6 +98,13 @@ class Registry:
                                     model_type, staged)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
+
+    def _refuse_holding_the_registry(self, real: Path) -> None:
+        """A folder that holds the registry would be copied while it changes (its database, the
+        staging area filling with this very copy)."""
+        registry = Path(os.path.realpath(self.root))
+        if real == registry or real in registry.parents:
+            raise RegistryError(f"{real} holds the model registry ({self.root}); register the model's own folder.")
 
     def _new_staging(self) -> Path:
         try:
@@ -168,7 +176,7 @@ class Registry:
                 "INSERT INTO versions (name, version, number, type, description, tags, properties, root_name, is_folder,"
                 " size, file_count, source, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (name, version, number, model_type, description, json.dumps(tags), json.dumps(properties),
-                 source.name, int(source.is_dir()), sum(s.size for s in staged), len(staged), str(source), _now()),
+                 source.name, int(source.is_dir()), sum(s.size for s in staged), len(staged), _text(source), _now()),
             )
             connection.executemany(
                 "INSERT INTO files (version_id, relpath, sha256, size, executable) VALUES (?,?,?,?,?)",
@@ -424,6 +432,11 @@ def _version(row) -> ModelVersion:
         is_folder=bool(row["is_folder"]), size=row["size"], file_count=row["file_count"], source=row["source"],
         created_at=row["created_at"], archived=bool(row["archived"]),
     )
+
+
+def _text(path: Path) -> str:
+    """A path as text for the record, whatever bytes its folders' names hold."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _now() -> str:
