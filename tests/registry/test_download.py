@@ -110,3 +110,30 @@ def test_download_into_an_unwritable_place_is_a_message(cli, model_folder, tmp_p
     result = cli("download", "-n", "net", "-v", "1", "-p", str(tmp_path / "a-file" / "below"), check=False)
     assert result.returncode == 1 and "a-file" in result.stderr and "Traceback" not in result.stderr
 
+
+
+def test_a_version_deleted_while_it_is_downloaded_is_reported_and_leaves_nothing(registry, tmp_path):
+    """The delete removes the blobs the download has not reached yet."""
+    import threading
+
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for i in range(60):
+        (folder / f"shard-{i:02d}.bin").write_bytes(os.urandom(5 * MB))
+    registry.register(folder, "shards")
+    out, outcome = tmp_path / "out", []
+
+    def download():
+        try:
+            outcome.append(registry.download("shards", "1", out))
+        except RegistryError as err:
+            outcome.append(err)
+
+    worker = threading.Thread(target=download)
+    worker.start()
+    while not any(out.rglob("shard-*")) and worker.is_alive():
+        time.sleep(0.001)
+    registry.delete("shards", "1")
+    worker.join(60)
+    assert isinstance(outcome[0], RegistryError) and "shards:1 was deleted" in str(outcome[0])
+    assert not out.exists()

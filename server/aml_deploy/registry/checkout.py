@@ -63,19 +63,19 @@ def _refuse_missing_blobs(blobs: Blobs, model: ModelVersion) -> None:
                           "Register the model again from its original files to restore it.")
 
 
-def _copy_out(blobs: Blobs, model: ModelVersion, partial: Path) -> tuple[list[Path], list[Path]]:
+def _copy_out(blobs: Blobs, model: ModelVersion, partial: Path) -> tuple[list[Path], set[Path]]:
     """Copy every file to its place under `partial`, checking each against its hash."""
     files: list[Path] = []
-    folders: list[Path] = [partial.parent]
+    folders: set[Path] = set()  # made under `partial`: their entries are synced with the files
     if model.is_folder:
         partial.mkdir()
-        folders.append(partial)
+        folders.add(partial)
     with Stager() as stager:
         for item in model.files:
             path = partial.joinpath(*_parts(item["relpath"])) if model.is_folder else partial
             if path.parent not in folders:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                folders.extend(p for p in [path.parent, *path.parent.parents] if partial in p.parents and p not in folders)
+                folders.update(p for p in [path.parent, *path.parent.parents] if partial in p.parents)
             shown = f"{model.label}/{item['relpath']}"
             try:
                 copied = stager.copy(item["relpath"], blobs.path(item["sha256"]), path,

@@ -92,7 +92,8 @@ def fsync_folder(folder: Path) -> None:
 
 # Past this many files, one syncfs of the filesystem is cheaper than an fsync of each: every
 # fsync is a journal commit of its own (about 0.5 ms here), a syncfs is one for all of them,
-# but it also waits for whatever other programs have written to that filesystem.
+# but it also waits for whatever other programs have written to that filesystem. (syncfs reports
+# write-back errors since Linux 5.8; older kernels drop them, as sync(1) does.)
 _FSYNC_EACH_UP_TO = 32
 
 

@@ -136,7 +136,7 @@ class Registry:
                         ingest.WriteFailed) as err:
                     raise self._staging_error(err, relpath, real, total, free) from None
         try:
-            make_durable(staging, [item.staged for item in staged], [staging])
+            make_durable(staging, [item.staged for item in staged])  # their names are made durable in blobs/
         except OSError as err:
             raise disk_error(err, self.root, "writing the model to disk; nothing was registered") from None
         return staged
