@@ -3,6 +3,7 @@ say what happened, nothing is half-done, and reading keeps working."""
 
 import json
 import os
+from pathlib import Path
 
 from aml_deploy.registry import Registry
 from tests.registry.conftest import blobs, fill
@@ -83,3 +84,38 @@ def test_a_read_only_registry_left_by_a_killed_writer_still_reads(mounts, model_
     view = mounts.read_only_view(tmp_path / "registry")
     assert [m.version for m in Registry(view).list()] == ["1", "2"]
     holder.close()
+
+
+def test_a_registry_without_write_permission_reads_and_says_why_it_cannot_write(model_folder):
+    """Root may write anywhere, so the reader is `nobody` (the registry needs only the standard
+    library, so Debian's own Python will do)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from tests.support import ROOT, require
+
+    python = shutil.which("python3", path="/usr/bin")
+    require(os.geteuid() == 0 and python is not None and shutil.which("runuser") is not None,
+            "root, runuser and /usr/bin/python3 are needed to run as another user")
+    shared = Path(tempfile.mkdtemp(prefix="aml-deploy-ro-"))
+    try:
+        shared.chmod(0o755)
+        Registry(shared / "registry").register(model_folder, "net")
+        subprocess.run(["chmod", "-R", "a+rX", str(shared / "registry")], check=True)
+
+        def as_nobody(*args):
+            return subprocess.run(["runuser", "-u", "nobody", "--", python, "-m", "aml_deploy", "model", "--registry",
+                                   str(shared / "registry"), *args], capture_output=True, text=True,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT / "server")}, cwd="/")
+
+        listed = as_nobody("list", "--format", "json")
+        assert listed.returncode == 0, listed.stderr
+        assert [m["version"] for m in json.loads(listed.stdout)] == ["1"]
+        (shared / "new.bin").write_bytes(b"new")
+        (shared / "new.bin").chmod(0o644)
+        refused = as_nobody("create", "-n", "net", "-p", str(shared / "new.bin"))
+        assert refused.returncode == 1 and "read-only (no permission to write" in refused.stderr, refused.stderr
+        assert "Traceback" not in listed.stderr + refused.stderr
+    finally:
+        shutil.rmtree(shared)

@@ -78,7 +78,7 @@ def test_verify_cli_says_what_it_checked(cli, model_folder):
     cli("create", "-n", "net", "-p", str(model_folder))
     quick = cli("verify").stdout
     deep = cli("verify", "--deep").stdout
-    assert "2 files of 1 version" in quick and "present, sizes" in quick
+    assert "2 file(s) of 1 version(s)" in quick and "present, sizes" in quick
     assert "re-hashed" in deep
 
 

@@ -51,7 +51,7 @@ class Verification:
     deep: bool = False
 
     def summary(self) -> str:
-        checked = f"Checked {self.files} files of {self.versions} version(s): present, sizes match"
+        checked = f"Checked {self.files} file(s) of {self.versions} version(s): present, sizes match"
         if self.deep:
             return f"{checked}, and every stored file was re-hashed."
         return (f"{checked}, unchanged since last hashed (same inode and modification time); "
