@@ -119,3 +119,19 @@ def test_a_registry_without_write_permission_reads_and_says_why_it_cannot_write(
         assert "Traceback" not in listed.stderr + refused.stderr
     finally:
         shutil.rmtree(shared)
+
+
+def test_a_read_only_registry_mounts_what_it_has_and_says_why_it_cannot_build_more(mounts, model_folder, tmp_path):
+    import pytest
+
+    from aml_deploy.registry import RegistryError
+
+    registry = Registry(tmp_path / "registry")
+    registry.register(model_folder, "net")
+    registry.register(model_folder / "weights.bin", "weights")
+    built = registry.mount_path("net", "1")
+    view = Registry(mounts.read_only_view(tmp_path / "registry"))
+    mounted = view.mount_path("net", "1")
+    assert (mounted / "weights.bin").read_bytes() == (built / "weights.bin").read_bytes()
+    with pytest.raises(RegistryError, match=r"cannot be written \(it is on a read-only filesystem\)"):
+        view.mount_path("weights", "1")

@@ -162,8 +162,8 @@ def mount(blobs: Blobs, connection: Connection, model: ModelVersion, folder: Pat
         _remove(folder)  # not what was built here: build it again
     if not os.path.lexists(final):
         if connection.read_only:
-            raise ReadOnly(f"{model.reference} has no mount tree yet, and the registry is read-only: it cannot be "
-                           "deployed from here.")
+            raise ReadOnly(f"{model.reference} has no mount tree yet, and the registry cannot be written "
+                           f"({connection.why_read_only}): it cannot be deployed from here.")
         _refuse_missing_blobs(blobs, model)
         _build(blobs, model, folder)
     if check:
@@ -213,7 +213,7 @@ def _check_tree(blobs: Blobs, connection: Connection, model: ModelVersion, final
             known[finding.stamp.file_id] = finding.stamp
             stamps.append(finding.stamp)
     if model.is_folder:
-        _remove_strays(final, set(expected), connection.read_only, model)
+        _remove_strays(final, set(expected), connection, model)
     try:
         blobs.record(connection, stamps)
     except RegistryError:
@@ -231,7 +231,7 @@ def _put_back(blobs: Blobs, connection: Connection, model: ModelVersion, item: d
                       "`aml-deploy model verify --deep` lists every damaged file.")
     if connection.read_only:
         raise ReadOnly(f"The mount tree of {model.reference} does not match the registry at {path}, and the registry "
-                       "is read-only, so it cannot be repaired.")
+                       f"cannot be written ({connection.why_read_only}), so it cannot be repaired.")
     spare = path.with_name(f".{path.name}-{uuid.uuid4().hex[:8]}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -245,7 +245,7 @@ def _put_back(blobs: Blobs, connection: Connection, model: ModelVersion, item: d
     return finding
 
 
-def _remove_strays(final: Path, expected: set[Path], read_only: bool, model: ModelVersion) -> None:
+def _remove_strays(final: Path, expected: set[Path], connection: Connection, model: ModelVersion) -> None:
     """Anything in the tree that is not one of the version's files (or a folder on the way to one)."""
     needed = {parent for path in expected for parent in path.parents if final in parent.parents or parent == final}
     for folder, dirs, names in os.walk(final):
@@ -254,8 +254,8 @@ def _remove_strays(final: Path, expected: set[Path], read_only: bool, model: Mod
             path = here / name
             if path in expected or (path in needed and name in dirs and not path.is_symlink()):
                 continue
-            if read_only:
+            if connection.read_only:
                 raise ReadOnly(f"The mount tree of {model.reference} holds {path}, which is not part of it, and the "
-                               "registry is read-only, so it cannot be repaired.")
+                               f"registry cannot be written ({connection.why_read_only}), so it cannot be repaired.")
             _remove(path)
         dirs[:] = [d for d in dirs if here / d in needed]

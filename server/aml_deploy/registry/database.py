@@ -78,6 +78,7 @@ MIGRATIONS: dict[int, str] = {
 
 class Connection(sqlite3.Connection):
     read_only = False
+    why_read_only = ""  # in words, for messages: "it is on a read-only filesystem", "the disk is full"
 
 
 @contextmanager
@@ -101,6 +102,8 @@ def connect(root: Path, write: bool) -> Iterator[Connection]:
         if write or why_not:
             raise
         connection = _open_prepared(root, read_only=True)  # SQLite could not make its WAL index: read as it is
+        why_not = "the disk that holds it is full"
+    connection.why_read_only = why_not or ""
     try:
         yield connection
     except sqlite3.Error as err:
