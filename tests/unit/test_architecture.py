@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.support import ROOT
 
 PACKAGE = ROOT / "server" / "aml_deploy"
-BASE = {"findings", "errors", "files", "codes", "report", "resources", "model_layout", "script_templates", "__init__"}
+BASE = {"findings", "errors", "files", "names", "codes", "report", "resources", "model_layout", "script_templates", "__init__"}
 ALLOWED = {
     "documents": BASE,
     "scoring": BASE | {"documents"},

@@ -34,7 +34,7 @@ class Limits:
     max_queue_wait_ms: int = V1_MAX_QUEUE_WAIT_MS  # v1 only
 
     @classmethod
-    def from_v2(cls, request_settings: dict | None = None, instance_count: int | None = None) -> "Limits":
+    def from_v2(cls, request_settings: dict | None = None, instance_count: int | None = None) -> Limits:
         """From a v2 deployment's `request_settings` and `instance_count`."""
         settings = request_settings or {}
         return cls(timeout_ms=int(settings.get("request_timeout_ms") or V2_REQUEST_TIMEOUT_MS),
@@ -42,7 +42,7 @@ class Limits:
                    instance_count=int(instance_count or 1))
 
     @classmethod
-    def from_v1(cls, deployment_config: dict | None = None) -> "Limits":
+    def from_v1(cls, deployment_config: dict | None = None) -> Limits:
         """From a v1 deploymentconfig.json (AKS fields; ACI and local have none and get the defaults)."""
         config = deployment_config or {}
         autoscaler = config.get("autoScaler") or {}
@@ -123,7 +123,7 @@ class Front:
             "notes": self.notes(),
         }
 
-    def with_traffic(self, traffic: dict[str, int], mirror: dict[str, int] | None = None) -> "Front":
+    def with_traffic(self, traffic: dict[str, int], mirror: dict[str, int] | None = None) -> Front:
         """A copy with new `traffic` (and, when given, `mirror_traffic`) shares; names not listed get 0."""
         unknown = sorted((set(traffic) | set(mirror or {})) - {d.name for d in self.deployments})
         if unknown:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..names import MODEL_NAME as NAME
+from ..names import MODEL_VERSION as VERSION
 from .errors import RegistryError
 
-# matched with fullmatch: a `$` would also match before a trailing newline ("abc\n")
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.]{0,254}")
-VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-_.]{0,99}")
 _REFERENCE = re.compile(r"azureml:(?P<name>[^:@/]+)(?::(?P<version>[^:@/]+)|@(?P<label>[^:@/]+))?")
 
 
