@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from aml_deploy.deploy.local import containers
 from aml_deploy.deploy.local.operations import LocalEndpoints
 from aml_deploy.registry import Registry
 from tests.support import FIXTURES, docker_engine
@@ -50,9 +49,11 @@ def rename_sample_endpoint(root: Path, name: str) -> None:
 
 
 def remove_containers(docker_client, endpoint_name: str) -> None:
-    """Removes whatever containers a failing test left for its endpoint."""
-    for container in containers.find(docker_client, endpoint_name):
+    """Removes whatever a failing test left for its endpoint: its containers (the front's too) and its network."""
+    for container in docker_client.containers.list(all=True, filters={"label": f"aml-deploy.endpoint={endpoint_name}"}):
         container.remove(force=True)
+    for network in docker_client.networks.list(filters={"label": f"aml-deploy.endpoint={endpoint_name}"}):
+        network.remove()
 
 
 @pytest.fixture

@@ -310,6 +310,8 @@ def _invoke(args, target) -> int:
         print(json.dumps(answer.to_dict(), indent=2))
     else:
         print(answer.body)
+        if answer.explanation:
+            print(f"aml-deploy: {answer.explanation}", file=sys.stderr)
     return 0 if answer.status < 400 else 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ..errors import UsageError
 from ..registry import Registry
 from .errors import DeployError
 from .target import Progress, Target
@@ -34,6 +35,6 @@ def remote_target_name(file: Path | None, endpoint: str | None) -> str:
     Kubernetes online endpoint or deployment), else by where the endpoint was published."""
     remote = sorted(set(TARGETS) - {"local"})
     if not remote:
-        raise DeployError("Add --local: AML Deploy runs online endpoints on this machine's Docker engine (--local); "
+        raise UsageError("Add --local: AML Deploy runs online endpoints on this machine's Docker engine (--local); "
                           "publishing them elsewhere is done with `aml-deploy model deploy` and `aml-deploy service`.")
-    raise DeployError(f"Add --local, or give a Kubernetes online endpoint or deployment file (targets: {', '.join(remote)}).")
+    raise UsageError(f"Add --local, or give a Kubernetes online endpoint or deployment file (targets: {', '.join(remote)}).")
