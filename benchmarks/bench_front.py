@@ -2,6 +2,7 @@
 
     python benchmarks/bench_front.py [--requests 3000] [--rounds 3] [--concurrency 8] [--seconds 5] [--update-readme]
     python benchmarks/bench_front.py --sample [--update-readme]     # the sample, deployed as a user deploys it
+    python benchmarks/bench_front.py --sample [--update-readme]     # the sample, deployed as a user deploys it
 
 The backend is the trivial scoring stand-in of the tests (tests/front/standin.py: Python's
 ThreadingHTTPServer answering {"name": ...} at once), published on 127.0.0.1 like a local
@@ -12,6 +13,10 @@ path on its own keep-alive connection), so that drift of a shared machine hits b
 Throughput: `concurrency` clients (threads, each with its own keep-alive connection) for `seconds`,
 direct and front alternating, `rounds` times; once with the trivial backend, once with a scoring call
 that takes 5 ms. CPU per request: the containers' processes, read from /proc (local engine only).
+With --sample: the sample deployment (the real inference server and scikit-learn model) deployed
+through the product as a local endpoint with its front; the same latency and throughput comparison
+(4 clients, max_concurrent_requests_per_instance 4), and the score.py edit to the first correct
+answer read through the front, with the key.
 With --sample: the sample deployment (the real inference server and scikit-learn model) deployed
 through the product as a local endpoint with its front; the same latency and throughput comparison
 (4 clients, max_concurrent_requests_per_instance 4), and the score.py edit to the first correct
@@ -103,6 +108,73 @@ def cpu_seconds(container) -> float | None:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def sample_rows(args) -> list[str]:
+    """The sample behind its front, as `online-deployment create --local --all-traffic` leaves it."""
+    import tempfile
+
+    import requests
+
+    from aml_deploy.deploy.local.operations import LocalEndpoints
+    from aml_deploy.deploy.spec import from_config
+    from aml_deploy.registry import Registry
+    from bench_local import scale_in_script, workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        endpoint = f"benchf{uuid.uuid4().hex[:6]}"
+        folder = workspace(root, endpoint)
+        deployment_file = folder / "blue-deployment.yml"
+        deployment_file.write_text(deployment_file.read_text() + "request_settings:\n  max_concurrent_requests_per_instance: 4\n")
+        local = LocalEndpoints(registry=Registry(root / "registry"), home=root / "home")
+        try:
+            local.create_endpoint(folder / "endpoint.yml")
+            state = local.deploy(from_config(deployment_file, workspace=root, registry=local.registry), timeout=300)
+            assert state.state == "Succeeded", state.log_excerpt
+            local.set_traffic(endpoint, {"blue": 100})
+            shown = local.show_endpoint(endpoint)
+            key = local.get_credentials(endpoint)["primaryKey"]
+            front_port = int(shown["scoring_uri"].split(":")[2].split("/")[0])
+            direct_headers = {"content-type": "application/json"}
+            front_headers = {**direct_headers, "authorization": f"Bearer {key}"}
+            paths = {"direct": (state.port, direct_headers), "front": (front_port, front_headers)}
+            paired(paths, 50)
+            latency = paired(paths, min(args.requests, 1000))
+            rates = {name: [] for name in paths}
+            for _ in range(args.rounds):
+                for name, (port, headers) in paths.items():
+                    rates[name].append(throughput(port, headers, 4, args.seconds))
+            loops = []
+            for run in range(3):
+                expected = scale_in_script(folder, run + 2)
+                started = time.monotonic()
+                updated = local.deploy(from_config(deployment_file, workspace=root, registry=local.registry))
+                assert updated.restarted_in_place and updated.state == "Succeeded", updated.log_excerpt
+                while time.monotonic() - started < 60:
+                    answer = requests.post(shown["scoring_uri"], json={"data": [[1, 2]]}, headers=front_headers, timeout=5)
+                    if answer.status_code == 200 and answer.json() == [expected]:
+                        break
+                    time.sleep(0.01)
+                loops.append(time.monotonic() - started)
+        finally:
+            local.delete_endpoint(endpoint)
+    p50 = {name: statistics.median(values) * 1000 for name, values in latency.items()}
+    p99 = {name: percentile(values, 0.99) * 1000 for name, values in latency.items()}
+    rate = {name: statistics.mean(values) for name, values in rates.items()}
+    return [
+        "",
+        "The sample (scikit-learn behind the real inference server), deployed as a user deploys it:",
+        "",
+        "| measure | direct to the deployment | through the front | front adds | target |",
+        "|---|---|---|---|---|",
+        f"| latency p50 (ms) | {p50['direct']:.3f} | {p50['front']:.3f} | {p50['front'] - p50['direct']:+.3f} ms | < 1 ms |",
+        f"| latency p99 (ms) | {p99['direct']:.3f} | {p99['front']:.3f} | {p99['front'] - p99['direct']:+.3f} ms | |",
+        f"| throughput, 4 concurrent clients (req/s) | {rate['direct']:.0f} | {rate['front']:.0f} | "
+        f"{rate['front'] / rate['direct']:.2f}x | >= 0.9x |",
+        f"| score.py edit to the first correct answer through the front (s, median of 3) | | "
+        f"{statistics.median(loops):.2f} | | < 2 s |",
+    ]
 
 
 def sample_rows(args) -> list[str]:
