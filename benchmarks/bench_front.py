@@ -145,8 +145,11 @@ def sample_rows(args) -> list[str]:
             for _ in range(args.rounds):
                 for name, (port, headers) in paths.items():
                     rates[name].append(throughput(port, headers, 4, args.seconds))
+            deployment_file.write_text(deployment_file.read_text().replace(
+                "request_settings:\n  max_concurrent_requests_per_instance: 4\n", ""))  # the sample as it ships
+            local.deploy(from_config(deployment_file, workspace=root, registry=local.registry))
             loops = []
-            for run in range(3):
+            for run in range(5):
                 expected = scale_in_script(folder, run + 2)
                 started = time.monotonic()
                 updated = local.deploy(from_config(deployment_file, workspace=root, registry=local.registry))
@@ -172,7 +175,7 @@ def sample_rows(args) -> list[str]:
         f"| latency p99 (ms) | {p99['direct']:.3f} | {p99['front']:.3f} | {p99['front'] - p99['direct']:+.3f} ms | |",
         f"| throughput, 4 concurrent clients (req/s) | {rate['direct']:.0f} | {rate['front']:.0f} | "
         f"{rate['front'] / rate['direct']:.2f}x | >= 0.9x |",
-        f"| score.py edit to the first correct answer through the front (s, median of 3) | | "
+        f"| score.py edit to the first correct answer through the front (s, median of 5) | | "
         f"{statistics.median(loops):.2f} | | < 2 s |",
     ]
 
@@ -212,8 +215,11 @@ def sample_rows(args) -> list[str]:
             for _ in range(args.rounds):
                 for name, (port, headers) in paths.items():
                     rates[name].append(throughput(port, headers, 4, args.seconds))
+            deployment_file.write_text(deployment_file.read_text().replace(
+                "request_settings:\n  max_concurrent_requests_per_instance: 4\n", ""))  # the sample as it ships
+            local.deploy(from_config(deployment_file, workspace=root, registry=local.registry))
             loops = []
-            for run in range(3):
+            for run in range(5):
                 expected = scale_in_script(folder, run + 2)
                 started = time.monotonic()
                 updated = local.deploy(from_config(deployment_file, workspace=root, registry=local.registry))
@@ -239,7 +245,7 @@ def sample_rows(args) -> list[str]:
         f"| latency p99 (ms) | {p99['direct']:.3f} | {p99['front']:.3f} | {p99['front'] - p99['direct']:+.3f} ms | |",
         f"| throughput, 4 concurrent clients (req/s) | {rate['direct']:.0f} | {rate['front']:.0f} | "
         f"{rate['front'] / rate['direct']:.2f}x | >= 0.9x |",
-        f"| score.py edit to the first correct answer through the front (s, median of 3) | | "
+        f"| score.py edit to the first correct answer through the front (s, median of 5) | | "
         f"{statistics.median(loops):.2f} | | < 2 s |",
     ]
 

@@ -73,11 +73,11 @@ class LocalFront:
         wanted = self.describe(endpoint)
         wanted.check()
         fingerprint = _fingerprint(wanted)
-        state = front.status(self.client, endpoint, servers=False)
+        running = self._running(endpoint)
         record = self.records.read(endpoint) or {}
-        if not force and state.status == "running" and record.get("front") == fingerprint:
-            return state
-        if state.status == "running":
+        if not force and running and record.get("front") == fingerprint:
+            return front.FrontState(endpoint, "running", port=record.get("front_port"))  # a score.py edit: nothing to do
+        if running:
             self.progress("Updating the endpoint's front")
             front.update(self.client, wanted)
             state = front.status(self.client, endpoint, servers=False)
@@ -87,6 +87,14 @@ class LocalFront:
             state = front.start(self.client, wanted, image, port=record.get("front_port"))
         self.records.update(endpoint, lambda r: r.update(front=fingerprint, front_port=state.port))
         return state
+
+    def _running(self, endpoint: str) -> bool:
+        import docker.errors
+
+        try:
+            return self.client.containers.get(front.container_name(endpoint)).status == "running"
+        except docker.errors.NotFound:
+            return False
 
     def remove(self, endpoint: str) -> None:
         front.remove(self.client, endpoint)
