@@ -39,10 +39,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from readme import publish  # noqa: E402
-
 from aml_deploy import front  # noqa: E402
 from aml_deploy.deploy.local.engine import connect  # noqa: E402
+from readme import publish  # noqa: E402
 from tests.front.standins import remove_standins, start_standin  # noqa: E402
 
 BODY = b'{"data": [[1, 2]]}'
@@ -108,76 +107,6 @@ def cpu_seconds(container) -> float | None:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def sample_rows(args) -> list[str]:
-    """The sample behind its front, as `online-deployment create --local --all-traffic` leaves it."""
-    import tempfile
-
-    import requests
-
-    from aml_deploy.deploy.local.operations import LocalEndpoints
-    from aml_deploy.deploy.spec import from_config
-    from aml_deploy.registry import Registry
-    from bench_local import scale_in_script, workspace
-
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        endpoint = f"benchf{uuid.uuid4().hex[:6]}"
-        folder = workspace(root, endpoint)
-        deployment_file = folder / "blue-deployment.yml"
-        deployment_file.write_text(deployment_file.read_text() + "request_settings:\n  max_concurrent_requests_per_instance: 4\n")
-        local = LocalEndpoints(registry=Registry(root / "registry"), home=root / "home")
-        try:
-            local.create_endpoint(folder / "endpoint.yml")
-            state = local.deploy(from_config(deployment_file, workspace=root, registry=local.registry), timeout=300)
-            assert state.state == "Succeeded", state.log_excerpt
-            local.set_traffic(endpoint, {"blue": 100})
-            shown = local.show_endpoint(endpoint)
-            key = local.get_credentials(endpoint)["primaryKey"]
-            front_port = int(shown["scoring_uri"].split(":")[2].split("/")[0])
-            direct_headers = {"content-type": "application/json"}
-            front_headers = {**direct_headers, "authorization": f"Bearer {key}"}
-            paths = {"direct": (state.port, direct_headers), "front": (front_port, front_headers)}
-            paired(paths, 50)
-            latency = paired(paths, min(args.requests, 1000))
-            rates = {name: [] for name in paths}
-            for _ in range(args.rounds):
-                for name, (port, headers) in paths.items():
-                    rates[name].append(throughput(port, headers, 4, args.seconds))
-            deployment_file.write_text(deployment_file.read_text().replace(
-                "request_settings:\n  max_concurrent_requests_per_instance: 4\n", ""))  # the sample as it ships
-            local.deploy(from_config(deployment_file, workspace=root, registry=local.registry))
-            loops = []
-            for run in range(5):
-                expected = scale_in_script(folder, run + 2)
-                started = time.monotonic()
-                updated = local.deploy(from_config(deployment_file, workspace=root, registry=local.registry))
-                assert updated.restarted_in_place and updated.state == "Succeeded", updated.log_excerpt
-                while time.monotonic() - started < 60:
-                    answer = requests.post(shown["scoring_uri"], json={"data": [[1, 2]]}, headers=front_headers, timeout=5)
-                    if answer.status_code == 200 and answer.json() == [expected]:
-                        break
-                    time.sleep(0.01)
-                loops.append(time.monotonic() - started)
-        finally:
-            local.delete_endpoint(endpoint)
-    p50 = {name: statistics.median(values) * 1000 for name, values in latency.items()}
-    p99 = {name: percentile(values, 0.99) * 1000 for name, values in latency.items()}
-    rate = {name: statistics.mean(values) for name, values in rates.items()}
-    return [
-        "",
-        "The sample (scikit-learn behind the real inference server), deployed as a user deploys it:",
-        "",
-        "| measure | direct to the deployment | through the front | front adds | target |",
-        "|---|---|---|---|---|",
-        f"| latency p50 (ms) | {p50['direct']:.3f} | {p50['front']:.3f} | {p50['front'] - p50['direct']:+.3f} ms | < 1 ms |",
-        f"| latency p99 (ms) | {p99['direct']:.3f} | {p99['front']:.3f} | {p99['front'] - p99['direct']:+.3f} ms | |",
-        f"| throughput, 4 concurrent clients (req/s) | {rate['direct']:.0f} | {rate['front']:.0f} | "
-        f"{rate['front'] / rate['direct']:.2f}x | >= 0.9x |",
-        f"| score.py edit to the first correct answer through the front (s, median of 5) | | "
-        f"{statistics.median(loops):.2f} | | < 2 s |",
-    ]
 
 
 def sample_rows(args) -> list[str]:
