@@ -2,7 +2,6 @@
 
     python benchmarks/bench_front.py [--requests 3000] [--rounds 3] [--concurrency 8] [--seconds 5] [--update-readme]
     python benchmarks/bench_front.py --sample [--update-readme]     # the sample, deployed as a user deploys it
-    python benchmarks/bench_front.py --sample [--update-readme]     # the sample, deployed as a user deploys it
 
 The backend is the trivial scoring stand-in of the tests (tests/front/standin.py: Python's
 ThreadingHTTPServer answering {"name": ...} at once), published on 127.0.0.1 like a local
@@ -13,10 +12,6 @@ path on its own keep-alive connection), so that drift of a shared machine hits b
 Throughput: `concurrency` clients (threads, each with its own keep-alive connection) for `seconds`,
 direct and front alternating, `rounds` times; once with the trivial backend, once with a scoring call
 that takes 5 ms. CPU per request: the containers' processes, read from /proc (local engine only).
-With --sample: the sample deployment (the real inference server and scikit-learn model) deployed
-through the product as a local endpoint with its front; the same latency and throughput comparison
-(4 clients, max_concurrent_requests_per_instance 4), and the score.py edit to the first correct
-answer read through the front, with the key.
 With --sample: the sample deployment (the real inference server and scikit-learn model) deployed
 through the product as a local endpoint with its front; the same latency and throughput comparison
 (4 clients, max_concurrent_requests_per_instance 4), and the score.py edit to the first correct
