@@ -60,6 +60,9 @@ def add_parser(commands) -> None:
     verify = _verb(verbs, "verify", "check every version's files against the registry's records", _verify)
     verify.add_argument("--deep", action="store_true", help="re-hash every file")
 
+    from .profile import add_model_parser  # issue 15: profiling
+    add_model_parser(verbs)
+
 
 def _verb(verbs, name: str, help_text: str, handler):
     parser = verbs.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")

@@ -67,6 +67,8 @@ def add_parsers(commands) -> None:
     command = _verb(verbs, "online-deployment", "invoke", "send a request to the deployment", _invoke)
     _names(command)
     command.add_argument("-r", "--request-file", type=Path)
+    from .profile import add_deployment_parser  # issue 15: profiling
+    add_deployment_parser(verbs)
 
 
 def _port(text: str) -> int:

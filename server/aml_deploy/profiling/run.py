@@ -1,0 +1,165 @@
+"""One profile, from start to end: start the deployment unless it is running, warm it up, send
+requests at rising concurrency while the Docker engine's stats are sampled, then summarize,
+recommend, and remove what the profile started (a running deployment is left running)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..deploy.errors import DeployError
+from ..deploy.local.operations import LocalEndpoints
+from ..deploy.spec import DeploymentSpec
+from ..deploy.state import DeploymentState
+from . import load, report
+from .errors import ProfileError
+from .options import ProfileOptions
+from .recommend import recommend
+from .stats import Sampler
+
+GIVE_UP_ERROR_RATE = 0.5  # a level where half the requests fail: higher levels would only fail more
+
+
+@dataclass
+class Progress:
+    """What the profile is doing, for a progress bar."""
+
+    message: str
+    fraction: float  # 0..1 of the whole profile's sending time
+    concurrency: int | None = None
+
+
+OnProgress = Callable[[Progress], None]
+
+
+def profile_deployment(target: LocalEndpoints, endpoint: str, deployment: str | None, *,
+                       load_spec: Callable[[], DeploymentSpec] | None = None, bodies: list[bytes] | None = None,
+                       options: ProfileOptions | None = None, name: str | None = None,
+                       on_progress: OnProgress | None = None, stop: threading.Event | None = None) -> report.Profile:
+    """Profile endpoint/deployment. When it is not running, `load_spec` gives what to start (and
+    the profile removes it at the end); without one that is an error."""
+    options = options or ProfileOptions()
+    say = on_progress or (lambda progress: None)
+    began = time.monotonic()
+    state, started = _running_or_start(target, endpoint, deployment, load_spec, say)
+    try:
+        return _measure(target, state, started, bodies, options, name, say, stop, began)
+    finally:
+        if started:
+            say(Progress("Removing the deployment the profile started", 1.0))
+            target.delete_deployment(state.endpoint, state.deployment)
+
+
+def _running_or_start(target: LocalEndpoints, endpoint: str, deployment: str | None,
+                      load_spec: Callable[[], DeploymentSpec] | None, say: OnProgress) -> tuple[DeploymentState, bool]:
+    state = _current(target, endpoint, deployment)
+    if state is not None and state.state == "Creating":
+        say(Progress(f"Waiting for {endpoint}/{state.deployment} to become ready", 0.0))
+        state = target.wait_ready(endpoint, state.deployment, timeout=600)
+    if state is not None and state.state == "Succeeded":
+        return state, False
+    if load_spec is None:
+        what = f"is {state.state}" if state is not None else "does not exist"
+        raise ProfileError(f"The local deployment {endpoint}/{deployment or ''} {what}, and there is no configuration to "
+                           "start it from: give its file (-f), or create it first.")
+    spec = load_spec()
+    say(Progress(f"Starting {spec.endpoint}/{spec.deployment}", 0.0))
+    started = target.deploy(spec)
+    if started.state != "Succeeded":
+        failure = started.failure.message if started.failure else started.state
+        raise ProfileError(f"{spec.endpoint}/{spec.deployment} did not start, so it cannot be profiled: {failure}\n"
+                           f"{started.log_excerpt}".rstrip())
+    return started, True
+
+
+def _current(target: LocalEndpoints, endpoint: str, deployment: str | None) -> DeploymentState | None:
+    try:
+        return target.resolve_deployment(endpoint, deployment)
+    except DeployError:
+        return None
+
+
+def _measure(target: LocalEndpoints, state: DeploymentState, started: bool, bodies: list[bytes] | None,
+             options: ProfileOptions, name: str | None, say: OnProgress, stop: threading.Event | None,
+             began: float) -> report.Profile:
+    assert state.scoring_uri and state.container
+    bodies = bodies or _sample_bodies(target, state)
+    container = target.client.containers.get(state.container)
+    endpoint = load.Endpoint(state.scoring_uri, {"azureml-model-deployment": state.deployment}, options.request_timeout)
+    levels = options.levels()
+    total = options.warmup + options.duration * len(levels)
+    sampler = Sampler(container).start()
+    try:
+        say(Progress("Warming up", 0.0, 1))
+        warmup = load.run(endpoint, bodies, 1, options.warmup, stop)
+        if warmup.outcomes and all(o.error for o in warmup.outcomes):
+            raise ProfileError(f"Every warm-up request failed, so there is nothing to profile. The first: "
+                               f"{warmup.outcomes[0].error}")
+        sampler.wait_for(2, timeout=5)  # the CPU of the first level needs a sample before it
+        bursts = _levels(endpoint, bodies, levels, options, say, stop)
+        count = len(sampler.samples)
+        sampler.wait_for(count + 1, timeout=3)  # and the last level one after it
+    finally:
+        samples = sampler.stop()
+    if not samples:
+        raise ProfileError(f"The Docker engine gave no stats for {state.container}: {sampler.error or 'no samples'}.")
+    rows = [report.summarize(burst, samples) for burst in bursts]
+    peak, steady = report.memory_totals(samples, bursts[0].started, bursts[-1].ended)
+    profile = report.Profile(
+        name=name or f"{state.endpoint}-{state.deployment}", endpoint=state.endpoint, deployment=state.deployment,
+        scoring_uri=state.scoring_uri, config=state.config, started_deployment=started, request_count=len(bodies),
+        levels=rows, warmup=report.summarize(warmup, samples), cpu_seconds_per_request=report.cpu_per_request(bursts, samples),
+        memory_peak_mb=peak, memory_steady_mb=steady, knee=report.knee_of(rows), seconds=time.monotonic() - began,
+        host_cores=os.cpu_count() or 1, worker_count=_worker_count(container), notes=report.notes_for(rows),
+    )
+    if len(bursts) < len(levels):
+        profile.notes.append(f"Stopped after concurrency {bursts[-1].concurrency}: more than "
+                             f"{GIVE_UP_ERROR_RATE:.0%} of its requests failed.")
+    if sampler.error:
+        profile.notes.append(f"The Docker engine's stats stream ended early ({sampler.error}).")
+    profile.recommendation = recommend(profile, options.targets)
+    if profile.recommendation is None:
+        profile.notes.append("No recommendation: no level served with at most 1% errors. Fix the errors first "
+                             f"(the first: {profile.first_error}).")
+    return profile
+
+
+def _levels(endpoint: load.Endpoint, bodies: list[bytes], levels: list[int], options: ProfileOptions, say: OnProgress,
+            stop: threading.Event | None) -> list[load.Burst]:
+    total = options.warmup + options.duration * len(levels)
+    bursts = []
+    for index, concurrency in enumerate(levels):
+        done_before = options.warmup + options.duration * index
+
+        def tick(requests: int, seconds: float, concurrency=concurrency, done_before=done_before) -> None:
+            rate = requests / seconds if seconds else 0.0
+            say(Progress(f"concurrency {concurrency} ({index + 1} of {len(levels)}): {rate:.0f} req/s",
+                         min((done_before + seconds) / total, 1.0), concurrency))
+
+        tick(0, 0.0)
+        burst = load.run(endpoint, bodies, concurrency, options.duration, stop, on_tick=tick)
+        bursts.append(burst)
+        failed = sum(1 for o in burst.outcomes if o.error)
+        if stop is not None and stop.is_set():
+            raise ProfileError("The profile was cancelled.")
+        if burst.outcomes and failed / len(burst.outcomes) > GIVE_UP_ERROR_RATE:
+            break
+    return bursts
+
+
+def _sample_bodies(target: LocalEndpoints, state: DeploymentState) -> list[bytes]:
+    _deployment, body = target.sample_request(state.endpoint, state.deployment)
+    if body is None:
+        raise ProfileError("Give a request file (--request-file): the scoring script declares no input_sample "
+                           "(inference-schema @input_schema) and no *request*.json lies beside "
+                           f"{state.config or 'the configuration'}.")
+    return [body]
+
+
+def _worker_count(container) -> str:
+    """WORKER_COUNT inside the container: how many requests the inference server runs at once."""
+    variables = dict(item.partition("=")[::2] for item in (container.attrs.get("Config") or {}).get("Env") or [])
+    return variables.get("WORKER_COUNT") or "1"
