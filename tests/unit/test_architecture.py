@@ -18,8 +18,9 @@ ALLOWED = {
     "azure": BASE,
     "kube": BASE,
     "deploy": BASE | {"documents", "registry"},
-    "lsp": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "deploy"},
-    "cli": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "deploy", "lsp"},
+    "profiling": BASE | {"documents", "registry", "deploy"},
+    "lsp": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "deploy", "profiling"},
+    "cli": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "deploy", "profiling", "lsp"},
 }
 
 
