@@ -293,3 +293,31 @@ def test_a_local_or_unrelated_file_is_refused(tmp_path):
 def test_a_file_with_errors_is_not_touched(tmp_path):
     with pytest.raises(CannotWrite, match="fix them first"):
         write(tmp_path, "blue.yml", MANAGED.replace("instance_count: 1", "instance_count: two"))
+
+
+# -- the chart and the result files -------------------------------------------------------------
+
+
+def test_the_chart_is_drawn_as_png_and_svg():
+    from aml_deploy.profiling import chart
+    from tests.support import require
+
+    require(chart.available(), "matplotlib is not installed (pip install -e '.[charts]')")
+    profile = profile_of(LEVELS)
+    png, svg = chart.render(profile, "png"), chart.render(profile, "svg")
+    assert png.startswith(b"\x89PNG")
+    assert svg.lstrip().startswith(b"<?xml") and b"<script" not in svg
+
+
+def test_results_are_saved_beside_the_chart_or_with_a_hint(tmp_path, monkeypatch):
+    from aml_deploy.profiling import chart, results
+
+    profile = profile_of(LEVELS)
+    monkeypatch.setattr(chart, "available", lambda: False)
+    data, picture = results.save(profile, tmp_path / "out")
+    assert picture is None and profile.chart is None
+    saved = json.loads(data.read_text())
+    assert data.name == "p.profile.json" and saved["totals"]["knee_concurrency"] == 4
+    assert saved["recommendation"] is None  # not recommended yet: the saved file holds what the profile had
+    with pytest.raises(Exception, match="Invalid profile name"):
+        results.check_name("../escape")
