@@ -86,7 +86,8 @@ def requests_session_ceiling(port: int, concurrency: int) -> float:
     def work(index: int) -> None:
         session = requests.Session()
         while time.monotonic() < deadline:
-            session.post(f"http://127.0.0.1:{port}/score", data=BODY, headers={"Content-Type": "application/json"}).content
+            answer = session.post(f"http://127.0.0.1:{port}/score", data=BODY, headers={"Content-Type": "application/json"})
+            answer.raise_for_status()
             counts[index] += 1
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(concurrency)]
@@ -123,7 +124,7 @@ def measure_profile(root: Path, runs: int) -> list[tuple[float, float, float, ob
         config = folder / "blue-deployment.yml"
         config.write_text(config.read_text().replace("sample-endpoint", endpoint))
         local = LocalEndpoints(registry=Registry(root / "registry"), home=root / "home")
-        spec = lambda: from_config(config, workspace=folder, registry=local.registry)
+        spec = lambda config=config, folder=folder, local=local: from_config(config, workspace=folder, registry=local.registry)
         images.ensure_image(local.client, spec().environment, ca=local.ca)  # the environment image is cached, as after a first deploy
         marks: dict[str, float] = {}
 

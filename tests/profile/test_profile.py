@@ -6,18 +6,21 @@ started is left running."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import uuid
 
 import pytest
 
 from aml_deploy.deploy.local import containers
 from aml_deploy.deploy.spec import from_config
+from aml_deploy.documents.rules.settings import SMALL_SKUS
 from aml_deploy.profiling import ProfileOptions
 from aml_deploy.profiling.run import profile_deployment
 from aml_deploy.profiling.sizes import cpu_sizes
 from aml_deploy.profiling.write import write_recommendation
-from aml_deploy.documents.rules.settings import SMALL_SKUS
+from aml_deploy.registry import Registry
 
 HOLD_MB, BURN_MS = 300, 40
 SHORT = ProfileOptions(duration=3, max_concurrency=2, warmup=1)  # 2 levels: enough samples, seconds not minutes
@@ -85,3 +88,35 @@ def test_a_deployment_that_does_not_exist_is_refused_clearly(local, endpoint_nam
 
     with pytest.raises(ProfileError, match="does not exist.*give its file"):
         profile_deployment(local, endpoint_name, "nothing", options=SHORT)
+
+
+def test_the_v1_verb_profiles_a_registered_model_and_writes_the_aci_configuration(local, home, docker_client, tmp_path):
+    from tests.support import FIXTURES
+
+    folder = tmp_path / "v1"
+    shutil.copytree(FIXTURES / "v1-local", folder)
+    Registry(home / "registry").register(FIXTURES / "sample" / "model", "sample-model")
+    (folder / "requests.jsonl").write_text('{"data": [[1, 2]]}\n{"data": [[0, 0], [3, 1]]}\n')
+    aci = folder / "aci-deploymentconfig.json"
+    aci.write_text('{\n    "computeType": "aci",\n    "containerResourceRequirements": {"cpu": 0.1, "memoryInGB": 0.5},\n'
+                   '    "authEnabled": true\n}\n')
+    name = f"v1{uuid.uuid4().hex[:8]}"
+    command = [sys.executable, "-m", "aml_deploy", "model", "profile", "-n", name, "-m", "sample-model:1",
+               "-ic", str(folder / "inferenceconfig.json"), "--input-data", str(folder / "requests.jsonl"),
+               "--dc", str(aci), "--write", "--duration", "2", "--max-concurrency", "2", "--format", "json",
+               "--results-folder", str(tmp_path / "results")]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    finally:
+        leftovers = containers.find(docker_client, name)
+        for container in leftovers:
+            container.remove(force=True)
+    assert done.returncode == 0, done.stderr
+    assert leftovers == [] and local.records.read(name) is None  # the temporary service is gone, endpoint and all
+    result = json.loads(done.stdout)
+    assert result["endpoint"] == name and result["request_count"] == 2 and result["totals"]["errors"] == 0
+    recommendation = result["recommendation"]
+    assert json.loads(aci.read_text()) == {"computeType": "aci", "authEnabled": True, "containerResourceRequirements": {
+        "cpu": recommendation["cpu"], "memoryInGB": recommendation["memory_in_gb"]}}
+    assert aci.read_text().startswith('{\n    "computeType": "aci",\n    "containerResourceRequirements": {"cpu": ')
+    assert result["written"]["fields"] == ["containerResourceRequirements.cpu", "containerResourceRequirements.memoryInGB"]

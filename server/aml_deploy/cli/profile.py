@@ -133,9 +133,9 @@ def _model_reference(value: str) -> str:
 
 
 def _target():
-    from ..deploy.targets import get_target
+    from ..deploy.local.operations import LocalEndpoints
 
-    return get_target("local")
+    return LocalEndpoints()  # profiling runs on the local Docker engine
 
 
 def _profile(args, target, endpoint: str, deployment: str, load_spec, name: str, write_to: Path | None,
@@ -216,7 +216,7 @@ def _text(profile, results: Path, chart: Path | None, written: dict | None) -> s
     totals = d["totals"]
     lines = [f"Profile {profile.name}: {profile.endpoint}/{profile.deployment}, WORKER_COUNT={profile.worker_count}, "
              f"{profile.host_cores} host cores, {profile.seconds:.0f} s, {totals['requests']} requests", ""]
-    rows = [("CONCURRENCY", "REQ/S", "P50 ms", "P90", "P95", "P99", "P99.9", "ERRORS", "CPU cores", "MEMORY MB")]
+    rows: list[tuple[str, ...]] = [("CONCURRENCY", "REQ/S", "P50 ms", "P90", "P95", "P99", "P99.9", "ERRORS", "CPU cores", "MEMORY MB")]
     for level in profile.levels:
         ms = level.latency_ms
         rows.append((str(level.concurrency), f"{level.throughput:g}", *(_ms(ms.get(p)) for p in ("p50", "p90", "p95", "p99", "p99.9")),
@@ -229,7 +229,7 @@ def _text(profile, results: Path, chart: Path | None, written: dict | None) -> s
     lines += ["", f"Knee: concurrency {profile.knee}" if profile.knee else "Knee: none (no level served without errors)",
               f"CPU per request: {cpu * 1000:.1f} ms" if cpu else "CPU per request: not measured",
               f"Memory: peak {profile.memory_peak_mb} MB, steady {profile.memory_steady_mb} MB",
-              f"Errors: {totals['errors']} of {totals['requests']}" + (f"; the first: {totals['first_error']}" if totals["first_error"] else "")]
+              f"Errors: {totals['errors']} of {totals['requests']}" + (f"; the first: {first}" if (first := totals["first_error"]) else "")]
     r = profile.recommendation
     if r is not None:
         lines += ["", "Recommendation:",

@@ -11,8 +11,8 @@ from pathlib import Path
 import attrs
 from lsprotocol import types as lsp
 
+from ..deploy.local.operations import LocalEndpoints
 from ..deploy.spec import from_config
-from ..deploy.targets import get_target
 from ..profiling import ProfileOptions, Targets, chart
 from ..profiling.errors import ProfileError
 from ..profiling.inputs import read_requests
@@ -88,7 +88,7 @@ def _profile(ls: AmlDeployServer, args: ProfileArgs, report, stop: threading.Eve
     config = path_argument(args.config).resolve() if args.config else None
     workspace = ls.workspace_root(config) if config else None
     registry = ls.model_registry()
-    target = get_target("local", registry=registry)
+    target = LocalEndpoints(registry=registry)  # profiling runs on the local Docker engine
     if args.endpoint:
         endpoint, deployment = args.endpoint, args.deployment
         load_spec = (lambda: from_config(config, endpoint=endpoint, deployment=deployment, workspace=workspace,

@@ -51,14 +51,15 @@ def recommend(profile: Profile, targets: Targets | None = None) -> Recommendatio
     reasoning: list[str] = []
     operating = _operating_level(profile, targets, reasoning)
     below = [level for level in profile.levels if level.concurrency <= operating.concurrency and level.cpu_cores is not None]
-    measured_cpu = max((level.cpu_cores for level in below), default=None) or 0.0
+    measured_cpu = max((level.cpu_cores or 0.0 for level in below), default=0.0)
     measured_gib = profile.memory_peak_mb / GIB
     cpu = max(_up(measured_cpu * HEADROOM, 0.1), 0.1)
     memory = max(_up(measured_gib * HEADROOM, 0.1), 0.1)
     reasoning.append(f"cpu {cpu:g}: the container used {measured_cpu:.2f} cores at concurrency {operating.concurrency}, "
                      f"plus {HEADROOM - 1:.0%} headroom, rounded up to 0.1.")
+    steady = (profile.memory_steady_mb or 0) / GIB
     reasoning.append(f"memoryInGB {memory:g}: the container's memory peaked at {measured_gib:.2f} GB (working set, "
-                     f"steady {(profile.memory_steady_mb or 0) / GIB:.2f} GB), plus {HEADROOM - 1:.0%} headroom, rounded up to 0.1.")
+                     f"steady {steady:.2f} GB), plus {HEADROOM - 1:.0%} headroom, rounded up to 0.1.")
     if cpu > ACI_MAX_CPU or memory > ACI_MAX_MEMORY_GB:
         reasoning.append(f"That is more than Azure Container Instances usually gives one container ({ACI_MAX_CPU} cores, "
                          f"{ACI_MAX_MEMORY_GB} GB): publish to AKS or a managed online endpoint.")
@@ -106,10 +107,14 @@ def _why_concurrency(profile: Profile, operating: Level, targets: Targets) -> st
     assert knee is not None
     best = max(level.throughput for level in profile.levels if level.error_rate <= ERROR_LIMIT)
     text = (f"throughput reached {knee.throughput:g} req/s at concurrency {knee.concurrency}, at least 90% of the best "
-            f"({best:g} req/s); beyond it latency climbs with little more throughput")
+            f"({best:g} req/s)")
     after = [level for level in profile.levels if level.concurrency > knee.concurrency]
     if after:
-        text += f" (p50 {knee.latency_ms.get('p50')} ms at {knee.concurrency}, {after[-1].latency_ms.get('p50')} ms at {after[-1].concurrency})"
+        last = after[-1]
+        text += (f"; beyond it latency climbs with little more throughput (p50 {knee.latency_ms.get('p50')} ms at "
+                 f"{knee.concurrency}, {last.latency_ms.get('p50')} ms at {last.concurrency})")
+    else:
+        text += "; it is the highest level profiled: a higher --max-concurrency may find more"
     if operating is not knee:
         text += f"; concurrency {operating.concurrency} is the busiest level that met p99 ≤ {targets.p99_ms:g} ms"
     workers = f" with WORKER_COUNT={profile.worker_count}" if profile.worker_count else ""

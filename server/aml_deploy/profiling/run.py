@@ -44,13 +44,17 @@ def profile_deployment(target: LocalEndpoints, endpoint: str, deployment: str | 
     options = options or ProfileOptions()
     say = on_progress or (lambda progress: None)
     began = time.monotonic()
+    endpoint_existed = target.records.read(endpoint) is not None
     state, started = _running_or_start(target, endpoint, deployment, load_spec, say)
     try:
         return _measure(target, state, started, bodies, options, name, say, stop, began)
     finally:
         if started:
             say(Progress("Removing the deployment the profile started", 1.0))
-            target.delete_deployment(state.endpoint, state.deployment)
+            if endpoint_existed:
+                target.delete_deployment(state.endpoint, state.deployment)
+            else:  # the endpoint too: a v1 profile's temporary service leaves nothing in the Endpoints view
+                target.delete_endpoint(state.endpoint)
 
 
 def _running_or_start(target: LocalEndpoints, endpoint: str, deployment: str | None,
@@ -90,7 +94,6 @@ def _measure(target: LocalEndpoints, state: DeploymentState, started: bool, bodi
     container = target.client.containers.get(state.container)
     endpoint = load.Endpoint(state.scoring_uri, {"azureml-model-deployment": state.deployment}, options.request_timeout)
     levels = options.levels()
-    total = options.warmup + options.duration * len(levels)
     sampler = Sampler(container).start()
     try:
         say(Progress("Warming up", 0.0, 1))
@@ -134,7 +137,7 @@ def _levels(endpoint: load.Endpoint, bodies: list[bytes], levels: list[int], opt
     for index, concurrency in enumerate(levels):
         done_before = options.warmup + options.duration * index
 
-        def tick(requests: int, seconds: float, concurrency=concurrency, done_before=done_before) -> None:
+        def tick(requests: int, seconds: float, concurrency=concurrency, done_before=done_before, index=index) -> None:
             rate = requests / seconds if seconds else 0.0
             say(Progress(f"concurrency {concurrency} ({index + 1} of {len(levels)}): {rate:.0f} req/s",
                          min((done_before + seconds) / total, 1.0), concurrency))

@@ -29,13 +29,16 @@ class Written:
         return {"path": self.path, "fields": self.fields}
 
 
-def values_for(kind: Kind | None, data: Any, recommendation: Recommendation) -> dict[tuple[str, ...], Any]:
+Values = dict[tuple[str, ...], Any]
+
+
+def values_for(kind: Kind | None, data: Any, recommendation: Recommendation) -> Values:
     """The settings of `recommendation` that a file of `kind` holds."""
     data = data if isinstance(data, dict) else {}
     r = recommendation
-    requests = {("request_settings", "max_concurrent_requests_per_instance"): r.max_concurrent_requests_per_instance,
+    requests: Values = {("request_settings", "max_concurrent_requests_per_instance"): r.max_concurrent_requests_per_instance,
                 ("request_settings", "request_timeout_ms"): r.request_timeout_ms}
-    count = {("instance_count",): r.instance_count} if r.instance_count is not None else {}
+    count: Values = {("instance_count",): r.instance_count} if r.instance_count is not None else {}
     if kind is Kind.MANAGED_ONLINE_DEPLOYMENT:
         if r.instance_type is None:
             raise CannotWrite("No managed VM size is large enough for this model, so instance_type cannot be set.")
@@ -45,12 +48,12 @@ def values_for(kind: Kind | None, data: Any, recommendation: Recommendation) -> 
                 **requests, **count}
     if kind is Kind.DEPLOYMENT_CONFIG:
         compute = str(data.get("computeType", "")).lower()
-        resources = {("containerResourceRequirements", "cpu"): r.cpu,
+        resources: Values = {("containerResourceRequirements", "cpu"): r.cpu,
                      ("containerResourceRequirements", "memoryInGB"): r.memory_in_gb}
         if compute == "aci":
             return resources
         if compute in ("aks", "aksendpoint"):
-            values = {**resources, ("maxConcurrentRequestsPerContainer",): r.max_concurrent_requests_per_instance,
+            values: Values = {**resources, ("maxConcurrentRequestsPerContainer",): r.max_concurrent_requests_per_instance,
                       ("scoringTimeoutMs",): r.request_timeout_ms}
             if r.instance_count is not None and "numReplicas" in data:  # with autoscale on, numReplicas is refused
                 values[("numReplicas",)] = r.instance_count
