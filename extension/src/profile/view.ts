@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressReport, WorkspaceEdit } from 'vscode-languageclient/node';
 import { ServerManager } from '../client';
 import type { Target } from '../endpoints/tree';
-import { errorMessage } from '../serverCall';
+import { errorMessage, ServerError } from '../serverCall';
 import { callServer } from '../serverCommands';
 import { vscodeUi } from '../vscodeUi';
 import { chooseRequests, configurationArgs, deploymentArgs } from './commands';
@@ -67,7 +67,11 @@ async function profile(context: vscode.ExtensionContext, servers: ServerManager,
     try {
         answer = await withCancellableProgress(servers, `Profiling ${what}`, { ...args, ...(requests ? { requestFile: requests } : {}) });
     } catch (error) {
-        void vscode.window.showErrorMessage(errorMessage(error));
+        if (error instanceof ServerError && error.code === 'cancelled') {
+            void vscode.window.showInformationMessage(error.message);
+        } else {
+            void vscode.window.showErrorMessage(errorMessage(error));
+        }
         return;
     }
     const r = answer.profile.recommendation;

@@ -11,6 +11,10 @@ class ProfileError(AmlDeployError):
     code = "profile"
 
 
+class Cancelled(ProfileError):
+    code = "cancelled"
+
+
 class BadRequestFile(ProfileError):
     code = "invalid-request-file"
 

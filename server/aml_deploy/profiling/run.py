@@ -15,7 +15,7 @@ from ..deploy.local.operations import LocalEndpoints
 from ..deploy.spec import DeploymentSpec
 from ..deploy.state import DeploymentState
 from . import load, report
-from .errors import ProfileError
+from .errors import Cancelled, ProfileError
 from .options import ProfileOptions
 from .recommend import recommend
 from .stats import Sampler
@@ -142,15 +142,20 @@ def _levels(endpoint: load.Endpoint, bodies: list[bytes], levels: list[int], opt
             say(Progress(f"concurrency {concurrency} ({index + 1} of {len(levels)}): {rate:.0f} req/s",
                          min((done_before + seconds) / total, 1.0), concurrency))
 
+        _check(stop)
         tick(0, 0.0)
         burst = load.run(endpoint, bodies, concurrency, options.duration, stop, on_tick=tick)
+        _check(stop)
         bursts.append(burst)
         failed = sum(1 for o in burst.outcomes if o.error)
-        if stop is not None and stop.is_set():
-            raise ProfileError("The profile was cancelled.")
         if burst.outcomes and failed / len(burst.outcomes) > GIVE_UP_ERROR_RATE:
             break
     return bursts
+
+
+def _check(stop: threading.Event | None) -> None:
+    if stop is not None and stop.is_set():
+        raise Cancelled("The profile was cancelled; what it started was removed.")
 
 
 def _sample_bodies(target: LocalEndpoints, state: DeploymentState) -> list[bytes]:

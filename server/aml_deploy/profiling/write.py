@@ -91,7 +91,10 @@ def write_recommendation(path: Path, recommendation: Recommendation, workspace: 
         raw = files.read_bytes(path)
     except files.UnreadableFile as err:
         raise CannotWrite(f"Cannot read {err}") from None
-    text = raw.decode("utf-8-sig", errors="strict") if raw else ""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise CannotWrite(f"{path} is not UTF-8 text ({err.reason} at byte {err.start}); nothing was changed.") from None
     written = recommendation_edits(path, text, recommendation, workspace)
     bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
     path.write_text(bom + written.text, encoding="utf-8", newline="")
