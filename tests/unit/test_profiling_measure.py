@@ -17,7 +17,7 @@ from aml_deploy.profiling.stats import Sample, cpu_between, parse, working_set
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the generator expects
 
-    def do_POST(self):  # noqa: N802 - the standard library's name
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         status, answer = (500, b"boom: " + body) if b"fail" in body else (200, b"{}")
         self.send_response(status)

@@ -17,6 +17,7 @@ from ..profiling import ProfileOptions, Targets, chart
 from ..profiling.errors import ProfileError
 from ..profiling.inputs import read_requests
 from ..profiling.recommend import Recommendation
+from ..profiling.results import check_name
 from ..profiling.run import Progress, profile_deployment
 from ..profiling.write import recommendation_edits
 from . import convert
@@ -94,7 +95,7 @@ def _profile(ls: AmlDeployServer, args: ProfileArgs, report, stop: threading.Eve
         load_spec = (lambda: from_config(config, endpoint=endpoint, deployment=deployment, workspace=workspace,
                                          registry=registry)) if config else None
     elif config is not None and args.name:  # a v1 configuration, run as a temporary service named after the profile
-        endpoint, deployment = args.name, "default"
+        endpoint, deployment = check_name(args.name), "default"
         load_spec = lambda: from_config(config, endpoint=args.name, models=args.models, workspace=workspace, registry=registry)
     else:
         raise ProfileError("Profile a local deployment (endpoint and deployment) or a v1 configuration (config, name, models).")
