@@ -47,16 +47,17 @@ def local(docker_client, home, endpoint_name):
 
 @pytest.fixture
 def make_deployment(tmp_path, endpoint_name):
-    """make_deployment(name, hold_mb=, burn_ms=, fail_after=, fail_every=) -> the deployment YAML: the
+    """make_deployment(name, hold_mb=, burn_ms=, fail_after=, fail_every=, init_fails=) -> the deployment YAML: the
     sample's model and environment with the known-needs script."""
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES / "sample", root)
     shutil.copy(KNOWN_NEEDS / "score.py", root / "src" / "score.py")
 
-    def make(name: str, hold_mb: int = 0, burn_ms: float = 0, fail_after: int = 0, fail_every: int = 0) -> Path:
+    def make(name: str, hold_mb: int = 0, burn_ms: float = 0, fail_after: int = 0, fail_every: int = 0,
+             init_fails: bool = False) -> Path:
         text = (KNOWN_NEEDS / "deployment.yml").read_text()
         for placeholder, value in (("DEPLOYMENT", name), ("ENDPOINT", endpoint_name), ("HOLD", hold_mb), ("BURN", burn_ms),
-                                   ("FAIL_AFTER", fail_after), ("FAIL_EVERY", fail_every)):
+                                   ("FAIL_AFTER", fail_after), ("FAIL_EVERY", fail_every), ("INIT_FAIL", "yes" if init_fails else "")):
             text = text.replace(f"@{placeholder}@", str(value))
         path = root / f"{name}.yml"
         path.write_text(text)

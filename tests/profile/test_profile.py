@@ -120,3 +120,22 @@ def test_the_v1_verb_profiles_a_registered_model_and_writes_the_aci_configuratio
         "cpu": recommendation["cpu"], "memoryInGB": recommendation["memory_in_gb"]}}
     assert aci.read_text().startswith('{\n    "computeType": "aci",\n    "containerResourceRequirements": {"cpu": ')
     assert result["written"]["fields"] == ["containerResourceRequirements.cpu", "containerResourceRequirements.memoryInGB"]
+
+
+def test_a_deployment_that_does_not_start_leaves_nothing_behind(local, make_deployment, docker_client, endpoint_name):
+    from aml_deploy.profiling.errors import ProfileError
+
+    path = make_deployment("broken", init_fails=True)
+    with pytest.raises(ProfileError, match="did not start.*init failed on purpose"):
+        profile_deployment(local, endpoint_name, "broken", load_spec=spec_loader(local, path), options=SHORT)
+    assert containers.find(docker_client, endpoint_name) == [] and local.records.read(endpoint_name) is None
+
+
+def test_a_failed_deployment_is_refused_not_replaced(local, make_deployment, docker_client, endpoint_name):
+    from aml_deploy.profiling.errors import ProfileError
+
+    path = make_deployment("broken", init_fails=True)
+    assert local.deploy(spec_loader(local, path)(), timeout=300).state == "Failed"
+    with pytest.raises(ProfileError, match="is Failed, so it cannot be profiled"):
+        profile_deployment(local, endpoint_name, "broken", load_spec=spec_loader(local, path), options=SHORT)
+    assert local.show_deployment(endpoint_name, "broken").state == "Failed"  # still there, as the user left it

@@ -39,44 +39,64 @@ def profile_deployment(target: LocalEndpoints, endpoint: str, deployment: str | 
                        load_spec: Callable[[], DeploymentSpec] | None = None, bodies: list[bytes] | None = None,
                        options: ProfileOptions | None = None, name: str | None = None,
                        on_progress: OnProgress | None = None, stop: threading.Event | None = None) -> report.Profile:
-    """Profile endpoint/deployment. When it is not running, `load_spec` gives what to start (and
-    the profile removes it at the end); without one that is an error."""
+    """Profile endpoint/deployment. A running one is used and left running; one that does not exist
+    is started from `load_spec` and removed at the end (one that exists but is not running, a failed
+    or a debugged one, is the user's to fix, so it is refused rather than replaced)."""
     options = options or ProfileOptions()
     say = on_progress or (lambda progress: None)
     began = time.monotonic()
-    endpoint_existed = target.records.read(endpoint) is not None
-    state, started = _running_or_start(target, endpoint, deployment, load_spec, say)
+    state = _running(target, endpoint, deployment, load_spec is not None, say)
+    if state is not None:
+        return _measure(target, state, False, bodies, options, name, say, stop, began)
+    assert load_spec is not None
+    spec = load_spec()
+    endpoint_existed = target.records.read(spec.endpoint) is not None
     try:
-        return _measure(target, state, started, bodies, options, name, say, stop, began)
+        state = _start(target, spec, say)
+        return _measure(target, state, True, bodies, options, name, say, stop, began)
     finally:
-        if started:
-            say(Progress("Removing the deployment the profile started", 1.0))
-            if endpoint_existed:
-                target.delete_deployment(state.endpoint, state.deployment)
-            else:  # the endpoint too: a v1 profile's temporary service leaves nothing in the Endpoints view
-                target.delete_endpoint(state.endpoint)
+        say(Progress("Removing the deployment the profile started", 1.0))
+        _remove(target, spec.endpoint, spec.deployment, endpoint_existed)
 
 
-def _running_or_start(target: LocalEndpoints, endpoint: str, deployment: str | None,
-                      load_spec: Callable[[], DeploymentSpec] | None, say: OnProgress) -> tuple[DeploymentState, bool]:
+def _running(target: LocalEndpoints, endpoint: str, deployment: str | None, can_start: bool,
+             say: OnProgress) -> DeploymentState | None:
+    """The running deployment, or None when there is none and one can be started."""
     state = _current(target, endpoint, deployment)
     if state is not None and state.state == "Creating":
         say(Progress(f"Waiting for {endpoint}/{state.deployment} to become ready", 0.0))
         state = target.wait_ready(endpoint, state.deployment, timeout=600)
     if state is not None and state.state == "Succeeded":
-        return state, False
-    if load_spec is None:
-        what = f"is {state.state}" if state is not None else "does not exist"
-        raise ProfileError(f"The local deployment {endpoint}/{deployment or ''} {what}, and there is no configuration to "
-                           "start it from: give its file (-f), or create it first.")
-    spec = load_spec()
+        return state
+    if state is not None:
+        raise ProfileError(f"The local deployment {endpoint}/{state.deployment} is {state.state}, so it cannot be profiled: "
+                           "deploy it again (or delete it) first. " + (state.problem or "").strip())
+    if not can_start:
+        raise ProfileError(f"The local deployment {endpoint}/{deployment or ''} does not exist, and there is no configuration "
+                           "to start it from: give its file (-f), or create it first.")
+    return None
+
+
+def _start(target: LocalEndpoints, spec: DeploymentSpec, say: OnProgress) -> DeploymentState:
     say(Progress(f"Starting {spec.endpoint}/{spec.deployment}", 0.0))
-    started = target.deploy(spec)
-    if started.state != "Succeeded":
-        failure = started.failure.message if started.failure else started.state
+    state = target.deploy(spec)
+    if state.state != "Succeeded":
+        failure = state.failure.message if state.failure else state.state
         raise ProfileError(f"{spec.endpoint}/{spec.deployment} did not start, so it cannot be profiled: {failure}\n"
-                           f"{started.log_excerpt}".rstrip())
-    return started, True
+                           f"{state.log_excerpt}".rstrip())
+    return state
+
+
+def _remove(target: LocalEndpoints, endpoint: str, deployment: str, endpoint_existed: bool) -> None:
+    """Remove what the profile started, also after a failed start: the deployment, and the endpoint
+    when the profile created it (a v1 profile's temporary service leaves nothing in the Endpoints view)."""
+    if not endpoint_existed:
+        target.delete_endpoint(endpoint)
+        return
+    try:
+        target.delete_deployment(endpoint, deployment)
+    except DeployError:
+        pass  # nothing of it was left
 
 
 def _current(target: LocalEndpoints, endpoint: str, deployment: str | None) -> DeploymentState | None:

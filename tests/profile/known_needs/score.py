@@ -1,7 +1,8 @@
 """A scoring script whose needs are known, set by environment variables:
 PROFILE_HOLD_MB   memory init() allocates and keeps resident;
 PROFILE_BURN_MS   CPU time run() burns per request (busy, in this thread);
-PROFILE_FAIL_AFTER, PROFILE_FAIL_EVERY   after that many requests, every Nth one raises (fails under load)."""
+PROFILE_FAIL_AFTER, PROFILE_FAIL_EVERY   after that many requests, every Nth one raises (fails under load);
+PROFILE_INIT_FAIL   when set, init() raises (the deployment never starts)."""
 
 import os
 import time
@@ -11,6 +12,8 @@ served = 0
 
 def init():
     global ballast
+    if os.environ.get("PROFILE_INIT_FAIL"):
+        raise RuntimeError("init failed on purpose")
     size = int(os.environ.get("PROFILE_HOLD_MB", "0")) * 1024 * 1024
     ballast = bytearray(size)
     for offset in range(0, size, 4096):  # touch every page, so that it is resident, not just reserved
