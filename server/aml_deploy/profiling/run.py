@@ -111,6 +111,7 @@ def _measure(target: LocalEndpoints, state: DeploymentState, started: bool, bodi
              began: float) -> report.Profile:
     assert state.scoring_uri and state.container
     bodies = bodies or _sample_bodies(target, state)
+    busy_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0  # before our own load counts
     container = target.client.containers.get(state.container)
     endpoint = load.Endpoint(state.scoring_uri, {"azureml-model-deployment": state.deployment}, options.request_timeout)
     levels = options.levels()
@@ -141,6 +142,10 @@ def _measure(target: LocalEndpoints, state: DeploymentState, started: bool, bodi
     if len(bursts) < len(levels):
         profile.notes.append(f"Stopped after concurrency {bursts[-1].concurrency}: more than "
                              f"{GIVE_UP_ERROR_RATE:.0%} of its requests failed.")
+    if busy_before >= profile.host_cores * 0.75:
+        profile.notes.append(f"The machine was already busy when the profile began (load average {busy_before:.1f} on "
+                             f"{profile.host_cores} cores): throughput and latency are pessimistic; CPU per request and "
+                             "memory are not affected.")
     if sampler.error:
         profile.notes.append(f"The Docker engine's stats stream ended early ({sampler.error}).")
     profile.recommendation = recommend(profile, options.targets)
