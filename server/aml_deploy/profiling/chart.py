@@ -7,7 +7,8 @@ import io
 
 from .report import Profile
 
-INSTALL_HINT = "For a chart of latency and throughput, install the charts extra: pip install 'aml-deploy[charts]'."
+INSTALL_HINT = ("For a chart of latency and throughput, install the charts extra: pip install 'aml-deploy[charts]' "
+                "(in the editor: pip install matplotlib for the Python that runs the language server, then restart it).")
 LATENCIES = (("p50", "-"), ("p90", "--"), ("p99", "-."), ("p99.9", ":"))
 
 
