@@ -1,11 +1,12 @@
-"""Issue 4 benchmark: registering a 2 GB model, against `cp` of the same file in the same run,
-with the registering process's peak memory.
+"""Issue 4 and issue 10 benchmark: registering a 2 GB model, and a folder of many tiny files, against
+`cp` of the same in the same run, with the registering process's peak memory.
 
-    python benchmarks/bench_registry.py [--size-gb 2] [--update-readme]
+    python benchmarks/bench_registry.py [--size-gb 2] [--small-files 10000] [--update-readme]
 
 Two files: a sparse one (all holes: `cp` copies it without reading, so `cp --sparse=never`,
 which reads and writes every byte as the registry must, is shown too) and a dense one (random
-content, which is what a real model looks like).
+content, which is what a real model looks like). Then a folder of 10,000 files of a few bytes each
+(issue 10: a tokenizer's vocabulary split into files, say), against `cp -r` and `cp -r` + `sync`.
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ from readme import publish
 REPEATS = 6
 
 
-def round_robin_medians(runs: list[tuple[list[str], object]]) -> list[tuple[float, float]]:
-    """(median seconds, highest peak MB) of REPEATS runs of each (command, cleanup), taken in rounds with
+def round_robin_medians(runs: list[tuple[list[str], object]], repeats: int = REPEATS) -> list[tuple[float, float]]:
+    """(median seconds, highest peak MB) of `repeats` runs of each (command, cleanup), taken in rounds with
     every command once per round and the order rotated from round to round. This machine's disk
     slows down after a few 2 GB writes in a row, so whichever tool runs right after another's
     write pays for it; rotating spreads that over all of them. Each run starts with nothing dirty
     in the page cache: a run that starts behind another's unflushed 2 GB can take five times longer."""
     results: list[list[tuple[float, float]]] = [[] for _ in runs]
-    for round_number in range(REPEATS):
+    for round_number in range(repeats):
         for step in range(len(runs)):
             index = (round_number + step) % len(runs)
             command, cleanup = runs[index]
@@ -83,7 +84,7 @@ def make_files(folder: Path, size: int) -> dict[str, Path]:
     return {"sparse": sparse, "dense": dense}
 
 
-def measure(files: dict[str, Path], scratch: Path) -> list[tuple]:
+def measure(files: dict[str, Path], scratch: Path, repeats: int) -> list[tuple]:
     rows = []
     copy = scratch / "copy.bin"
     registry = scratch / "registry"
@@ -99,7 +100,7 @@ def measure(files: dict[str, Path], scratch: Path) -> list[tuple]:
                       [sys.executable, "-m", "aml_deploy", "model", "--registry", str(registry), "create",
                        "--name", label, "--path", str(source)]))
         cleanups = [copy.unlink] * (len(tools) - 1) + [lambda: shutil.rmtree(registry)]
-        medians = round_robin_medians([(command, cleanup) for (_, command), cleanup in zip(tools, cleanups)])
+        medians = round_robin_medians([(command, cleanup) for (_, command), cleanup in zip(tools, cleanups)], repeats)
         baselines = [seconds for seconds, _ in medians[:-1]]
         for (name, _), (seconds, peak) in zip(tools, medians):
             # the last cp row is the like-for-like one: durable, and every byte written
@@ -108,20 +109,62 @@ def measure(files: dict[str, Path], scratch: Path) -> list[tuple]:
     return rows
 
 
+def make_small_files(folder: Path, count: int) -> Path:
+    """`count` files of a few bytes each (their own number), 100 to a subfolder."""
+    root = folder / "vocabulary"
+    for index in range(count):
+        path = root / f"part-{index // 100:03d}" / f"token-{index:05d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(str(index))
+    os.sync()
+    return root
+
+
+def measure_small(source: Path, scratch: Path, repeats: int) -> list[tuple]:
+    copy, registry = scratch / "copy", scratch / "registry-small"
+    tools = [("cp -r", ["cp", "-r", str(source), str(copy)]),
+             ("cp -r, then sync", ["sh", "-c", f"cp -r '{source}' '{copy}' && sync"]),
+             ("aml-deploy model create", [sys.executable, "-m", "aml_deploy", "model", "--registry", str(registry),
+                                          "create", "--name", "vocabulary", "--path", str(source)])]
+    cleanups = [lambda: shutil.rmtree(copy)] * 2 + [lambda: shutil.rmtree(registry)]
+    medians = round_robin_medians([(command, cleanup) for (_, command), cleanup in zip(tools, cleanups)], repeats)
+    durable_cp = medians[1][0]
+    return [(name, seconds, peak, seconds / durable_cp if name.startswith("aml-deploy") else None)
+            for (name, _), (seconds, peak) in zip(tools, medians)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-gb", type=float, default=2.0)
+    parser.add_argument("--small-files", type=int, default=10_000)
+    parser.add_argument("--only", choices=("large", "small"), help="measure one of the two (no README update)")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="rounds of every tool (default %(default)s)")
     parser.add_argument("--update-readme", action="store_true")
     args = parser.parse_args()
+    lines: list[str] = []
     with tempfile.TemporaryDirectory(dir=os.environ.get("AML_DEPLOY_BENCH_DIR")) as tmp:
         scratch = Path(tmp)
-        files = make_files(scratch, int(args.size_gb * 2**30))
-        rows = measure(files, scratch)
-    lines = ["| file | tool | seconds | GB/s | peak RSS (MB) | time vs cp / vs the last cp row |", "|---|---|---|---|---|---|"]
-    for label, tool, seconds, rate, peak, ratio in rows:
-        lines.append(f"| {args.size_gb:g} GB {label} | {tool} | {seconds:.2f} | {rate:.2f} | {peak:.0f} | "
-                     f"{'' if ratio is None else f'{ratio[0]:.2f}x / {ratio[1]:.2f}x'} |")
-    publish("registry", lines, args.update_readme)
+        if args.only != "small":
+            files = make_files(scratch, int(args.size_gb * 2**30))
+            rows = measure(files, scratch, args.repeats)
+            for path in files.values():
+                path.unlink()
+            lines += ["| file | tool | seconds | GB/s | peak RSS (MB) | time vs cp / vs the last cp row |",
+                      "|---|---|---|---|---|---|"]
+            for label, tool, seconds, rate, peak, ratio in rows:
+                lines.append(f"| {args.size_gb:g} GB {label} | {tool} | {seconds:.2f} | {rate:.2f} | {peak:.0f} | "
+                             f"{'' if ratio is None else f'{ratio[0]:.2f}x / {ratio[1]:.2f}x'} |")
+        if args.only != "large":
+            source = make_small_files(scratch, args.small_files)
+            total = sum(p.stat().st_size for p in source.rglob("*") if p.is_file())
+            lines += ["", f"| {args.small_files:,} files, {total / 1024:.0f} KB in all | seconds | files/s | "
+                      "peak RSS (MB) | time vs cp -r, then sync |", "|---|---|---|---|---|"]
+            for tool, seconds, peak, ratio in measure_small(source, scratch, args.repeats):
+                lines.append(f"| {tool} | {seconds:.2f} | {args.small_files / seconds:,.0f} | {peak:.0f} | "
+                             f"{'' if ratio is None else f'{ratio:.2f}x'} |")
+    while lines and not lines[0]:
+        lines.pop(0)
+    publish("registry", lines, args.update_readme and not args.only)
 
 
 if __name__ == "__main__":

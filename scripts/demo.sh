@@ -14,16 +14,23 @@ $A validate test-fixtures/sample
 echo; echo "==> aml-deploy validate test-fixtures/broken  (mistakes people make: exit code 1 is expected)"
 $A validate test-fixtures/broken || echo "(exit code $? - errors found, as expected)"
 
-echo; echo "==> aml-deploy online-deployment create --local -f test-fixtures/sample/blue-deployment.yml"
+echo; echo "==> aml-deploy online-endpoint create --local -f test-fixtures/sample/endpoint.yml"
+echo "    (the endpoint's front, as in Azure: keys, traffic, request limits; the first run builds its HAProxy image)"
+$A online-endpoint create --local -f test-fixtures/sample/endpoint.yml
+
+echo; echo "==> aml-deploy online-deployment create --local -f test-fixtures/sample/blue-deployment.yml --all-traffic"
 echo "    (the first run builds the environment image: about a minute; later runs reuse it)"
-$A online-deployment create --local -f test-fixtures/sample/blue-deployment.yml
+$A online-deployment create --local -f test-fixtures/sample/blue-deployment.yml --all-traffic
 
 echo; echo "==> aml-deploy online-endpoint invoke --local -n sample-endpoint --request-file test-fixtures/sample/sample-request.json"
-echo "    (the model is y = 2*x0 + 3*x1 + 1: expect [9.0, 1.0, 10.0])"
+echo "    (through the endpoint's front with its key; the model is y = 2*x0 + 3*x1 + 1: expect [9.0, 1.0, 10.0])"
 $A online-endpoint invoke --local -n sample-endpoint --request-file test-fixtures/sample/sample-request.json
+$A online-endpoint show --local -n sample-endpoint
 
 echo
-echo "The endpoint keeps running. Edit test-fixtures/sample/src/score.py and run"
+echo "The endpoint keeps running; call it yourself with a key from"
+echo "  $A online-endpoint get-credentials --local -n sample-endpoint"
+echo "Edit test-fixtures/sample/src/score.py and run"
 echo "  $A online-deployment update --local -f test-fixtures/sample/blue-deployment.yml"
 echo "to restart it in place; remove it with"
 echo "  $A online-endpoint delete --local -n sample-endpoint --yes"

@@ -22,6 +22,12 @@ if [ "$in_ci" = 1 ]; then
 fi
 ./scripts/build-base-image.sh python:3.11-slim
 
+echo; echo "==> linters: ruff (lint and format), mypy, eslint and tsc --noEmit (strict)"
+.venv/bin/ruff check server tests benchmarks scripts
+.venv/bin/ruff format --check server tests benchmarks scripts
+.venv/bin/mypy
+npm run --silent lint
+
 echo; echo "==> extension unit tests (node --test)"
 npm test --silent
 

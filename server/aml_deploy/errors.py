@@ -10,6 +10,14 @@ class AmlDeployError(Exception):
     """An operation that cannot be done; the message says what is wrong and what to do."""
 
     code: ClassVar[str] = "failed"
+    exit_code: ClassVar[int] = 1  # what the command line exits with
+
+
+class UsageError(AmlDeployError):
+    """The command was given the wrong options (the CLI exits with 2, as for argparse's own errors)."""
+
+    code = "usage"
+    exit_code = 2
 
 
 class InvalidConfiguration(AmlDeployError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import urllib.request
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -297,8 +298,9 @@ def test_a_pull_that_fails_shows_err_image_pull_then_image_pull_back_off(kube_cl
     dyn = dynamic(api, tmp_path)
     ssa(dyn, namespace("pull"))
     wrong = pull_secret("wrong", "pull", kube_registry)
-    wrong["data"][".dockerconfigjson"] = pull_secret("x", "x", type(kube_registry)(
-        kube_registry.host, kube_registry.auth_config()["username"], "not-the-password", None))["data"][".dockerconfigjson"]
+    impostor = SimpleNamespace(host=kube_registry.host,
+                               auth_config=lambda: {**kube_registry.auth_config(), "password": "not-the-password"})
+    wrong["data"][".dockerconfigjson"] = pull_secret("x", "x", impostor)["data"][".dockerconfigjson"]
     ssa(dyn, wrong)
     ssa(dyn, deployment("pull", "pull", kube_image, pull_secret="wrong"))
     kube_cluster.wait_for(lambda: any(

@@ -4,16 +4,14 @@ the base image the sample names (pulled, or built offline once)."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
-from aml_deploy.deploy.local import containers
 from aml_deploy.deploy.local.operations import LocalEndpoints
 from aml_deploy.registry import Registry
-from tests.support import FIXTURES, ROOT, docker_engine, require
+from tests.support import FIXTURES, docker_engine
 
 pytestmark = pytest.mark.docker
 
@@ -21,8 +19,6 @@ pytestmark = pytest.mark.docker
 @pytest.fixture(scope="session")
 def docker_client():
     client = docker_engine()
-    base = subprocess.run([str(ROOT / "scripts" / "build-base-image.sh")], capture_output=True, text=True)
-    require(base.returncode == 0, f"no base image: {base.stderr.strip()}")
     yield client
     client.close()
 
@@ -53,9 +49,11 @@ def rename_sample_endpoint(root: Path, name: str) -> None:
 
 
 def remove_containers(docker_client, endpoint_name: str) -> None:
-    """Removes whatever containers a failing test left for its endpoint."""
-    for container in containers.find(docker_client, endpoint_name):
+    """Removes whatever a failing test left for its endpoint: its containers (the front's too) and its network."""
+    for container in docker_client.containers.list(all=True, filters={"label": f"aml-deploy.endpoint={endpoint_name}"}):
         container.remove(force=True)
+    for network in docker_client.networks.list(filters={"label": f"aml-deploy.endpoint={endpoint_name}"}):
+        network.remove()
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def test_two_creates_of_one_deployment_take_turns(workspace, docker_client, endp
         assert process.returncode == 0, err
         assert f"{endpoint_name}/blue: Succeeded" in out
     assert any("Waiting for another operation" in err for _, err in outputs)  # one waited for the other
-    found = docker_client.containers.list(all=True, filters={"label": f"aml-deploy.endpoint={endpoint_name}"})
+    found = docker_client.containers.list(all=True, filters={"label": [f"aml-deploy.endpoint={endpoint_name}", "aml-deploy.managed"]})
     assert len(found) == 1 and found[0].status == "running"
     assert [d.state for d in local.list_deployments(endpoint_name)] == ["Succeeded"]
 
@@ -125,7 +125,7 @@ def test_a_delete_during_a_create_waits_its_turn(workspace, docker_client, endpo
     assert create.returncode == 0 and f"{endpoint_name}/blue: Succeeded" in out, err
     assert delete.returncode == 0 and "Traceback" not in delete.stderr, delete.stderr
     assert "Waiting for another operation" in delete.stderr
-    assert docker_client.containers.list(all=True, filters={"label": f"aml-deploy.endpoint={endpoint_name}"}) == []
+    assert docker_client.containers.list(all=True, filters={"label": [f"aml-deploy.endpoint={endpoint_name}", "aml-deploy.managed"]}) == []
 
 
 def test_an_init_that_never_ends_says_it_timed_out(workspace, local):

@@ -76,7 +76,7 @@ def test_an_interrupted_create_leaves_nothing_running(workspace, docker_client, 
         rest = create.communicate(timeout=60)[1]
         assert create.returncode == 130, rest
         assert "interrupted" in rest and "Traceback" not in rest
-        found = docker_client.containers.list(all=True, filters={"label": f"aml-deploy.endpoint={endpoint_name}"})
+        found = docker_client.containers.list(all=True, filters={"label": [f"aml-deploy.endpoint={endpoint_name}", "aml-deploy.managed"]})
         assert found == []
     finally:
         if create.poll() is None:

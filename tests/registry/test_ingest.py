@@ -7,9 +7,14 @@ import os
 
 import pytest
 
-from aml_deploy.registry import RegistryError, ingest
+from aml_deploy.registry import ingest
 
 MB = 1024 * 1024
+
+
+def stage(source, target, progress=None):
+    with ingest.Stager() as stager:
+        return stager.copy(source.name, source, target, progress=progress)
 
 
 def sha256_of(path):
@@ -33,13 +38,13 @@ def mixed_file(tmp_path):
 
 
 def test_stored_bytes_and_hash_match_the_source(tmp_path, mixed_file):
-    staged = ingest.stage("weights.bin", mixed_file, tmp_path / "staged")
+    staged = stage(mixed_file, tmp_path / "staged")
     assert staged.size == mixed_file.stat().st_size
     assert staged.sha256 == sha256_of(mixed_file) == sha256_of(staged.staged)
 
 
 def test_holes_stay_holes(tmp_path, mixed_file):
-    staged = ingest.stage("weights.bin", mixed_file, tmp_path / "staged")
+    staged = stage(mixed_file, tmp_path / "staged")
     allocated = os.stat(staged.staged).st_blocks * 512
     assert allocated < 16 * MB < staged.size  # about 8 MB of data in an 88 MB file
 
@@ -49,7 +54,7 @@ def test_copy_through_the_process_where_the_kernel_cannot(tmp_path, mixed_file, 
         raise OSError(errno.EXDEV, "Invalid cross-device link")
 
     monkeypatch.setattr(os, "copy_file_range", cross_device)
-    staged = ingest.stage("weights.bin", mixed_file, tmp_path / "staged")
+    staged = stage(mixed_file, tmp_path / "staged")
     assert staged.sha256 == sha256_of(mixed_file) == sha256_of(staged.staged)
 
 
@@ -58,8 +63,9 @@ def test_other_copy_errors_are_reported_not_hidden(tmp_path, mixed_file, monkeyp
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(os, "copy_file_range", failing_disk)
-    with pytest.raises(RegistryError, match="Input/output error"):
-        ingest.stage("weights.bin", mixed_file, tmp_path / "staged")
+    with pytest.raises(ingest.ReadFailed) as raised:
+        stage(mixed_file, tmp_path / "staged")
+    assert raised.value.error.errno == errno.EIO
 
 
 @pytest.mark.parametrize("change", ["append", "truncate", "rewrite"])
@@ -79,5 +85,18 @@ def test_a_file_changed_while_copied_is_refused(tmp_path, change):
                 handle.write(b"x" * 100)
             os.utime(path, ns=(0, path.stat().st_mtime_ns + 1))  # a different mtime even on a coarse clock
 
-    with pytest.raises(RegistryError, match="changed while it was being registered"):
-        ingest.stage("model.bin", path, tmp_path / "staged", progress=meanwhile)
+    with pytest.raises(ingest.SourceChanged):
+        stage(path, tmp_path / "staged", progress=meanwhile)
+
+
+def test_one_stager_copies_many_files_of_every_size(tmp_path, mixed_file):
+    """The hashing buffers and threads are made once and reused: each file's hash is its own."""
+    small = tmp_path / "small.bin"
+    small.write_bytes(os.urandom(1000))
+    empty = tmp_path / "empty.bin"
+    empty.write_bytes(b"")
+    with ingest.Stager() as stager:
+        copies = [stager.copy(path.name, path, tmp_path / f"copy-{i}")
+                  for i, path in enumerate([mixed_file, small, mixed_file, empty, small])]
+    for copy, source in zip(copies, [mixed_file, small, mixed_file, empty, small]):
+        assert copy.sha256 == sha256_of(source) == sha256_of(copy.staged)

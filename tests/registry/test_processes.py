@@ -33,7 +33,7 @@ def test_eight_concurrent_registrations_get_eight_consecutive_versions(tmp_path)
         assert process.returncode == 0, err
         versions.append(int(json.loads(out)["version"]))
     assert sorted(versions) == list(range(1, 9))
-    assert Registry(root).verify(deep=True) == []
+    assert Registry(root).verify(deep=True).problems == []
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def test_sigkill_at_random_moments_leaves_no_half_version(tmp_path, big_model):
         finished += process.returncode == 0
     assert kills >= 15, f"only {kills} of 30 runs were still running when killed"
     registry = Registry(root)
-    assert registry.verify(deep=True) == []
+    assert registry.verify(deep=True).problems == []
     versions = registry.list(name="shared")
     # Every run that finished registered a version; a run killed after its commit did too.
     assert finished <= len(versions) <= finished + kills
@@ -72,4 +72,4 @@ def test_sigkill_at_random_moments_leaves_no_half_version(tmp_path, big_model):
     # The registry still works, and the next registration sweeps the killed ones' staging.
     subprocess.run(create_command(root, big_model), check=True, capture_output=True)
     assert [p for p in (root / "staging").iterdir()] == []
-    assert registry.verify(deep=True) == []
+    assert registry.verify(deep=True).problems == []

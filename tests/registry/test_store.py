@@ -12,25 +12,8 @@ import pytest
 
 from aml_deploy.registry import Registry, RegistryError
 from aml_deploy.registry.names import parse_reference
+from tests.registry.conftest import blobs
 from tests.support import ROOT, require
-
-
-@pytest.fixture
-def registry(tmp_path):
-    return Registry(tmp_path / "registry")
-
-
-@pytest.fixture
-def model_folder(tmp_path):
-    folder = tmp_path / "model"
-    (folder / "sub").mkdir(parents=True)
-    (folder / "weights.bin").write_bytes(os.urandom(100_000))
-    (folder / "sub" / "config.json").write_text('{"layers": 3}')
-    return folder
-
-
-def blobs(registry):
-    return sorted(p.name for p in (registry.root / "blobs").rglob("*") if p.is_file())
 
 
 def test_register_folder_and_versions_increment(registry, model_folder):
@@ -66,11 +49,18 @@ def test_versions_never_change(registry, model_folder):
     assert stored and all(p.stat().st_mode & 0o222 == 0 for p in stored)  # read-only
 
 
-@pytest.mark.parametrize("name", ["", "-lead", "a/b", "with space", "x" * 256, "name:1"])
+@pytest.mark.parametrize("name", ["", "-lead", "a/b", "with space", "x" * 256, "name:1", "abc\n", "naïve", "..", "a\x00"])
 def test_bad_names_are_refused(registry, model_folder, name):
     with pytest.raises(RegistryError, match="Invalid model name"):
         registry.register(model_folder, name)
     assert not registry.list()
+
+
+@pytest.mark.parametrize("version", ["7\n", "", "-1", "1/2", "x" * 101, "١", "1 ", "9" * 20])
+def test_bad_versions_are_refused(registry, model_folder, version):
+    with pytest.raises(RegistryError, match="Invalid model version"):
+        registry.register(model_folder, "net", version)
+    assert not registry.exists() or not registry.list()
 
 
 def test_symlink_outside_the_folder_is_refused(registry, model_folder, tmp_path):
@@ -90,7 +80,7 @@ def test_symlink_inside_the_folder_is_followed(registry, model_folder):
 
 def test_special_and_unreadable_files_register_nothing(registry, model_folder):
     os.mkfifo(model_folder / "pipe")
-    with pytest.raises(RegistryError, match="not a regular file"):
+    with pytest.raises(RegistryError, match=r"pipe is a FIFO \(named pipe\), not a file"):
         registry.register(model_folder, "net")
     (model_folder / "pipe").unlink()
     (model_folder / "dangling").symlink_to(model_folder / "missing.bin")
@@ -160,7 +150,7 @@ def test_force_delete_and_shared_blobs_survive(registry, model_folder):
     registry.hold("net", "1", "c")
     registry.delete("net", "1", force=True, is_alive=lambda holder: True)
     assert len(blobs(registry)) == 2  # version 2 still uses them
-    assert registry.verify(deep=True) == []
+    assert registry.verify(deep=True).problems == []
 
 
 def test_download_is_a_writable_copy(registry, model_folder, tmp_path):
@@ -168,7 +158,7 @@ def test_download_is_a_writable_copy(registry, model_folder, tmp_path):
     target = registry.download("net", "1", tmp_path / "out")
     assert (target / "sub" / "config.json").read_text() == '{"layers": 3}'
     (target / "weights.bin").write_bytes(b"mine now")
-    assert registry.verify(deep=True) == []
+    assert registry.verify(deep=True).problems == []
 
 
 def test_mount_is_read_only_and_reused(registry, model_folder):
@@ -190,9 +180,9 @@ def test_verify_finds_missing_and_changed_content(registry, model_folder):
     stored = [p for p in (registry.root / "blobs").rglob("*") if p.is_file()]
     stored[0].chmod(0o644)
     stored[0].write_bytes(b"tampered" + bytes(len(stored[0].read_bytes()) - 8))
-    assert any("content changed" in p for p in registry.verify(deep=True))
+    assert any("does not match" in p for p in registry.verify(deep=True).problems)
     stored[1].unlink()
-    assert any("missing" in p for p in registry.verify())
+    assert any("missing" in p for p in registry.verify().problems)
 
 
 def test_corrupt_database_is_reported_not_overwritten(registry, model_folder):

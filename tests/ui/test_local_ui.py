@@ -36,5 +36,18 @@ def test_deploy_fixture_shows_succeeded(workbench, endpoint):
     open_view(page, "Local Endpoints")
     succeeded = wait_for_row(page, f"deployment {endpoint}/blue Succeeded", timeout=300_000)
     assert "port" in succeeded.inner_text()
-    wait_for_row(page, f"endpoint {endpoint} Succeeded", timeout=30_000)
+    endpoint_row = wait_for_row(page, f"endpoint {endpoint} Succeeded", timeout=30_000)
+    assert "auth: key" in endpoint_row.inner_text()
     page.screenshot(path=str(RESULTS / "local-endpoint-succeeded.png"))
+
+    # The endpoint's front: give blue all traffic from the view, and see its share there.
+    assert "0%" in succeeded.inner_text()
+    choose_from_context_menu(page, endpoint_row, "Set Traffic")
+    box = page.locator(".quick-input-widget input")
+    box.wait_for(timeout=10_000)
+    box.fill("blue=100")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "label => [...document.querySelectorAll('.monaco-list-row')].some(r => r.getAttribute('aria-label') === label "
+        "&& r.innerText.includes('100%'))", arg=f"deployment {endpoint}/blue Succeeded", timeout=30_000)
+    page.screenshot(path=str(RESULTS / "local-endpoint-traffic.png"))

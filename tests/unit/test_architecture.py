@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.support import ROOT
 
 PACKAGE = ROOT / "server" / "aml_deploy"
-BASE = {"findings", "errors", "files", "codes", "report", "resources", "model_layout", "script_templates", "__init__"}
+BASE = {"findings", "errors", "files", "names", "codes", "report", "resources", "model_layout", "script_templates", "__init__"}
 ALLOWED = {
     "documents": BASE,
     "scoring": BASE | {"documents"},
@@ -17,10 +17,11 @@ ALLOWED = {
     "registry": BASE,
     "azure": BASE,
     "kube": BASE,
-    "deploy": BASE | {"documents", "registry"},
+    "front": BASE,
+    "deploy": BASE | {"documents", "registry", "front", "azure", "kube"},
     "profiling": BASE | {"documents", "registry", "deploy"},
-    "lsp": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "deploy", "profiling"},
-    "cli": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "deploy", "profiling", "lsp"},
+    "lsp": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "front", "deploy", "profiling"},
+    "cli": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "front", "deploy", "profiling", "lsp"},
 }
 
 

@@ -30,3 +30,4 @@ def test_wheel_contains_schemas_and_docs(tmp_path):
     assert "aml_deploy/_data/managed-online-skus.tsv" in names
     assert "aml_deploy/lsp/server.py" in names
     assert "aml_deploy/deploy/local/runtime/supervisor.py" in names and "aml_deploy/deploy/local/runtime/install.sh" in names
+    assert "aml_deploy/front/front.lua" in names

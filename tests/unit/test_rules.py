@@ -76,6 +76,15 @@ def test_model_name_rule(tmp_path):
     assert "AMLD110" in codes(check(tmp_path, "model.yml", text))
 
 
+def test_a_trailing_newline_never_passes_a_name_rule(tmp_path):
+    """A `$` in a pattern matches before a trailing newline: every name rule matches the whole name."""
+    write(tmp_path, "m.pkl", "x")
+    model = "$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\nname: \"good\\n\"\npath: m.pkl\n"
+    assert "AMLD110" in codes(check(tmp_path, "model.yml", model))
+    endpoint = ENDPOINT_SCHEMA + 'name: "good-endpoint\\n"\nauth_mode: key\n'
+    assert "AMLD110" in codes(check(tmp_path, "endpoint.yml", endpoint))
+
+
 # -- endpoint next door ----------------------------------------------------------------------
 
 

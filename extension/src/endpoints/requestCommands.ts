@@ -32,9 +32,10 @@ export async function sendRequest(servers: ServerManager): Promise<void> {
         return;
     }
     try {
-        const result = await callServer<{ status: number; body: string; deployment: string }>(servers.current, 'amlDeploy.server.invoke',
-            { endpoint: target.endpoint, deployment: target.deployment, body: editor.document.getText() });
-        const content = `// ${target.endpoint}/${result.deployment}: HTTP ${result.status}\n${pretty(result.body)}`;
+        const result = await callServer<{ status: number; body: string; deployment: string; explanation?: string }>(servers.current,
+            'amlDeploy.server.invoke', { endpoint: target.endpoint, deployment: target.deployment, body: editor.document.getText() });
+        const explanation = result.explanation ? `// ${result.explanation}\n` : '';
+        const content = `// ${target.endpoint}/${result.deployment || '(none)'}: HTTP ${result.status} (through the endpoint's front)\n${explanation}${pretty(result.body)}`;
         const document = await vscode.workspace.openTextDocument({ content, language: 'jsonc' });
         await vscode.window.showTextDocument(document, vscode.ViewColumn.Beside);
     } catch (error) {

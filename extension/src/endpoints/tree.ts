@@ -22,13 +22,18 @@ export interface Endpoint {
     name: string;
     provisioning_state: string;
     scoring_uri?: string;
+    auth_mode?: string;
+    traffic?: Record<string, number>;
+    mirror_traffic?: Record<string, number>;
+    notes?: string[];
     deployments: Deployment[];
 }
 
 // What a command on the view receives: the node's data.
 export type Target = { endpoint?: Endpoint; deployment?: Deployment } | undefined;
 
-export type EndpointNode = { kind: 'endpoint'; endpoint: Endpoint } | { kind: 'deployment'; deployment: Deployment };
+export type EndpointNode = { kind: 'endpoint'; endpoint: Endpoint }
+    | { kind: 'deployment'; deployment: Deployment; traffic?: number; mirror?: number };
 
 const STATE_ICONS: Record<string, string> = {
     Succeeded: 'pass-filled:testing.iconPassed',
@@ -44,15 +49,25 @@ export function endpointNodes(endpoints: Endpoint[]): EndpointNode[] {
 }
 
 export function childNodes(node: EndpointNode): EndpointNode[] {
-    return node.kind === 'endpoint' ? node.endpoint.deployments.map((deployment) => ({ kind: 'deployment', deployment })) : [];
+    if (node.kind !== 'endpoint') {
+        return [];
+    }
+    const { traffic, mirror_traffic: mirror } = node.endpoint;
+    return node.endpoint.deployments.map((deployment) => ({
+        kind: 'deployment', deployment, traffic: traffic?.[deployment.name] ?? 0, mirror: mirror?.[deployment.name] ?? 0,
+    }));
 }
 
 export function endpointEntry(node: EndpointNode): Entry<EndpointNode> {
     if (node.kind === 'endpoint') {
         const endpoint = node.endpoint;
+        const auth = endpoint.auth_mode ? `auth: ${endpoint.auth_mode}` : '';
+        const tooltip = [`**${endpoint.name}**: ${endpoint.provisioning_state}`, endpoint.scoring_uri ? `Scoring URI: ${endpoint.scoring_uri}` : '',
+            auth, ...(endpoint.notes ?? [])].filter(Boolean).join('\n\n');
         return {
-            label: endpoint.name, description: endpoint.scoring_uri ?? endpoint.provisioning_state, icon: 'globe',
-            contextValue: 'endpoint', accessibility: `endpoint ${endpoint.name} ${endpoint.provisioning_state}`, expanded: true, data: node,
+            label: endpoint.name, description: [endpoint.scoring_uri ?? endpoint.provisioning_state, auth].filter(Boolean).join(' · '),
+            icon: 'globe', contextValue: 'endpoint', tooltip,
+            accessibility: `endpoint ${endpoint.name} ${endpoint.provisioning_state}`, expanded: true, data: node,
         };
     }
     const d = node.deployment;
@@ -72,9 +87,10 @@ export function endpointEntry(node: EndpointNode): Entry<EndpointNode> {
     if (d.config) {
         lines.push(`From ${d.config}`);
     }
+    const share = node.traffic !== undefined ? `${node.traffic}%` + (node.mirror ? ` + mirror ${node.mirror}%` : '') : '';
     return {
         label: d.name,
-        description: [d.provisioning_state, d.port ? `port ${d.port}` : ''].filter(Boolean).join(' · '),
+        description: [d.provisioning_state, share, d.port ? `port ${d.port}` : ''].filter(Boolean).join(' · '),
         icon: STATE_ICONS[d.provisioning_state] ?? 'question',
         contextValue: 'deployment',
         tooltip: lines.join('\n\n'),

@@ -6,6 +6,7 @@ import { errorMessage } from '../serverCall';
 import { callServer } from '../serverCommands';
 import { toTreeItem } from '../treeItem';
 import { deploy } from './deployCommands';
+import { copyKey, regenerateKey, setTraffic } from './frontCommands';
 import { deleteTarget } from './manageCommands';
 import { sendRequest, showLogs, testEndpoint } from './requestCommands';
 import { childNodes, Endpoint, EndpointNode, endpointEntry, endpointNodes, Target } from './tree';
@@ -50,5 +51,8 @@ export function registerEndpointCommands(context: vscode.ExtensionContext, serve
         vscode.commands.registerCommand('amlDeploy.sendRequest', () => sendRequest(servers)),
         vscode.commands.registerCommand('amlDeploy.showDeploymentLogs', (target: Target) => showLogs(servers, target)),
         vscode.commands.registerCommand('amlDeploy.deleteDeployment', (target: Target) => deleteTarget(servers, view, target)),
+        vscode.commands.registerCommand('amlDeploy.copyEndpointKey', (target: Target) => copyKey(servers, target?.endpoint)),
+        vscode.commands.registerCommand('amlDeploy.regenerateEndpointKey', (target: Target) => regenerateKey(servers, target?.endpoint)),
+        vscode.commands.registerCommand('amlDeploy.setEndpointTraffic', (target: Target) => setTraffic(servers, view, target?.endpoint)),
     );
 }

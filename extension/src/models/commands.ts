@@ -9,9 +9,9 @@ export function suggestedName(file: string): string {
     return path.basename(file).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-_.]+/, '') || 'model';
 }
 
-// The input box's check, from the pattern the server enforces (listModels' namePattern).
+// The input box's check, from the pattern the server enforces in full (listModels' namePattern).
 export function nameValidator(pattern: string): (value: string) => string | undefined {
-    const rule = new RegExp(pattern);
+    const rule = new RegExp(`^(?:${pattern})$`);
     return (value) => (rule.test(value) ? undefined : 'Letters, digits, -, _ and ., starting with a letter or digit');
 }
 

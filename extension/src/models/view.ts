@@ -10,7 +10,7 @@ import { vscodeUi } from '../vscodeUi';
 import { deleteModel, nameValidator, suggestedName } from './commands';
 import { childNodes, ModelList, ModelNode, modelEntry, modelNodes, ModelVersion } from './tree';
 
-const FALLBACK_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9\\-_.]{0,254}$';
+const FALLBACK_NAME_PATTERN = '[A-Za-z0-9][A-Za-z0-9\\-_.]{0,254}';
 
 export class ModelsView implements vscode.TreeDataProvider<ModelNode> {
     private readonly changed = new vscode.EventEmitter<ModelNode | undefined>();

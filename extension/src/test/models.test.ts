@@ -34,10 +34,11 @@ test('a version row shows tags, size, date and archived state', () => {
 test('names are suggested from file names and checked with the server\'s pattern', () => {
     assert.equal(suggestedName('/w/My Model (final).pkl'), 'My-Model-final-');
     assert.equal(suggestedName('/w/.hidden'), 'model');
-    const check = nameValidator('^[A-Za-z0-9][A-Za-z0-9\\-_.]{0,254}$');
+    const check = nameValidator('[A-Za-z0-9][A-Za-z0-9\\-_.]{0,254}');
     assert.equal(check('good-name_1.0'), undefined);
     assert.notEqual(check('-bad'), undefined);
     assert.notEqual(check('has space'), undefined);
+    assert.notEqual(check('ok-then-bad!'), undefined); // the whole value, not a part of it
 });
 
 test('errors from the server carry their code', () => {

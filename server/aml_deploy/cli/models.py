@@ -32,7 +32,7 @@ def add_parser(commands) -> None:
     listing.add_argument("-n", "--name")
     listing.add_argument("--include-archived", action="store_true")
     listing.add_argument("--archived-only", action="store_true")
-    listing.add_argument("-r", "--max-results", type=int)
+    listing.add_argument("-r", "--max-results", type=_positive, metavar="N")
 
     show = _verb(verbs, "show", "show one model version", _show)
     show.add_argument("-n", "--name", required=True)
@@ -58,7 +58,9 @@ def add_parser(commands) -> None:
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
     verify = _verb(verbs, "verify", "check every version's files against the registry's records", _verify)
-    verify.add_argument("--deep", action="store_true", help="re-hash every file")
+    verify.add_argument("--deep", action="store_true",
+                        help="re-hash every stored file (by default: present, sizes match, and unchanged since last "
+                        "hashed by inode and modification time)")
 
     from .profile import add_model_parser  # issue 15: profiling
     add_model_parser(verbs)
@@ -111,7 +113,8 @@ def _from_file(path: Path) -> dict:
         raise RegistryError(f"{path} is a {result.kind.title}, not a model YAML; nothing was registered.")
     data = result.parsed.data if result.parsed else None
     if not isinstance(data, dict):
-        raise RegistryError(f"{path} is not a model YAML (expected name and path).")
+        why = " ".join(f.message for f in result.findings) or "expected name and path"
+        raise RegistryError(f"{path} was not read as a model YAML ({why}); nothing was registered.")
     fields = {k: data[k] for k in ("name", "description", "tags", "properties", "type") if k in data}
     if "version" in data:
         fields["version"] = str(data["version"])
@@ -174,12 +177,26 @@ def _delete(args, registry: Registry) -> int:
 
 
 def _verify(args, registry: Registry) -> int:
-    problems = registry.verify(deep=args.deep)
-    print_result(args, {"problems": problems}, lambda _: "\n".join(problems) or "The registry is consistent.")
-    return 1 if problems else 0
+    result = registry.verify(deep=args.deep)
+    verdict = f"{len(result.problems)} problem(s) found." if result.problems else "The registry is consistent."
+    print_result(args, {"problems": result.problems, "versions": result.versions, "files": result.files, "deep": result.deep},
+           lambda _: "\n".join([*result.problems, f"{result.summary()} {verdict}"]))
+    return 1 if result.problems else 0
 
 
 # -- output ---------------------------------------------------------------------------------------
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, not {text!r}")
+    return int(text)
+
+
+def _shown(text) -> str:
+    """Text as one line of a table: control characters (a newline in a tag or a file name) escaped."""
+    text = str(text)
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
 def _table(models: list[ModelVersion]) -> str:
@@ -187,7 +204,7 @@ def _table(models: list[ModelVersion]) -> str:
         return "No models. Register one with: aml-deploy model create --name NAME --path FILE_OR_FOLDER"
     rows = [("NAME", "VERSION", "TYPE", "SIZE", "CREATED", "TAGS")]
     for m in models:
-        tags = " ".join(f"{k}={v}" for k, v in m.tags.items())
+        tags = " ".join(f"{_shown(k)}={_shown(v)}" for k, v in m.tags.items())
         rows.append((m.name, m.version + (" (archived)" if m.archived else ""), m.type, human_size(m.size),
                      m.created_at[:19].replace("T", " "), tags))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -196,11 +213,12 @@ def _table(models: list[ModelVersion]) -> str:
 
 def _details(model: ModelVersion) -> str:
     lines = [f"{model.reference}  ({model.type}{', archived' if model.archived else ''})",
-             f"  {model.description}" if model.description else "",
-             f"  {human_size(model.size)} in {model.file_count} file(s), registered {model.created_at} from {model.source}"]
+             f"  {_shown(model.description)}" if model.description else "",
+             f"  {human_size(model.size)} in {model.file_count} file(s), registered {model.created_at} from "
+             f"{_shown(model.source)}"]
     if model.tags:
-        lines.append("  tags: " + ", ".join(f"{k}={v}" for k, v in model.tags.items()))
-    lines += [f"    {f['relpath']}  {human_size(f['size'])}" for f in model.files]
+        lines.append("  tags: " + ", ".join(f"{_shown(k)}={_shown(v)}" for k, v in model.tags.items()))
+    lines += [f"    {_shown(f['relpath'])}  {human_size(f['size'])}" for f in model.files]
     return "\n".join(line for line in lines if line)
 
 

@@ -15,19 +15,28 @@ AZURE_ONLY = ("-g", "--resource-group", "-w", "--workspace-name", "--subscriptio
 
 
 def add_parsers(commands) -> None:
-    endpoint = commands.add_parser("online-endpoint", help="local online endpoints (a stable URL for deployments)")
+    _endpoint_parsers(commands)
+    _deployment_parsers(commands)
+
+
+def _endpoint_parsers(commands) -> None:
+    endpoint = commands.add_parser("online-endpoint", help="online endpoints: a stable, authenticated URL for deployments")
     verbs = endpoint.add_subparsers(title="commands", metavar="COMMAND")
-    for verb in ("create", "update"):
-        command = _verb(verbs, "online-endpoint", verb, f"{verb} a local endpoint", _endpoint_create)
-        command.add_argument("-f", "--file", type=Path)
-        command.add_argument("-n", "--name")
-    command = _verb(verbs, "online-endpoint", "show", "show a local endpoint and its deployments", _endpoint_show)
+    command = _verb(verbs, "online-endpoint", "create", "create an endpoint", _endpoint_create)
+    command.add_argument("-f", "--file", type=Path)
+    command.add_argument("-n", "--name")
+    command = _verb(verbs, "online-endpoint", "update", "update an endpoint: its file, traffic or mirror traffic", _endpoint_update)
+    command.add_argument("-f", "--file", type=Path)
+    command.add_argument("-n", "--name")
+    command.add_argument("--traffic", type=_shares, help='traffic shares in percent, e.g. "blue=90 green=10"')
+    command.add_argument("--mirror-traffic", type=_shares, help='mirrored share in percent, e.g. "green=10" (or "" for none)')
+    command = _verb(verbs, "online-endpoint", "show", "show an endpoint and its deployments", _endpoint_show)
     command.add_argument("-n", "--name", required=True)
-    _verb(verbs, "online-endpoint", "list", "list local endpoints", _endpoint_list)
-    command = _verb(verbs, "online-endpoint", "delete", "delete a local endpoint and all its deployments", _endpoint_delete)
+    _verb(verbs, "online-endpoint", "list", "list endpoints", _endpoint_list)
+    command = _verb(verbs, "online-endpoint", "delete", "delete an endpoint and all its deployments", _endpoint_delete)
     command.add_argument("-n", "--name", required=True)
     command.add_argument("-y", "--yes", action="store_true")
-    command = _verb(verbs, "online-endpoint", "invoke", "send a request to the endpoint's deployment", _invoke)
+    command = _verb(verbs, "online-endpoint", "invoke", "send a request through the endpoint (with its key)", _invoke)
     command.add_argument("-n", "--name", dest="endpoint_name", required=True)
     command.add_argument("-d", "--deployment-name", dest="name")
     command.add_argument("-r", "--request-file", type=Path)
@@ -35,18 +44,26 @@ def add_parsers(commands) -> None:
     command.add_argument("-n", "--name", dest="endpoint_name", required=True)
     command.add_argument("-d", "--deployment-name", dest="name")
     _log_options(command)
+    command = _verb(verbs, "online-endpoint", "get-credentials", "print the endpoint's keys (or a token)", _credentials)
+    command.add_argument("-n", "--name", required=True)
+    command = _verb(verbs, "online-endpoint", "regenerate-keys", "replace the primary or the secondary key", _regenerate)
+    command.add_argument("-n", "--name", required=True)
+    command.add_argument("--key-type", choices=("primary", "secondary"), required=True)
 
-    deployment = commands.add_parser("online-deployment", help="local deployments in Docker: build, run, debug")
+
+def _deployment_parsers(commands) -> None:
+    deployment = commands.add_parser("online-deployment", help="deployments: build, run, debug, score")
     verbs = deployment.add_subparsers(title="commands", metavar="COMMAND")
     for verb in ("create", "update"):
-        command = _verb(verbs, "online-deployment", verb, f"{verb} a local deployment", _deployment_create)
+        command = _verb(verbs, "online-deployment", verb, f"{verb} a deployment", _deployment_create)
         command.add_argument("-f", "--file", type=Path, required=True,
                              help="an online deployment YAML, or a v1 inferenceconfig.json")
         command.add_argument("-n", "--name", help="the deployment's name (v1: the service's name)")
         command.add_argument("-e", "--endpoint-name")
+        command.add_argument("--all-traffic", action="store_true", help="send all of the endpoint's traffic to it")
         command.add_argument("--debug", action="store_true",
                              help="start with debugpy listening, and wait for a debugger before init()")
-        command.add_argument("--deployment-config", "--dc", type=Path, help="v1 deploymentconfig.json (computeType local)")
+        command.add_argument("--deployment-config", "--dc", type=Path, help="v1 deploymentconfig.json")
         command.add_argument("-m", "--model", action="append", default=[],
                              help="azureml:<name>:<version> from the local registry, or a path (v1; repeatable)")
         command.add_argument("--port", type=_port, help="host port of the scoring URI, 1024-65535 (default: kept, or a free one)")
@@ -54,11 +71,11 @@ def add_parsers(commands) -> None:
         command.add_argument("--workspace-folder", type=Path,
                              help="refuse files outside it (default: the current folder, if it holds the file)")
         command.add_argument("--ca-bundle", type=Path, help="extra CA bundle for package downloads during the build")
-    command = _verb(verbs, "online-deployment", "show", "show a local deployment", _deployment_show)
+    command = _verb(verbs, "online-deployment", "show", "show a deployment", _deployment_show)
     _names(command)
-    command = _verb(verbs, "online-deployment", "list", "list the deployments of a local endpoint", _deployment_list)
+    command = _verb(verbs, "online-deployment", "list", "list the deployments of an endpoint", _deployment_list)
     command.add_argument("-e", "--endpoint-name")
-    command = _verb(verbs, "online-deployment", "delete", "delete a local deployment (its container)", _deployment_delete)
+    command = _verb(verbs, "online-deployment", "delete", "delete a deployment", _deployment_delete)
     _names(command)
     command.add_argument("-y", "--yes", action="store_true")
     command = _verb(verbs, "online-deployment", "get-logs", "print the deployment's container log", _logs)
@@ -69,6 +86,17 @@ def add_parsers(commands) -> None:
     command.add_argument("-r", "--request-file", type=Path)
     from .profile import add_deployment_parser  # issue 15: profiling
     add_deployment_parser(verbs)
+
+
+def _shares(text: str) -> dict[str, int]:
+    """'blue=90 green=10' (or commas) -> {"blue": 90, "green": 10}."""
+    shares: dict[str, int] = {}
+    for item in text.replace(",", " ").split():
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value.isdigit():
+            raise argparse.ArgumentTypeError(f"{item!r} is not NAME=PERCENT (e.g. \"blue=90 green=10\")")
+        shares[name] = int(value)
+    return shares
 
 
 def _port(text: str) -> int:
@@ -83,11 +111,13 @@ def _port(text: str) -> int:
 
 def _verb(verbs, group: str, name: str, help_text: str, handler):
     parser = verbs.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
-    parser.add_argument("--local", action="store_true", help="required: deploy on this machine's Docker engine")
+    parser.add_argument("--local", action="store_true", help="on this machine's Docker engine")
+    parser.add_argument("--kube-context", help="Kubernetes: the kubeconfig context of the cluster (default: the current one)")
+    parser.add_argument("--namespace", help="Kubernetes: the namespace (default: the endpoint's name)")
     add_format(parser)
     for option in AZURE_ONLY:  # accepted for compatibility with scripts written for az; not needed locally
         parser.add_argument(option, dest=f"ignored_{option.strip('-').replace('-', '_')}", help=argparse.SUPPRESS)
-    parser.set_defaults(handler=_guarded(handler), command_name=name, group_name=group)
+    parser.set_defaults(handler=_with_target(handler), command_name=name, group_name=group)
     return parser
 
 
@@ -101,18 +131,23 @@ def _log_options(parser) -> None:
     parser.add_argument("--follow", action="store_true", help="keep printing new lines")
 
 
-def _guarded(handler):
+def _with_target(handler):
+    """The handler with its target: the local Docker engine with --local, else the one the files or
+    the endpoint's record name (a Kubernetes cluster)."""
+
     def run(args: argparse.Namespace) -> int:
-        if not args.local:
-            print("aml-deploy: add --local. Without it this command would deploy to Azure, which AML Deploy does "
-                  "not do yet; with --local it runs on this machine's Docker engine.", file=sys.stderr)
-            return 2
-        from ..deploy.targets import get_target
+        from ..deploy.targets import get_target, remote_target_name
 
         progress = (lambda message: print(f"  {message}", file=sys.stderr)) if args.format == "text" else None
-        return handler(args, get_target("local", progress=progress))
+        settings = {"kube_context": args.kube_context, "namespace": args.namespace}
+        name = "local" if args.local else remote_target_name(getattr(args, "file", None), _endpoint_of(args))
+        return handler(args, get_target(name, progress=progress, settings=settings))
 
     return run
+
+
+def _endpoint_of(args) -> str | None:
+    return getattr(args, "endpoint_name", None) or (getattr(args, "name", None) if args.group_name == "online-endpoint" else None)
 
 
 # -- endpoints ------------------------------------------------------------------------------------
@@ -120,7 +155,41 @@ def _guarded(handler):
 
 def _endpoint_create(args, target) -> int:
     endpoint = target.create_endpoint(args.file, args.name)
-    print_result(args, endpoint, lambda e: f"Local endpoint {e['name']} is ready for deployments.")
+    print_result(args, endpoint, lambda e: f"Endpoint {e['name']} is ready for deployments"
+                 + (f" at {e['scoring_uri']}" if e.get("scoring_uri") else "") + ".")
+    return 0
+
+
+def _endpoint_update(args, target) -> int:
+    from ..deploy.errors import DeployError
+
+    if args.file is None and args.traffic is None and args.mirror_traffic is None:
+        raise DeployError("Nothing to update: give --file, --traffic or --mirror-traffic.")
+    if args.file is not None:
+        endpoint = target.create_endpoint(args.file, args.name)
+        args.name = endpoint["name"]
+    if not args.name:
+        raise DeployError("Give the endpoint's name with --name.")
+    if args.traffic is not None or args.mirror_traffic is not None:
+        endpoint = target.set_traffic(args.name, args.traffic, args.mirror_traffic)
+    else:
+        endpoint = target.show_endpoint(args.name)
+    print_result(args, endpoint, _endpoint_text)
+    return 0
+
+
+def _credentials(args, target) -> int:
+    credentials = target.get_credentials(args.name)
+    print_result(args, credentials, lambda c: json.dumps(c, indent=2))
+    return 0
+
+
+def _regenerate(args, target) -> int:
+    target.regenerate_keys(args.name, args.key_type)
+    print_result(args, {"name": args.name, "regenerated": args.key_type},
+                 lambda _: f"Regenerated the {args.key_type} key of {args.name}; the other key still works. "
+                           f"See it with: aml-deploy online-endpoint get-credentials -n {args.name}"
+                           + (" --local" if args.local else ""))
     return 0
 
 
@@ -143,11 +212,15 @@ def _endpoint_delete(args, target) -> int:
 
 
 def _endpoint_text(endpoint: dict) -> str:
-    lines = [f"{endpoint['name']}  {endpoint['provisioning_state']}  {endpoint.get('scoring_uri') or ''}".rstrip()]
+    auth = f"  auth: {endpoint['auth_mode']}" if endpoint.get("auth_mode") else ""
+    lines = [f"{endpoint['name']}  {endpoint['provisioning_state']}  {endpoint.get('scoring_uri') or ''}{auth}".rstrip()]
+    traffic, mirror = endpoint.get("traffic") or {}, endpoint.get("mirror_traffic") or {}
     for d in endpoint.get("deployments", []):
-        lines.append(f"  {d['name']}  {d['provisioning_state']}  {d.get('scoring_uri') or ''}".rstrip())
+        share = f"  traffic {traffic.get(d['name'], 0)}%" + (f", mirror {mirror[d['name']]}%" if mirror.get(d["name"]) else "")
+        lines.append(f"  {d['name']}  {d['provisioning_state']}{share}  {d.get('scoring_uri') or ''}".rstrip())
         if d.get("problem"):
             lines.append(f"    {d['problem']}")
+    lines += [f"  note: {note}" for note in endpoint.get("notes") or []]
     return "\n".join(lines)
 
 
@@ -165,6 +238,8 @@ def _deployment_create(args, target) -> int:
     if args.ca_bundle:
         target.ca = ca_bundle(str(args.ca_bundle))
     state = target.deploy(spec, debug=args.debug, timeout=args.timeout, must_exist=args.command_name == "update")
+    if args.all_traffic and state.state != "Failed":
+        target.set_traffic(state.endpoint, {state.deployment: 100})
     print_result(args, state.to_dict(), _deployment_text)
     return 1 if state.state == "Failed" else 0
 
@@ -237,6 +312,8 @@ def _invoke(args, target) -> int:
         print(json.dumps(answer.to_dict(), indent=2))
     else:
         print(answer.body)
+        if answer.explanation:
+            print(f"aml-deploy: {answer.explanation}", file=sys.stderr)
     return 0 if answer.status < 400 else 1
 
 

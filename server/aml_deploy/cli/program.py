@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except AmlDeployError as err:
-        return _fail(args, str(err))
+        return _fail(args, str(err), err.exit_code)
     except KeyboardInterrupt:
         print("aml-deploy: interrupted; what it had started was removed.", file=sys.stderr)
         return 130
@@ -44,14 +44,14 @@ def _terminated(_signal, _frame) -> None:
     raise KeyboardInterrupt
 
 
-def _fail(args: argparse.Namespace, message: str) -> int:
+def _fail(args: argparse.Namespace, message: str, exit_code: int = 1) -> int:
     command = " ".join(p for p in (getattr(args, "group_name", None), getattr(args, "command_name", None)) if p)
     print(f"aml-deploy{' ' + command if command else ''}: {message}", file=sys.stderr)
     if args.verbose:
         import traceback
 
         traceback.print_exc()
-    return 1
+    return exit_code
 
 
 def _is_connection_error(err: Exception) -> bool:

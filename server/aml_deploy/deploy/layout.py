@@ -38,9 +38,7 @@ def container_environment(spec: DeploymentSpec) -> dict[str, str]:
         "AML_APP_ROOT": root if folder == "." else f"{root}/{folder}",
         "AZUREML_ENTRY_SCRIPT": Path(spec.scoring_script).name,
     }
-    settings = spec.request_settings
-    if settings.get("request_timeout_ms"):
-        variables["SCORING_TIMEOUT_MS"] = str(settings["request_timeout_ms"])
+    settings = spec.request_settings  # request_timeout_ms is the front's to enforce (408), as in Azure
     if settings.get("max_concurrent_requests_per_instance"):
         variables["WORKER_COUNT"] = str(settings["max_concurrent_requests_per_instance"])
     return {**variables, **spec.environment_variables}

@@ -61,6 +61,7 @@ class DeploymentSpec:
     environment_variables: dict[str, str] = field(default_factory=dict)
     request_settings: dict[str, Any] = field(default_factory=dict)  # v2 request_settings, as written
     target_settings: dict[str, Any] = field(default_factory=dict)  # v1 deploymentconfig.json, as written
+    instance_count: int = 1  # v2 instance_count; v1 numReplicas (or the autoscaler's minimum)
     port: int | None = None
     preload: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -99,6 +100,8 @@ def from_config(path: Path, *, endpoint: str | None = None, deployment: str | No
         if deployment_config is not None:
             spec.target_settings = read_deployment_config(Path(deployment_config), workspace)
             spec.port = spec.target_settings.get("port")
+            autoscaler = spec.target_settings.get("autoScaler") or {}
+            spec.instance_count = _whole(spec.target_settings.get("numReplicas") or autoscaler.get("minReplicas"), 1)
         spec.models = [_model_argument(m, registry) for m in models or []]
     else:
         what = f"a {result.kind.title}" if result.kind else "not an Azure ML deployment"
@@ -145,7 +148,15 @@ def _from_v2(path: Path, data: dict, references: dict[Role, Reference], endpoint
     variables = data.get("environment_variables") or {}
     spec.environment_variables = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in variables.items()}
     spec.request_settings = dict(data.get("request_settings") or {})
+    spec.instance_count = _whole(data.get("instance_count"), 1)
     return spec
+
+
+def _whole(value: Any, default: int) -> int:
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return default
 
 
 def _v2_models(model: Any, local: Path | None, deployment: str, registry: Registry) -> list[ModelFiles]:

@@ -59,6 +59,7 @@ class Invocation:
     deployment: str  # the deployment that served it
     status: int
     body: str
+    explanation: str | None = None  # what a 401, 404, 408, 424, 429, 503 or 504 means, and what to change
 
     def to_dict(self) -> dict:
         import json
@@ -67,4 +68,7 @@ class Invocation:
             body = json.loads(self.body)
         except ValueError:
             body = self.body
-        return {"deployment": self.deployment, "status": self.status, "body": body}
+        data = {"deployment": self.deployment, "status": self.status, "body": body}
+        if self.explanation:
+            data["explanation"] = self.explanation
+        return data

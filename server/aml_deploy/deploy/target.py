@@ -43,3 +43,19 @@ class Target(Protocol):
 
     def logs(self, endpoint: str, deployment: str | None = None, lines: int | None = None,
              follow: bool = False) -> Iterator[str]: ...
+
+    # -- the endpoint's front: keys or tokens, traffic ---------------------------------------------
+
+    def get_credentials(self, endpoint: str) -> dict:
+        """As `az ml online-endpoint get-credentials` prints them: {"primaryKey", "secondaryKey"} for key
+        auth, {"accessToken", "expiryTimeUtc"} for aml_token."""
+        ...
+
+    def regenerate_keys(self, endpoint: str, key_type: str) -> dict:
+        """A new primary or secondary key (`key_type`); the other keeps working. The new credentials."""
+        ...
+
+    def set_traffic(self, endpoint: str, traffic: dict[str, int] | None = None,
+                    mirror: dict[str, int] | None = None) -> dict:
+        """New `traffic` and/or `mirror_traffic` shares (percent by deployment); the endpoint as shown."""
+        ...

@@ -31,6 +31,14 @@ class DeployArgs:
 
 
 @attrs.define
+class EndpointArgs:
+    endpoint: str
+    keyType: str | None = None
+    traffic: dict | None = None
+    mirror: dict | None = None
+
+
+@attrs.define
 class DeploymentArgs:
     endpoint: str
     deployment: str | None = None
@@ -47,6 +55,9 @@ def register(server: AmlDeployServer) -> None:
     command(server, "amlDeploy.server.sampleRequest", thread=True)(sample_request)
     command(server, "amlDeploy.server.logs", thread=True)(logs)
     command(server, "amlDeploy.server.deleteDeployment", thread=True)(delete_deployment)
+    command(server, "amlDeploy.server.getCredentials", thread=True)(get_credentials)
+    command(server, "amlDeploy.server.regenerateKeys", thread=True)(regenerate_keys)
+    command(server, "amlDeploy.server.setTraffic", thread=True)(set_traffic)
 
 
 def _target(ls: AmlDeployServer, progress=None) -> Target:
@@ -87,7 +98,7 @@ def wait_ready(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
 
 def invoke(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
     answer = _target(ls).invoke(args.endpoint, args.deployment, args.body.encode() if args.body else None)
-    return {"deployment": answer.deployment, "status": answer.status, "body": answer.body}
+    return {"deployment": answer.deployment, "status": answer.status, "body": answer.body, "explanation": answer.explanation}
 
 
 def sample_request(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
@@ -109,6 +120,19 @@ def delete_deployment(ls: AmlDeployServer, args: DeploymentArgs) -> dict:
     if args.deployment:
         return _target(ls).delete_deployment(args.endpoint, args.deployment)
     return _target(ls).delete_endpoint(args.endpoint)
+
+
+def get_credentials(ls: AmlDeployServer, args: EndpointArgs) -> dict:
+    return _target(ls).get_credentials(args.endpoint)
+
+
+def regenerate_keys(ls: AmlDeployServer, args: EndpointArgs) -> dict:
+    _target(ls).regenerate_keys(args.endpoint, args.keyType or "primary")
+    return {"endpoint": args.endpoint, "regenerated": args.keyType or "primary"}  # the keys stay on the server
+
+
+def set_traffic(ls: AmlDeployServer, args: EndpointArgs) -> dict:
+    return _target(ls).set_traffic(args.endpoint, args.traffic, args.mirror)
 
 
 def _show_failure(ls: AmlDeployServer, script: Path, state: DeploymentState) -> None:

@@ -39,7 +39,7 @@ def register(server: AmlDeployServer) -> None:
     command(server, "amlDeploy.server.listModels")(list_models)
     command(server, "amlDeploy.server.registerModel", thread=True)(register_model)
     command(server, "amlDeploy.server.deleteModel", thread=True)(delete_model)
-    command(server, "amlDeploy.server.modelFiles")(model_files)
+    command(server, "amlDeploy.server.modelFiles", thread=True)(model_files)  # may re-hash a changed model
 
 
 def list_models(ls: AmlDeployServer) -> dict:

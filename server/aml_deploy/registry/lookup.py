@@ -55,7 +55,7 @@ class ModelRegistryLookup:
             return None
         try:
             model = self.registry.resolve(parsed)
-            path = self.registry.mount_path(model.name, model.version)
+            path = self.registry.mount_path(model.name, model.version, check=False)  # names only: nothing is read
         except RegistryError:
             return None
         what = "folder" if model.is_folder else "file"

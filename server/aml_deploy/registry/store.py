@@ -1,15 +1,18 @@
 """The local model registry.
 
 Layout of the registry root:
-    registry.db                   SQLite (WAL): versions, their files, holds by local deployments
+    registry.db                   SQLite (WAL): versions, their files, holds by local deployments,
+                                  deleted versions, content checks (database.py)
     blobs/sha256/ab/<digest>      every file's content, stored once however many versions share it
     staging/<pid>-<random>/       registrations in progress
     mounts/<name>/<version>/...   hard-linked trees that containers mount read-only
 
-Registration is atomic: files are copied and hashed into staging (the slow part, no lock held),
-then, inside one write transaction, moved into blobs/ and recorded. A process killed at any
-moment leaves either no version or a complete one; what it leaves in staging or as unreferenced
-blobs is swept later, under the same write lock, so a sweep never races a registration.
+Registration is atomic and durable: files are copied and hashed into staging (the slow part, no
+lock held) and synced to disk in one pass; then, inside one write transaction, moved into blobs/
+(their folders synced) and recorded. A process killed at any moment leaves either no version or a
+complete one; what it leaves in staging or as unreferenced blobs is swept later, under the same
+write lock, so a sweep never races a registration. A version, once given out, is never given out
+again, even after it is deleted: `azureml:name:N` always means the same bytes.
 """
 
 from __future__ import annotations
@@ -18,60 +21,21 @@ import datetime
 import json
 import os
 import shutil
-import sqlite3
+import stat
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
+from pathlib import Path
 
-from . import ingest
-from .errors import InUse, NotFound, RegistryError
+from . import checkout, database, ingest
+from .content import Blobs, Damaged, Stamp, file_id
+from .errors import InUse, NotFound, RegistryError, disk_error
+from .files import NO_SPACE, free_bytes, kind_of, make_durable, process_alive
 from .names import ModelReference, check_name, check_version
+from .versions import MODEL_TYPES, ModelVersion, human_size
 
-SCHEMA_VERSION = 1
-APPLICATION_ID = 0x414D4C44  # "AMLD": marks the database as ours
-MODEL_TYPES = ("custom_model", "mlflow_model", "triton_model")
-_SQLITE_HEADER = b"SQLite format 3\x00"
-
-_MIGRATIONS: dict[int, str] = {
-    1: """
-        CREATE TABLE versions (
-            id INTEGER PRIMARY KEY,
-            name TEXT NOT NULL,
-            version TEXT NOT NULL,
-            number INTEGER,                 -- the version as a number, when it is one (for auto-increment)
-            type TEXT NOT NULL,
-            description TEXT NOT NULL DEFAULT '',
-            tags TEXT NOT NULL DEFAULT '{}',
-            properties TEXT NOT NULL DEFAULT '{}',
-            root_name TEXT NOT NULL,        -- the registered file's or folder's own name
-            is_folder INTEGER NOT NULL,
-            size INTEGER NOT NULL,
-            file_count INTEGER NOT NULL,
-            source TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            archived INTEGER NOT NULL DEFAULT 0,
-            UNIQUE (name, version)
-        );
-        CREATE TABLE files (
-            version_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
-            relpath TEXT NOT NULL,
-            sha256 TEXT NOT NULL,
-            size INTEGER NOT NULL,
-            executable INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (version_id, relpath)
-        );
-        CREATE INDEX files_by_blob ON files(sha256);
-        CREATE TABLE holds (
-            name TEXT NOT NULL,
-            version TEXT NOT NULL,
-            holder TEXT NOT NULL,           -- e.g. a local deployment's container name
-            created_at TEXT NOT NULL,
-            PRIMARY KEY (name, version, holder)
-        );
-    """,
-}
+__all__ = ["Registry", "ModelVersion", "MODEL_TYPES", "Verification", "default_root", "human_size"]
 
 
 def default_root() -> Path:
@@ -80,134 +44,34 @@ def default_root() -> Path:
 
 
 @dataclass
-class ModelVersion:
-    name: str
-    version: str
-    type: str
-    description: str
-    tags: dict
-    properties: dict
-    root_name: str
-    is_folder: bool
-    size: int
-    file_count: int
-    source: str
-    created_at: str
-    archived: bool
-    files: list[dict] = field(default_factory=list)
+class Verification:
+    problems: list[str]
+    versions: int = 0
+    files: int = 0
+    deep: bool = False
 
-    @property
-    def reference(self) -> str:
-        return f"azureml:{self.name}:{self.version}"
-
-    def to_dict(self, with_files: bool = False) -> dict:
-        data = {
-            "name": self.name, "version": self.version, "type": self.type, "description": self.description,
-            "tags": self.tags, "properties": self.properties, "path": self.root_name, "is_folder": self.is_folder,
-            "size": self.size, "size_text": human_size(self.size), "file_count": self.file_count,
-            "source": self.source, "created": self.created_at, "archived": self.archived, "reference": self.reference,
-        }
-        if with_files:
-            data["files"] = self.files
-        return data
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
+    def summary(self) -> str:
+        checked = f"Checked {self.files} file(s) of {self.versions} version(s): present, sizes match"
+        if self.deep:
+            return f"{checked}, and every stored file was re-hashed."
+        return (f"{checked}, unchanged since last hashed (same inode and modification time); "
+                "`verify --deep` re-hashes every byte.")
 
 
 class Registry:
     def __init__(self, root: Path | None = None) -> None:
         self.root = Path(root) if root is not None else default_root()
         self.db_path = self.root / "registry.db"
+        self.blobs = Blobs(self.root)
 
     def exists(self) -> bool:
-        return self.db_path.exists()
-
-    # -- the database ----------------------------------------------------------------------
+        return os.path.lexists(self.db_path)
 
     @contextmanager
-    def _connect(self, create: bool = False) -> Iterator[sqlite3.Connection]:
-        if not self.db_path.exists():
-            if not create:
-                raise NotFound(f"No model registry at {self.root} yet: register a model with `aml-deploy model create`.")
-            self.root.mkdir(parents=True, exist_ok=True)
-        else:
-            self._refuse_foreign_file()
-        try:
-            connection = sqlite3.connect(self.db_path, timeout=60, isolation_level=None)
-        except sqlite3.Error as err:
-            raise RegistryError(f"Cannot open the model registry database {self.db_path}: {err}.") from None
-        try:
-            connection.row_factory = sqlite3.Row
-            connection.execute("PRAGMA busy_timeout = 60000")
-            connection.execute("PRAGMA foreign_keys = ON")
-            self._prepare(connection)
+    def _connect(self, write: bool = False) -> Iterator[database.Connection]:
+        """Reading works on a registry that cannot be written; `write` refuses such a registry."""
+        with database.connect(self.root, write) as connection:
             yield connection
-        except sqlite3.DatabaseError as err:
-            raise RegistryError(f"The model registry database {self.db_path} is damaged ({err}); it was left untouched.") from None
-        finally:
-            connection.close()
-
-    def _refuse_foreign_file(self) -> None:
-        with open(self.db_path, "rb") as handle:
-            header = handle.read(len(_SQLITE_HEADER))
-        if header and header != _SQLITE_HEADER:
-            raise RegistryError(
-                f"{self.db_path} is not an AML Deploy model registry (not an SQLite database); it was left untouched. "
-                "Move it away or point AML_DEPLOY_REGISTRY elsewhere."
-            )
-
-    def _prepare(self, connection: sqlite3.Connection) -> None:
-        """Check the database is ours and bring its schema up to date (migrations, in order)."""
-        current = connection.execute("PRAGMA user_version").fetchone()[0]
-        app = connection.execute("PRAGMA application_id").fetchone()[0]
-        if app == APPLICATION_ID and current == SCHEMA_VERSION:
-            return
-        if app not in (0, APPLICATION_ID) or (app == 0 and self._has_tables(connection)):
-            raise RegistryError(
-                f"{self.db_path} is an SQLite database of another program; it was left untouched. "
-                "Point AML_DEPLOY_REGISTRY at an empty folder."
-            )
-        if current > SCHEMA_VERSION:
-            raise RegistryError(
-                f"The model registry at {self.root} was written by a newer AML Deploy (schema {current}, this one knows "
-                f"{SCHEMA_VERSION}); upgrade AML Deploy."
-            )
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            current = connection.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
-            for version in range(current + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[version].split(";"):
-                    if statement.strip():
-                        connection.execute(statement)
-                connection.execute(f"PRAGMA user_version = {version}")
-            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-
-    @staticmethod
-    def _has_tables(connection: sqlite3.Connection) -> bool:
-        return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-
-    @contextmanager
-    def _writing(self, connection: sqlite3.Connection) -> Iterator[None]:
-        """One write transaction; BEGIN IMMEDIATE serialises writers across processes."""
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
 
     # -- registering -------------------------------------------------------------------------
 
@@ -217,52 +81,102 @@ class Registry:
         """Register the file or folder at `path` as a new version of `name`."""
         check_name(name)
         if version is not None:
-            check_version(str(version))
-            version = str(version)
+            version = check_version(str(version))
         if model_type not in MODEL_TYPES:
             raise RegistryError(f"Unknown model type {model_type!r}: use {', '.join(MODEL_TYPES)}.")
         source = Path(path).expanduser()
+        real = Path(os.path.realpath(source))
+        self._refuse_holding_the_registry(real)
         sources = list(ingest.source_files(source))  # refuses outside links and special files up front
-        total = sum(real.stat().st_size for _, real in sources)
-        (self.root / "staging").mkdir(parents=True, exist_ok=True)
-        with self._connect(create=True) as connection:
-            if version is not None and self._find(connection, name, version) is not None:
-                raise RegistryError(f"{name}:{version} already exists; versions never change once registered. "
-                                    "Leave --version out to get the next one.")
-            self._sweep_staging()
-            staging = self.root / "staging" / f"{os.getpid()}-{uuid.uuid4().hex}"
-            staging.mkdir()
+        with self._connect(write=True) as connection:
+            if version is not None:
+                self._refuse_taken(connection, name, version)
+            staging = self._new_staging()
             try:
-                done = 0
-
-                def advance(count: int) -> None:
-                    nonlocal done
-                    done += count
-                    if progress:
-                        progress(done, total)
-
-                staged = [ingest.stage(rel, real, staging / f"{i:08d}", advance) for i, (rel, real) in enumerate(sources)]
-                return self._commit(connection, source, name, version, description, tags or {}, properties or {},
+                staged = self._stage(sources, staging, progress)
+                return self._commit(connection, real, name, version, description, tags or {}, properties or {},
                                     model_type, staged)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
 
+    def _refuse_holding_the_registry(self, real: Path) -> None:
+        """A folder that holds the registry would be copied while it changes (its database, the
+        staging area filling with this very copy)."""
+        registry = Path(os.path.realpath(self.root))
+        if real == registry or real in registry.parents:
+            raise RegistryError(f"{real} holds the model registry ({self.root}); register the model's own folder.")
+
+    def _new_staging(self) -> Path:
+        try:
+            (self.root / "staging").mkdir(parents=True, exist_ok=True)
+            self._sweep_staging()
+            staging = self.root / "staging" / f"{os.getpid()}-{uuid.uuid4().hex}"
+            staging.mkdir()
+        except OSError as err:
+            raise disk_error(err, self.root, "preparing to register; nothing was registered") from None
+        return staging
+
+    def _stage(self, sources: list[tuple[str, Path, int]], staging: Path,
+               progress: Callable[[int, int], None] | None) -> list[ingest.StagedFile]:
+        """Copy and hash every file into `staging`, then sync them all to disk at once."""
+        total, done, free = sum(size for _, _, size in sources), 0, free_bytes(self.root)
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress:
+                progress(done, total)
+
+        staged = []
+        with ingest.Stager() as stager:
+            for index, (relpath, real, _) in enumerate(sources):
+                try:
+                    staged.append(stager.copy(relpath, real, staging / f"{index:08d}", progress=advance))
+                except (ingest.NotAFile, ingest.SourceChanged, ingest.SizeUnknown, ingest.ReadFailed,
+                        ingest.WriteFailed) as err:
+                    raise self._staging_error(err, relpath, real, total, free) from None
+        try:
+            make_durable(staging, [item.staged for item in staged])  # their names are made durable in blobs/
+        except OSError as err:
+            raise disk_error(err, self.root, "writing the model to disk; nothing was registered") from None
+        return staged
+
+    def _staging_error(self, err: Exception, relpath: str, source: Path, total: int, free: int | None) -> RegistryError:
+        if isinstance(err, ingest.NotAFile):
+            return RegistryError(f"{relpath} is {err.kind}, not a file ({source}); nothing was registered.")
+        if isinstance(err, ingest.SourceChanged):
+            return RegistryError(f"{relpath} changed while it was being registered ({source}), so nothing was "
+                                 "registered. Register it once whatever is writing it has finished.")
+        if isinstance(err, ingest.SizeUnknown):
+            return RegistryError(f"{relpath} ({source}) is not a stored file: {err}. Its content is made up when it "
+                                 "is read (as for files in /proc and /sys); copy it to an ordinary file and register "
+                                 "that. Nothing was registered.")
+        error = err.error
+        if isinstance(err, ingest.ReadFailed):
+            reason = "permission denied" if isinstance(error, PermissionError) else error.strerror
+            return RegistryError(f"Cannot read {relpath}: {reason} ({source}).")
+        if error.errno in NO_SPACE and free is not None:
+            return disk_error(error, self.root, f"copying {relpath} in (the model is {human_size(total)}; "
+                                                f"{human_size(free)} was free); nothing was registered")
+        return disk_error(error, self.root, f"copying {relpath} in; nothing was registered")
+
     def _commit(self, connection, source: Path, name: str, version: str | None, description: str, tags: dict,
                 properties: dict, model_type: str, staged: list[ingest.StagedFile]) -> ModelVersion:
-        with self._writing(connection):
+        with database.writing(connection):
             if version is None:
                 version = str(self._next_number(connection, name))
-            elif self._find(connection, name, version) is not None:
-                raise RegistryError(f"{name}:{version} was registered by someone else meanwhile.")
-            for item in staged:
-                self._store_blob(item)
+            else:
+                self._refuse_taken(connection, name, version)
+            try:
+                self.blobs.store(connection, staged)
+            except OSError as err:
+                raise disk_error(err, self.root, "storing the model; nothing was registered") from None
             number = int(version) if version.isdigit() else None
             cursor = connection.execute(
                 "INSERT INTO versions (name, version, number, type, description, tags, properties, root_name, is_folder,"
                 " size, file_count, source, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (name, version, number, model_type, description, json.dumps(tags), json.dumps(properties),
-                 source.resolve().name, int(source.resolve().is_dir()), sum(s.size for s in staged), len(staged),
-                 str(source.resolve()), _now()),
+                 source.name, int(source.is_dir()), sum(s.size for s in staged), len(staged), _text(source), _now()),
             )
             connection.executemany(
                 "INSERT INTO files (version_id, relpath, sha256, size, executable) VALUES (?,?,?,?,?)",
@@ -270,27 +184,35 @@ class Registry:
             )
         return self.show(name, version)
 
+    def _refuse_taken(self, connection, name: str, version: str) -> None:
+        if self._find(connection, name, version) is not None:
+            raise RegistryError(f"{name}:{version} already exists; versions never change once registered. "
+                                "Leave --version out to get the next one.")
+        deleted = self._deleted_at(connection, name, version)
+        if deleted:
+            raise RegistryError(f"{name}:{version} was deleted on {deleted[:10]}; a version is never reused, so that "
+                                f"azureml:{name}:{version} never means other bytes. Choose another version, or leave "
+                                "--version out to get the next one.")
+
     @staticmethod
     def _next_number(connection, name: str) -> int:
-        row = connection.execute("SELECT max(number) FROM versions WHERE name = ?", (name,)).fetchone()
+        """One more than any number this name ever had, deleted versions included."""
+        row = connection.execute(
+            "SELECT max(number) FROM (SELECT number FROM versions WHERE name = ?"
+            " UNION ALL SELECT number FROM retired_versions WHERE name = ?)", (name, name)).fetchone()
         return (row[0] or 0) + 1
 
-    def _blob(self, digest: str) -> Path:
-        return self.root / "blobs" / "sha256" / digest[:2] / digest
-
-    def _store_blob(self, item: ingest.StagedFile) -> None:
-        target = self._blob(item.sha256)
-        if target.exists():
-            return  # identical content is stored once
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(item.staged, 0o444)
-        os.replace(item.staged, target)
+    @staticmethod
+    def _deleted_at(connection, name: str, version: str) -> str | None:
+        row = connection.execute("SELECT deleted_at FROM retired_versions WHERE name = ? AND version = ?",
+                                 (name, version)).fetchone()
+        return row[0] if row else None
 
     def _sweep_staging(self) -> None:
         """Remove staging folders of registrations whose process is gone."""
         for folder in (self.root / "staging").iterdir():
             pid = folder.name.split("-", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
+            if pid.isdigit() and not process_alive(int(pid)):
                 shutil.rmtree(folder, ignore_errors=True)
 
     # -- reading -------------------------------------------------------------------------------
@@ -315,12 +237,17 @@ class Registry:
 
     def show(self, name: str, version: str | None = None, label: str | None = None, with_files: bool = False) -> ModelVersion:
         with self._connect() as connection:
-            row = self._resolve_row(connection, name, version, label)
-            model = _version(row)
-            if with_files:
-                model.files = [dict(relpath=f["relpath"], sha256=f["sha256"], size=f["size"]) for f in
-                               connection.execute("SELECT * FROM files WHERE version_id = ? ORDER BY relpath", (row["id"],))]
-            return model
+            return self._show(connection, name, version, label, with_files)
+
+    def _show(self, connection, name: str, version: str | None, label: str | None = None,
+              with_files: bool = False) -> ModelVersion:
+        row = self._resolve_row(connection, name, version, label)
+        model = _version(row)
+        if with_files:
+            model.files = [dict(relpath=f["relpath"], sha256=f["sha256"], size=f["size"], executable=bool(f["executable"]))
+                           for f in connection.execute("SELECT * FROM files WHERE version_id = ? ORDER BY relpath",
+                                                       (row["id"],))]
+        return model
 
     def resolve(self, reference: ModelReference) -> ModelVersion:
         return self.show(reference.name, reference.version, reference.label)
@@ -332,6 +259,10 @@ class Registry:
                 known = [r["version"] for r in connection.execute(
                     "SELECT version FROM versions WHERE name = ? ORDER BY coalesce(number, 0), version", (name,))]
                 where = f" (it has {', '.join(known)})" if known else ""
+                deleted = self._deleted_at(connection, name, version)
+                if deleted:
+                    raise NotFound(f"{name}:{version} was deleted on {deleted[:10]} from the registry at {self.root}"
+                                   f"{where}; its number is never given to other bytes.")
                 raise NotFound(f"No model {name}:{version} in the registry at {self.root}{where}.")
             return row
         if label not in (None, "latest"):
@@ -350,7 +281,7 @@ class Registry:
     # -- changing ------------------------------------------------------------------------------
 
     def set_archived(self, name: str, version: str | None, archived: bool) -> list[ModelVersion]:
-        with self._connect() as connection, self._writing(connection):
+        with self._connect(write=True) as connection, database.writing(connection):
             if version is None:
                 count = connection.execute("UPDATE versions SET archived = ? WHERE name = ?", (int(archived), name)).rowcount
             else:
@@ -362,9 +293,10 @@ class Registry:
 
     def delete(self, name: str, version: str, force: bool = False,
                is_alive: Callable[[str], bool] | None = None) -> ModelVersion:
-        """Delete one version (refused while a local deployment holds it, unless forced)."""
-        with self._connect() as connection:
-            with self._writing(connection):
+        """Delete one version (refused while a local deployment holds it, unless forced). Its
+        number is remembered, never to be given out again."""
+        with self._connect(write=True) as connection:
+            with database.writing(connection):
                 row = self._resolve_row(connection, name, version, None)
                 holders = [r["holder"] for r in connection.execute(
                     "SELECT holder FROM holds WHERE name = ? AND version = ?", (name, version))]
@@ -375,6 +307,8 @@ class Registry:
                                 "deployment first, or pass --force.")
                 connection.execute("DELETE FROM holds WHERE name = ? AND version = ?", (name, version))
                 connection.execute("DELETE FROM versions WHERE id = ?", (row["id"],))
+                connection.execute("INSERT OR REPLACE INTO retired_versions (name, version, number, deleted_at) "
+                                   "VALUES (?,?,?,?)", (name, version, row["number"], _now()))
             model = _version(row)
             self._collect_garbage(connection)
         shutil.rmtree(self.root / "mounts" / name / version, ignore_errors=True)
@@ -383,23 +317,23 @@ class Registry:
     def _collect_garbage(self, connection) -> int:
         """Delete blobs no version refers to, holding the write lock so that no registration can
         be relying on one of them at the same moment."""
-        removed = 0
-        blobs = self.root / "blobs" / "sha256"
-        if not blobs.exists():
+        if not self.blobs.folder.exists():
             return 0
-        with self._writing(connection):
+        removed = []
+        with database.writing(connection):
             used = {row[0] for row in connection.execute("SELECT DISTINCT sha256 FROM files")}
-            for folder in blobs.iterdir():
+            for folder in self.blobs.folder.iterdir():
                 for blob in folder.iterdir():
                     if blob.name not in used:
                         blob.unlink(missing_ok=True)
-                        removed += 1
-        return removed
+                        removed.append(blob.name)
+            self.blobs.forget(connection, removed)
+        return len(removed)
 
     # -- local deployments hold the versions they mount ---------------------------------------
 
     def hold(self, name: str, version: str, holder: str) -> None:
-        with self._connect() as connection, self._writing(connection):
+        with self._connect(write=True) as connection, database.writing(connection):
             self._resolve_row(connection, name, version, None)
             connection.execute("INSERT OR REPLACE INTO holds (name, version, holder, created_at) VALUES (?,?,?,?)",
                                (name, version, holder, _now()))
@@ -407,7 +341,7 @@ class Registry:
     def release(self, holder: str) -> None:
         if not self.exists():
             return
-        with self._connect() as connection, self._writing(connection):
+        with self._connect(write=True) as connection, database.writing(connection):
             connection.execute("DELETE FROM holds WHERE holder = ?", (holder,))
 
     def holders(self, name: str, version: str) -> list[str]:
@@ -418,75 +352,77 @@ class Registry:
     # -- files out -------------------------------------------------------------------------------
 
     def download(self, name: str, version: str, destination: Path) -> Path:
-        """Copy the version's files into `destination` (a writable copy, unlike the mounts)."""
+        """Copy the version's files into `destination` (a writable copy, unlike the mounts), all or
+        nothing, each checked against its hash as it is copied."""
         model = self.show(name, version, with_files=True)
-        target = Path(destination) / model.root_name
-        if target.exists():
-            raise RegistryError(f"{target} already exists; choose another --download-path.")
-        self._write_tree(model, target, link=False)
-        return target
-
-    def mount_path(self, name: str, version: str) -> Path:
-        """A read-only tree of the version's files, hard-linked to the blobs: what a container mounts.
-        Built once, atomically (a half-built tree is never visible under its final name)."""
-        model = self.show(name, version, with_files=True)
-        final = self.root / "mounts" / name / version / model.root_name
-        if final.exists():
-            return final
-        building = final.parent.parent / f".{version}-{uuid.uuid4().hex}"
-        self._write_tree(model, building / model.root_name, link=True)
-        final.parent.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.replace(building, final.parent)
-        except OSError:
-            shutil.rmtree(building, ignore_errors=True)  # another process finished first
-        return final
+            return checkout.download(self.blobs, model, Path(destination))
+        except Damaged:
+            self.show(name, version)  # NotFound if it was deleted while being downloaded
+            raise
 
-    def _write_tree(self, model: ModelVersion, target: Path, link: bool) -> None:
-        for item in model.files:
-            relative = PurePosixPath(item["relpath"])
-            if relative.is_absolute() or ".." in relative.parts:
-                raise RegistryError(f"Refusing to write {item['relpath']}: it leaves the model's folder.")
-            path = target.joinpath(*relative.parts) if model.is_folder else target
-            path.parent.mkdir(parents=True, exist_ok=True)
-            blob = self._blob(item["sha256"])
-            if not blob.exists():
-                raise RegistryError(f"The registry is missing the content of {model.name}:{model.version}/{item['relpath']}.")
-            if link:
-                try:
-                    os.link(blob, path)
-                    continue
-                except OSError:
-                    pass  # another filesystem: copy instead
-            shutil.copyfile(blob, path)
-            os.chmod(path, 0o444 if link else 0o644)
+    def mount_path(self, name: str, version: str, check: bool = True) -> Path:
+        """A read-only tree of the version's files, hard-linked to the blobs: what a container mounts.
+        Built once, atomically; with `check`, every file in it is made sure to hold the registered
+        bytes (hashed once, then trusted while its inode, size and modification time stay the same).
+        Without it (for the linter, which reads only the names) nothing is read."""
+        with self._connect() as connection:
+            model = self._show(connection, name, version, with_files=True)
+            return checkout.mount(self.blobs, connection, model, self.root / "mounts" / name / version, check)
 
     # -- consistency -----------------------------------------------------------------------------
 
-    def verify(self, deep: bool = False) -> list[str]:
-        """Problems found: every version's files present with the right size (and hash, if deep)."""
-        import hashlib
-
-        problems = []
+    def verify(self, deep: bool = False) -> Verification:
+        """Every version's files: present, regular files of the right size, and either unchanged
+        since they were last hashed (quick) or hashed again now (deep)."""
         if not self.exists():
-            return problems
+            return Verification([], deep=deep)
         with self._connect() as connection:
-            for row in connection.execute("SELECT * FROM versions"):
-                files = list(connection.execute("SELECT * FROM files WHERE version_id = ?", (row["id"],)))
-                if len(files) != row["file_count"]:
-                    problems.append(f"{row['name']}:{row['version']} lists {len(files)} files, expected {row['file_count']}")
-                for item in files:
-                    blob = self._blob(item["sha256"])
-                    if not blob.exists() or blob.stat().st_size != item["size"]:
-                        problems.append(f"{row['name']}:{row['version']}/{item['relpath']}: content missing or wrong size")
-                    elif deep:
-                        digest = hashlib.sha256()
-                        with open(blob, "rb") as handle:
-                            for chunk in iter(lambda: handle.read(ingest.CHUNK), b""):
-                                digest.update(chunk)
-                        if digest.hexdigest() != item["sha256"]:
-                            problems.append(f"{row['name']}:{row['version']}/{item['relpath']}: content changed")
-        return problems
+            versions = list(connection.execute("SELECT * FROM versions ORDER BY name, coalesce(number, 0), version"))
+            files = list(connection.execute("SELECT * FROM files ORDER BY version_id, relpath"))
+            known = self.blobs.stamps(connection, (item["sha256"] for item in files))
+            by_version: dict[int, list] = {}
+            for item in files:
+                by_version.setdefault(item["version_id"], []).append(item)
+            outcomes: dict[str, str | None] = {}
+            new_stamps: list[Stamp] = []
+            hashed_before = {stamp.sha256 for stamp in known.values()}
+            problems = []
+            for row in versions:
+                mine = by_version.get(row["id"], [])
+                if len(mine) != row["file_count"]:
+                    problems.append(f"{row['name']}:{row['version']} lists {len(mine)} files, expected {row['file_count']}")
+                for item in mine:
+                    digest = item["sha256"]
+                    if digest not in outcomes:
+                        outcomes[digest] = self._verify_blob(digest, item["size"], known, hashed_before, deep, new_stamps)
+                    if outcomes[digest]:
+                        problems.append(f"{row['name']}:{row['version']}/{item['relpath']}: {outcomes[digest]}")
+            self.blobs.record(connection, new_stamps)
+        return Verification(problems, len(versions), len(files), deep)
+
+    def _verify_blob(self, digest: str, size: int, known: dict[str, Stamp], hashed_before: set[str], deep: bool,
+                     new_stamps: list[Stamp]) -> str | None:
+        path = self.blobs.path(digest)
+        if deep:
+            finding = self.blobs.check(path, digest, size, known, rehash=True)
+            if finding.stamp:
+                new_stamps.append(finding.stamp)
+            return finding.problem
+        try:
+            status = os.lstat(path)
+        except FileNotFoundError:
+            return f"content missing (expected at {path})"
+        except OSError as err:
+            return f"cannot be read ({err.strerror}, {path})"
+        if not stat.S_ISREG(status.st_mode):
+            return f"{kind_of(status.st_mode)}, not a file, is stored at {path}"
+        if status.st_size != size:
+            return f"has {status.st_size} bytes instead of {size} ({path})"
+        stamp = known.get(file_id(status))
+        if digest in hashed_before and not (stamp and stamp.holds_for(status, digest)):
+            return f"written or replaced since it was last hashed ({path}); `aml-deploy model verify --deep` re-hashes it"
+        return None
 
 
 def _version(row) -> ModelVersion:
@@ -498,18 +434,13 @@ def _version(row) -> ModelVersion:
     )
 
 
+def _text(path: Path) -> str:
+    """A path as text for the record, whatever bytes its folders' names hold."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def group_by_name(versions: list[ModelVersion]) -> dict[str, list[ModelVersion]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import tarfile
 import time
 from dataclasses import dataclass, field
@@ -39,8 +40,26 @@ def find(client, endpoint: str | None = None, deployment: str | None = None) -> 
 
 def create(client, spec: DeploymentSpec, image: str, environment_key: str, ports: tuple[int | None, int | None],
            control: dict):
-    """Create and start the container. Ports are published on 127.0.0.1 only; None lets Docker
-    choose a free one (read back afterwards and kept for the next recreate)."""
+    """Create and start the container. Ports are published on 127.0.0.1 only. A port left to chance is
+    chosen here, not by Docker: Docker re-draws a port it chose whenever the container joins another
+    network (the endpoint's front network), and the port this returns would then be stale."""
+    for attempt in range(3):
+        chosen = tuple(port or free_port() for port in ports)
+        try:
+            return _create(client, spec, image, environment_key, chosen, control)
+        except DeployError as err:  # a chosen port was taken in the meantime: draw again
+            if attempt == 2 or any(ports) or "already in use" not in str(err):
+                raise
+    raise AssertionError("unreachable")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _create(client, spec: DeploymentSpec, image: str, environment_key: str, ports: tuple, control: dict):
     scoring_port, debug_port = ports
     mounts = {
         str(spec.code_dir): {"bind": code_target(spec), "mode": "ro"},

@@ -29,12 +29,12 @@ def get_json(url: str, timeout: float = 10.0) -> dict | None:
         return None
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str]:
-    """(status, text) of a POST; a clear DeployError when the endpoint cannot be reached."""
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str, dict[str, str]]:
+    """(status, text, headers) of a POST; a clear DeployError when the endpoint cannot be reached."""
     import requests
 
     try:
         response = requests.post(url, data=body, headers=headers, timeout=timeout)
     except requests.RequestException as err:
         raise DeployError(f"Could not reach {url}: {err}") from None
-    return response.status_code, response.text
+    return response.status_code, response.text, {k.lower(): v for k, v in response.headers.items()}

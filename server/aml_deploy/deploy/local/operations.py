@@ -9,14 +9,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ...documents import Context, validate_or_refuse
+from ...errors import AmlDeployError
 from ...registry import Registry, RegistryError
 from .. import requests as sample_requests
 from ..errors import DeployError, InvalidDeployment
 from ..failures import Failure, explain
+from ..front_answers import explain_status
 from ..layout import code_target
 from ..spec import DeploymentSpec
 from ..state import DeploymentState, Invocation
 from . import containers, http, images
+from .endpoint_front import LocalFront, front_settings
 from .engine import connect
 from .records import Records
 
@@ -38,12 +41,19 @@ class LocalEndpoints:
         self.ca = ca if ca is not None else images.ca_bundle()
         self.progress = progress or (lambda message: None)
         self._client = None
+        self._front: LocalFront | None = None
 
     @property
     def client(self):
         if self._client is None:
             self._client = connect()
         return self._client
+
+    @property
+    def front(self) -> LocalFront:
+        if self._front is None:
+            self._front = LocalFront(self.client, self.home, self.records, self.ca, self.progress)
+        return self._front
 
     # -- endpoints ------------------------------------------------------------------------------
 
@@ -60,10 +70,12 @@ class LocalEndpoints:
         def change(record: dict) -> None:
             record.update(auth_mode=data.get("auth_mode", record.get("auth_mode", "key")),
                           traffic=data.get("traffic") or record.get("traffic") or {},
+                          mirror_traffic=data.get("mirror_traffic") or record.get("mirror_traffic") or {},
                           file=str(Path(file).resolve()) if file else record.get("file"))
             record.setdefault("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
         self.records.update(name, change)
+        self.front.apply(name)
         return self.show_endpoint(name)
 
     def show_endpoint(self, name: str) -> dict:
@@ -71,13 +83,16 @@ class LocalEndpoints:
         if record is None and not containers.find(self.client, name):
             raise DeployError(f"No local endpoint {name}. Create it: aml-deploy online-endpoint create --local -n {name}")
         record = {k: v for k, v in (record or {"name": name, "auth_mode": "key", "traffic": {}}).items()
-                  if k != "deployments"}
+                  if k in ("name", "auth_mode", "traffic", "mirror_traffic", "file", "created")}
         deployments = [d.to_dict() for d in self.list_deployments(name)]
         states = {d["provisioning_state"] for d in deployments}
+        front_state = self.front.status(name)
         record.update(
             deployments=deployments,
             provisioning_state="Succeeded" if states <= {"Succeeded"} else ("Failed" if states & {"Failed", "Missing"} else "Creating"),
-            scoring_uri=next((d["scoring_uri"] for d in deployments if d["provisioning_state"] == "Succeeded"), None),
+            scoring_uri=front_state.scoring_uri if front_state.status == "running" else None,
+            openapi_uri=front_state.scoring_uri.replace("/score", "/swagger.json") if front_state.scoring_uri else None,
+            notes=_endpoint_notes(record, deployments, front_state.status),
         )
         return record
 
@@ -87,7 +102,8 @@ class LocalEndpoints:
         return [self.show_endpoint(name) for name in sorted(n for n in names if n)]
 
     def delete_endpoint(self, name: str) -> dict:
-        removed = [self.delete_deployment(name, d.deployment)["name"] for d in self.list_deployments(name)]
+        removed = [self.delete_deployment(name, d.deployment, refresh_front=False)["name"] for d in self.list_deployments(name)]
+        self.front.remove(name)
         self.records.remove(name)
         return {"name": name, "deleted_deployments": removed}
 
@@ -99,9 +115,9 @@ class LocalEndpoints:
         the running container; anything else rebuilds what changed and replaces the container.
         Operations on one deployment wait for each other."""
         compute = str(spec.target_settings.get("computeType", "local")).lower()
-        if compute != "local":
-            raise DeployError(f"The deployment configuration has computeType {compute!r}; a local deployment needs "
-                              "computeType local.")
+        if compute != "local":  # a rehearsal of the published service: its front's auth and limits, here
+            spec.warnings.append(f"the deployment configuration is for computeType {compute}: running it locally with "
+                                 "that service's auth and request limits; publish it with aml-deploy model deploy")
         with self.records.lock(spec.endpoint, spec.deployment, waiting=self.progress):
             if self.records.read(spec.endpoint) is None:
                 self.create_endpoint(name=spec.endpoint)
@@ -117,9 +133,13 @@ class LocalEndpoints:
                     "state": "Failed", "operation": "interrupted" if not isinstance(err, DeployError) else "failed",
                     "failure": {"message": why.splitlines()[0] if why else "interrupted", "log": why}})
                 raise
+            settings = front_settings(spec)
             details = {"config": str(spec.config), "state": state.state, "port": state.port,
-                       "failure": state.to_dict().get("failure"), "operation": "done"}
+                       "failure": state.to_dict().get("failure"), "operation": "done", "front": settings}
             self.records.note_deployment(spec.endpoint, spec.deployment, details)
+            if spec.is_v1:  # a v1 service is its own endpoint: its deployment config decides the auth
+                self.records.update(spec.endpoint, lambda r: r.update(auth_mode=settings["auth_mode"]))
+            state.warnings += self._refresh_front(spec.endpoint)
             return state
 
     def _deploy(self, spec: DeploymentSpec, existing, debug: bool, timeout: float, on_line) -> DeploymentState:
@@ -224,7 +244,7 @@ class LocalEndpoints:
                                   else _without_container(name, deployment, details))
         return states
 
-    def delete_deployment(self, endpoint: str, deployment: str) -> dict:
+    def delete_deployment(self, endpoint: str, deployment: str, refresh_front: bool = True) -> dict:
         with self.records.lock(endpoint, deployment, waiting=self.progress):
             found = containers.find(self.client, endpoint, deployment)
             remembered = deployment in ((self.records.read(endpoint) or {}).get("deployments") or {})
@@ -233,7 +253,26 @@ class LocalEndpoints:
             for container in found:
                 self._remove(container)
             self.records.note_deployment(endpoint, deployment, None)
+
+            def drop(record: dict) -> None:  # a deleted deployment takes no more traffic
+                for shares in (record.get("traffic") or {}, record.get("mirror_traffic") or {}):
+                    shares.pop(deployment, None)
+
+            if self.records.read(endpoint) is not None:
+                self.records.update(endpoint, drop)
+        if refresh_front:
+            self._refresh_front(endpoint)
         return {"endpoint": endpoint, "name": deployment, "deleted": True}
+
+    def _refresh_front(self, endpoint: str) -> list[str]:
+        """Bring the front up to date; a front that cannot run is a warning (the deployments still
+        answer on their own ports), not a failed deployment."""
+        try:
+            self.front.apply(endpoint)
+        except AmlDeployError as err:
+            return [f"the endpoint's front could not be brought up to date: {err} The deployments still answer "
+                    "on their own ports."]
+        return []
 
     def wait_ready(self, endpoint: str, deployment: str | None, timeout: float) -> DeploymentState:
         """Until init() has returned (or the server failed): after a debugger attached, say."""
@@ -289,19 +328,77 @@ class LocalEndpoints:
 
     def invoke(self, endpoint: str, deployment: str | None, body: bytes | None = None,
                timeout: float = 600.0) -> Invocation:
-        target = self.resolve_deployment(endpoint, deployment)
-        if target.state != "Succeeded" or target.scoring_uri is None:
-            raise DeployError(f"{endpoint}/{target.deployment} is {target.state}, not ready to score. "
-                              f"See: aml-deploy online-deployment get-logs -e {endpoint} -n {target.deployment} --local")
+        """Through the endpoint's front, with its key, as a client in Azure would call it. Without a
+        deployment name the traffic split decides, except on an endpoint with a single deployment."""
+        deployments = self.list_deployments(endpoint)
+        named = deployment or (deployments[0].deployment if len(deployments) == 1 else None)
+        if named is not None:
+            target = self.show_deployment(endpoint, named)
+            if target.state != "Succeeded":
+                raise DeployError(f"{endpoint}/{named} is {target.state}, not ready to score. "
+                                  f"See: aml-deploy online-deployment get-logs -e {endpoint} -n {named} --local")
         if body is None:
-            _name, body = self.sample_request(endpoint, target.deployment)
+            _name, body = self.sample_request(endpoint, named)
             if body is None:
                 raise DeployError("Give --request-file: the scoring script declares no input_sample "
-                                  "(inference-schema @input_schema) and no *request*.json lies beside "
-                                  f"{target.config or 'the configuration'}.")
-        status, text = http.post(target.scoring_uri, body, timeout=timeout,
-                                 headers={"Content-Type": "application/json", "azureml-model-deployment": target.deployment})
-        return Invocation(target.deployment, status, text)
+                                  "(inference-schema @input_schema) and no *request*.json lies beside the configuration.")
+        state = self.front.status(endpoint)
+        if state.scoring_uri is None:
+            self._refresh_front(endpoint)
+            state = self.front.status(endpoint)
+        if state.scoring_uri is None:
+            raise DeployError(f"The endpoint {endpoint} has no front running; recreate a deployment to start it.")
+        caller = self.front.caller(endpoint)
+        headers = {"Content-Type": "application/json"}
+        if caller.authorization:
+            headers["Authorization"] = caller.authorization
+        if named:
+            headers["azureml-model-deployment"] = named
+        status, text, answer_headers = http.post(state.scoring_uri, body, timeout=timeout, headers=headers)
+        served = answer_headers.get("azureml-model-deployment") or named or ""
+        return Invocation(served, status, text, explain_status(status, answer_headers, endpoint, served))
+
+    # -- keys and traffic ----------------------------------------------------------------------
+
+    def get_credentials(self, endpoint: str) -> dict:
+        self._known_endpoint(endpoint)
+        return self.front.credentials(endpoint)
+
+    def regenerate_keys(self, endpoint: str, key_type: str) -> dict:
+        self._known_endpoint(endpoint)
+        return self.front.regenerate(endpoint, key_type)
+
+    def set_traffic(self, endpoint: str, traffic: dict[str, int] | None = None,
+                    mirror: dict[str, int] | None = None) -> dict:
+        self._known_endpoint(endpoint)
+        names = {d.deployment for d in self.list_deployments(endpoint)}
+        unknown = sorted((set(traffic or {}) | set(mirror or {})) - names)
+        if unknown:
+            raise DeployError(f"The local endpoint {endpoint} has no deployment {', '.join(unknown)}; it has "
+                              f"{', '.join(sorted(names)) or 'none'}.")
+        if traffic is not None and sum(traffic.values()) not in (0, 100):
+            shares = " ".join(f"{k}={v}" for k, v in traffic.items())
+            raise DeployError(f"Traffic must add up to 100 (or 0 for none), as in Azure: {shares} adds up to "
+                              f"{sum(traffic.values())}.")
+
+        def change(record: dict) -> None:
+            if traffic is not None:
+                record["traffic"] = {k: v for k, v in traffic.items() if v}
+            if mirror is not None:
+                record["mirror_traffic"] = {k: v for k, v in mirror.items() if v}
+
+        previous = self.records.read(endpoint) or {}
+        self.records.update(endpoint, change)
+        try:
+            self.front.apply(endpoint)
+        except AmlDeployError:
+            self.records.write(endpoint, previous)  # refused (a mirror over 50%, say): keep what was
+            raise
+        return self.show_endpoint(endpoint)
+
+    def _known_endpoint(self, endpoint: str) -> None:
+        if self.records.read(endpoint) is None:
+            raise DeployError(f"No local endpoint {endpoint}.")
 
     def sample_request(self, endpoint: str, deployment: str | None) -> tuple[str, bytes | None]:
         """(deployment, a request to send): the script's input_sample, else a request file beside
@@ -363,3 +460,19 @@ def debug_configuration(endpoint: str, deployment: str, port: int | None, code_d
         "pathMappings": [{"localRoot": str(code_dir), "remoteRoot": code_target}],
         "justMyCode": True,
     }
+
+
+def _endpoint_notes(record: dict, deployments: list[dict], front_status: str) -> list[str]:
+    """What a user of the endpoint should know that its state does not say."""
+    notes = []
+    if deployments and not any((record.get("traffic") or {}).get(d["name"]) for d in deployments):
+        notes.append("No deployment has traffic: requests that do not name one (azureml-model-deployment header) get "
+                     "404, as in Azure. Give one all traffic: aml-deploy online-endpoint update --local -n "
+                     f"{record.get('name')} --traffic \"{deployments[0]['name']}=100\"")
+    if front_status != "running" and deployments:
+        notes.append("The endpoint's front is not running: call the deployments on their own ports, or update a "
+                     "deployment to start it again.")
+    if str(record.get("auth_mode", "")).lower().replace("_", "") == "aadtoken":
+        notes.append("auth_mode aad_token: Microsoft Entra tokens cannot be checked offline; the local front lets any "
+                     "bearer token through.")
+    return notes

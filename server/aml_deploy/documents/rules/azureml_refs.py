@@ -14,12 +14,12 @@ from ..references import is_placeholder
 
 _NAME = r"[A-Za-z0-9][A-Za-z0-9_.\-]*"
 _FORMS = [
-    re.compile(rf"^azureml:{_NAME}:[A-Za-z0-9_.\-]+$"),  # name:version
-    re.compile(rf"^azureml:{_NAME}@[A-Za-z0-9_.\-]+$"),  # name@label
-    re.compile(rf"^azureml:{_NAME}$"),  # name (default version)
-    re.compile(r"^azureml:/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/.+$", re.I),
+    re.compile(rf"^azureml:{_NAME}:[A-Za-z0-9_.\-]+\Z"),  # name:version
+    re.compile(rf"^azureml:{_NAME}@[A-Za-z0-9_.\-]+\Z"),  # name@label
+    re.compile(rf"^azureml:{_NAME}\Z"),  # name (default version)
+    re.compile(r"^azureml:/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/.+\Z", re.I),
     re.compile(rf"^azureml://registries/{_NAME}/(models|environments|components|data)/{_NAME}"
-               rf"(/versions/[A-Za-z0-9_.\-]+|/labels/[A-Za-z0-9_.\-]+)?$"),
+               rf"(/versions/[A-Za-z0-9_.\-]+|/labels/[A-Za-z0-9_.\-]+)?\Z"),
 ]
 FIELDS = {
     "model": "model",

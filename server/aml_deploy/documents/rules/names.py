@@ -6,14 +6,12 @@ import re
 from collections.abc import Iterator
 
 from ...findings import Finding, Severity
+from ...names import MODEL_NAME, ONLINE_NAME
 from ..context import Context
 from ..kinds import Kind
 from ..nodes import value_span
 from ..parsing import Parsed
 from ..references import is_placeholder
-
-_NAME = re.compile(r"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$")
-_MODEL_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9\-._]{0,254}$")
 
 
 def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
@@ -36,7 +34,7 @@ def name_problem(name: str) -> str | None:
         return f"it is {len(name)} characters long; names are 3 to 32 characters"
     if not name[0].isalpha() or not name[0].isascii():
         return "names start with a letter"
-    if not _NAME.match(name):
+    if not ONLINE_NAME.fullmatch(name):
         bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c == "-"))})
         if bad:
             return f"names hold only letters, digits and '-' (not {', '.join(repr(c) for c in bad)})"
@@ -101,7 +99,7 @@ def _kubernetes_total(parsed: Parsed, data: dict) -> Iterator[Finding]:
 
 
 def _model_name(parsed: Parsed, name) -> Iterator[Finding]:
-    if isinstance(name, str) and not is_placeholder(name) and not _MODEL_NAME.match(name):
+    if isinstance(name, str) and not is_placeholder(name) and not MODEL_NAME.fullmatch(name):
         yield Finding(
             "AMLD110", Severity.ERROR,
             f"Invalid model name '{name}': use letters, digits, '-', '_' and '.', starting with a letter or digit, "

@@ -16,7 +16,7 @@ from ..nodes import key_span, value_span
 from ..parsing import Parsed
 from ..schemas import canonical_enum_value, root_schema
 
-_NAMESPACE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_NAMESPACE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
 _ENVIRONMENT_EXCLUSIVE = ("runtime", "condaFile", "extraDockerfileSteps", "extraDockerFileSteps",
                           "enableGpu", "cudaVersion", "baseImage")
 COMPUTE_TYPES = ("local", "aci", "aks", "aksendpoint")

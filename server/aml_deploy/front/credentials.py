@@ -1,0 +1,125 @@
+"""Keys and tokens of an endpoint, as Azure hands them out: two keys that never expire (either
+works; regenerating one leaves the other working) or tokens with an expiry. Kept in one JSON file
+readable by the user only; never logged and never shown by repr()."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import string
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import FrontError
+
+KEY_LENGTH = 32  # Azure ML endpoint keys are 32 letters and digits
+TOKEN_BYTES = 48
+TOKEN_LIFETIME_S = 24 * 3600
+_ALPHABET = string.ascii_letters + string.digits
+_KEY_VALUE = re.compile(r"^[A-Za-z0-9+/=_-]{16,256}$")  # what a map file and the runtime API carry verbatim
+KEY_TYPES = ("primary", "secondary")
+
+
+def new_key() -> str:
+    return "".join(secrets.choice(_ALPHABET) for _ in range(KEY_LENGTH))
+
+
+@dataclass
+class Token:
+    value: str = field(repr=False)
+    expires: int  # Unix time, seconds
+
+    def expired(self, now: float | None = None) -> bool:
+        return self.expires <= (time.time() if now is None else now)
+
+    def as_azure(self) -> dict:
+        """What `az ml online-endpoint get-credentials` prints for a token."""
+        return {"accessToken": self.value, "expiryTimeUtc": self.expires,
+                "refreshAfterTimeUtc": self.expires - TOKEN_LIFETIME_S // 2, "tokenType": "Bearer"}
+
+
+@dataclass
+class Credentials:
+    primary_key: str | None = field(default=None, repr=False)
+    secondary_key: str | None = field(default=None, repr=False)
+    tokens: list[Token] = field(default_factory=list, repr=False)
+
+    def valid_tokens(self, now: float | None = None) -> list[Token]:
+        return [t for t in self.tokens if not t.expired(now)]
+
+    def keys_as_azure(self) -> dict:
+        """What `az ml online-endpoint get-credentials` prints for keys."""
+        return {"primaryKey": self.primary_key, "secondaryKey": self.secondary_key}
+
+
+class KeyStore:
+    """One endpoint's credentials in `path` (mode 0600, its folder 0700)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def load(self) -> Credentials:
+        if not self.path.exists():
+            return Credentials()
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return Credentials(data.get("primaryKey"), data.get("secondaryKey"),
+                               [Token(t["token"], int(t["expires"])) for t in data.get("tokens", [])])
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise FrontError(f"The credentials file {self.path} cannot be read ({type(err).__name__}); "
+                             "delete it and regenerate the keys.") from None
+
+    def ensure(self, auth_mode: str) -> Credentials:
+        """The stored credentials, with two keys created the first time a key endpoint needs them."""
+        credentials = self.load()
+        if auth_mode == "key" and not (credentials.primary_key and credentials.secondary_key):
+            credentials.primary_key = credentials.primary_key or new_key()
+            credentials.secondary_key = credentials.secondary_key or new_key()
+            self.save(credentials)
+        return credentials
+
+    def regenerate(self, key_type: str, value: str | None = None) -> Credentials:
+        """A new primary or secondary key (random, or `value` as `az ml ... regenerate-keys --key-value`)."""
+        if key_type not in KEY_TYPES:
+            raise FrontError(f"--key-type must be primary or secondary, not {key_type!r}.")
+        if value is not None and not _KEY_VALUE.match(value):
+            raise FrontError("A key must be at least 16 characters: letters, digits, '+', '/', '=', '_' or '-'.")
+        credentials = self.load()
+        setattr(credentials, f"{key_type}_key", value or new_key())
+        self.save(credentials)
+        return credentials
+
+    def issue_token(self, lifetime_s: int = TOKEN_LIFETIME_S, now: float | None = None) -> Token:
+        """A new token that expires after `lifetime_s`; expired ones are dropped."""
+        now = time.time() if now is None else now
+        credentials = self.load()
+        token = Token(secrets.token_urlsafe(TOKEN_BYTES), int(now + lifetime_s))
+        credentials.tokens = credentials.valid_tokens(now) + [token]
+        self.save(credentials)
+        return token
+
+    def save(self, credentials: Credentials) -> None:
+        """Write atomically; the file is never readable by others, not even for a moment."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.path.parent, 0o700)
+        data = {"primaryKey": credentials.primary_key, "secondaryKey": credentials.secondary_key,
+                "tokens": [{"token": t.value, "expires": t.expires} for t in credentials.tokens]}
+        descriptor, temporary = tempfile.mkstemp(prefix=".credentials-", dir=self.path.parent)  # mode 0600
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(data, handle)
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def delete(self) -> None:
+        self.path.unlink(missing_ok=True)
+        try:
+            self.path.parent.rmdir()  # only when nothing else is kept there
+        except OSError:
+            pass

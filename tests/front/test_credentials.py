@@ -1,0 +1,74 @@
+"""Keys and tokens: random, Azure-shaped, stored readable by the user only, never shown."""
+
+import stat
+import string
+
+import pytest
+
+from aml_deploy.front import FrontError, KeyStore, new_key
+
+
+def test_keys_are_random_letters_and_digits_of_azure_length():
+    keys = {new_key() for _ in range(200)}
+    assert len(keys) == 200
+    assert all(len(k) == 32 and set(k) <= set(string.ascii_letters + string.digits) for k in keys)
+
+
+def test_the_store_creates_two_keys_once_in_a_file_only_the_user_reads(tmp_path):
+    store = KeyStore(tmp_path / "keys" / "ep" / "credentials.json")
+    first = store.ensure("key")
+    assert first.primary_key and first.secondary_key and first.primary_key != first.secondary_key
+    assert store.ensure("key").primary_key == first.primary_key
+    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(store.path.parent.stat().st_mode) == 0o700
+    assert [p.name for p in store.path.parent.iterdir()] == ["credentials.json"]  # no temporary file left
+
+
+def test_regenerating_one_key_keeps_the_other(tmp_path):
+    store = KeyStore(tmp_path / "credentials.json")
+    before = store.ensure("key")
+    after = store.regenerate("primary")
+    assert after.primary_key != before.primary_key and after.secondary_key == before.secondary_key
+    assert store.regenerate("secondary", value="a-chosen-key-0123456789").secondary_key == "a-chosen-key-0123456789"
+    assert store.load().primary_key == after.primary_key
+
+
+@pytest.mark.parametrize("key_type, value, message", [("tertiary", None, "primary or secondary"),
+                                                      ("primary", "short", "at least 16"),
+                                                      ("primary", "semicolons;are;not;keys", "letters, digits")])
+def test_bad_regenerate_requests_are_refused(tmp_path, key_type, value, message):
+    with pytest.raises(FrontError, match=message):
+        KeyStore(tmp_path / "credentials.json").regenerate(key_type, value)
+
+
+def test_tokens_expire_and_expired_ones_are_dropped(tmp_path):
+    store = KeyStore(tmp_path / "credentials.json")
+    old = store.issue_token(lifetime_s=10, now=1000)
+    new = store.issue_token(lifetime_s=3600, now=2000)
+    assert old.expired(now=2000) and not new.expired(now=2000)
+    assert [t.value for t in store.load().tokens] == [new.value]
+    azure = new.as_azure()
+    assert azure["accessToken"] == new.value and azure["expiryTimeUtc"] == 5600 and azure["tokenType"] == "Bearer"
+
+
+def test_secrets_are_not_in_repr(tmp_path):
+    store = KeyStore(tmp_path / "credentials.json")
+    credentials = store.ensure("key")
+    store.issue_token()
+    credentials = store.load()
+    shown = repr(credentials) + repr(credentials.tokens)
+    assert credentials.primary_key not in shown and credentials.tokens[0].value not in shown
+
+
+def test_an_unreadable_store_says_so(tmp_path):
+    path = tmp_path / "credentials.json"
+    path.write_text("{not json")
+    with pytest.raises(FrontError, match="cannot be read"):
+        KeyStore(path).load()
+
+
+def test_delete_removes_the_file_and_its_folder(tmp_path):
+    store = KeyStore(tmp_path / "ep" / "credentials.json")
+    store.ensure("key")
+    store.delete()
+    assert not (tmp_path / "ep").exists()
