@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from aml_deploy.deploy.local import containers
 from aml_deploy.deploy.local.operations import LocalEndpoints
 from aml_deploy.registry import Registry
+from tests.local.conftest import remove_containers
 from tests.support import FIXTURES, docker_engine
 
 pytestmark = pytest.mark.docker
@@ -41,8 +41,14 @@ def endpoint_name():
 def local(docker_client, home, endpoint_name):
     endpoints = LocalEndpoints(registry=Registry(home / "registry"), home=home / "home" / "local")
     yield endpoints
-    for container in containers.find(docker_client, endpoint_name):  # whatever a failing test left
-        container.remove(force=True)
+    remove_containers(docker_client, endpoint_name)  # whatever a failing test left, the endpoint's front too
+
+
+def leftovers(docker_client, endpoint: str) -> list[str]:
+    """Every container (deployments and the endpoint's front) and network of the endpoint."""
+    label = {"label": f"aml-deploy.endpoint={endpoint}"}
+    return [c.name for c in docker_client.containers.list(all=True, filters=label)] + \
+        [n.name for n in docker_client.networks.list(filters=label)]
 
 
 @pytest.fixture

@@ -21,6 +21,9 @@ from aml_deploy.profiling.run import profile_deployment
 from aml_deploy.profiling.sizes import cpu_sizes
 from aml_deploy.profiling.write import write_recommendation
 from aml_deploy.registry import Registry
+from tests.local.conftest import remove_containers
+
+from .conftest import leftovers
 
 HOLD_MB, BURN_MS = 300, 40
 SHORT = ProfileOptions(duration=3, max_concurrency=2, warmup=1)  # 2 levels: enough samples, seconds not minutes
@@ -80,7 +83,7 @@ def test_a_script_failing_under_load_is_reported_by_the_command_line(local, make
     assert totals["first_error"].startswith("HTTP 500")
     assert all(level["first_error"] and level["errors"] > 0 for level in result["levels"])
     assert json.loads((tmp_path / "results" / f"{endpoint_name}-flaky.profile.json").read_text())["totals"] == totals
-    assert containers.find(docker_client, endpoint_name) == []
+    assert leftovers(docker_client, endpoint_name) == []  # the profile created the endpoint, so its front went too
 
 
 def test_a_deployment_that_does_not_exist_is_refused_clearly(local, endpoint_name):
@@ -107,12 +110,11 @@ def test_the_v1_verb_profiles_a_registered_model_and_writes_the_aci_configuratio
                "--results-folder", str(tmp_path / "results")]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        left = leftovers(docker_client, name)
     finally:
-        leftovers = containers.find(docker_client, name)
-        for container in leftovers:
-            container.remove(force=True)
+        remove_containers(docker_client, name)
     assert done.returncode == 0, done.stderr
-    assert leftovers == [] and local.records.read(name) is None  # the temporary service is gone, endpoint and all
+    assert left == [] and local.records.read(name) is None  # the temporary service is gone, endpoint, front and all
     result = json.loads(done.stdout)
     assert result["endpoint"] == name and result["request_count"] == 2 and result["totals"]["errors"] == 0
     recommendation = result["recommendation"]
@@ -128,7 +130,7 @@ def test_a_deployment_that_does_not_start_leaves_nothing_behind(local, make_depl
     path = make_deployment("broken", init_fails=True)
     with pytest.raises(ProfileError, match="did not start.*init failed on purpose"):
         profile_deployment(local, endpoint_name, "broken", load_spec=spec_loader(local, path), options=SHORT)
-    assert containers.find(docker_client, endpoint_name) == [] and local.records.read(endpoint_name) is None
+    assert leftovers(docker_client, endpoint_name) == [] and local.records.read(endpoint_name) is None
 
 
 def test_a_failed_deployment_is_refused_not_replaced(local, make_deployment, docker_client, endpoint_name):
