@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { ServerManager } from './client';
 import { EndpointsView, registerEndpointCommands } from './endpoints/view';
 import { ModelsView, registerModelCommands } from './models/view';
+import { registerProfileCommands } from './profile/view';
 import { StatusBar } from './statusBar';
 
 let manager: ServerManager | undefined;
@@ -29,6 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Server
     const endpoints = new EndpointsView(manager);
     context.subscriptions.push(vscode.window.registerTreeDataProvider('amlDeploy.endpoints', endpoints));
     registerEndpointCommands(context, manager, endpoints, log);
+    registerProfileCommands(context, manager);
     manager.onRunning(() => {
         models.refresh();
         endpoints.refresh();

@@ -19,8 +19,9 @@ ALLOWED = {
     "kube": BASE,
     "front": BASE,
     "deploy": BASE | {"documents", "registry", "front", "azure", "kube"},
-    "lsp": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "front", "deploy"},
-    "cli": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "front", "deploy", "lsp"},
+    "profiling": BASE | {"documents", "registry", "deploy"},
+    "lsp": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "front", "deploy", "profiling"},
+    "cli": BASE | {"documents", "scoring", "checking", "registry", "azure", "kube", "front", "deploy", "profiling", "lsp"},
 }
 
 

@@ -62,6 +62,9 @@ def add_parser(commands) -> None:
                         help="re-hash every stored file (by default: present, sizes match, and unchanged since last "
                         "hashed by inode and modification time)")
 
+    from .profile import add_model_parser  # issue 15: profiling
+    add_model_parser(verbs)
+
 
 def _verb(verbs, name: str, help_text: str, handler):
     parser = verbs.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".")

@@ -84,6 +84,8 @@ def _deployment_parsers(commands) -> None:
     command = _verb(verbs, "online-deployment", "invoke", "send a request to the deployment", _invoke)
     _names(command)
     command.add_argument("-r", "--request-file", type=Path)
+    from .profile import add_deployment_parser  # issue 15: profiling
+    add_deployment_parser(verbs)
 
 
 def _shares(text: str) -> dict[str, int]:
