@@ -115,9 +115,9 @@ def _show_failure(ls: AmlDeployServer, script: Path, state: DeploymentState) -> 
     """A failed start becomes a diagnostic on the line of the user's code that raised; a success
     clears it."""
     failure = state.failure
-    finding = None
+    finding, text = None, None
     if failure is not None and failure.path is not None:
         text = ls.session.files.read_text(failure.path) or ""
         finding = failure_finding(failure, f"local deployment {state.endpoint}/{state.deployment}", text)
     target, findings = (script, []) if finding is None else (failure.path, [finding])
-    ls.checks.submit(f"runtime:{target}", lambda: ls.session.set_runtime_findings(target, findings))
+    ls.checks.submit(f"runtime:{target}", lambda: ls.session.set_runtime_findings(target, findings, text))

@@ -40,19 +40,23 @@ async def on_completion(ls: AmlDeployServer, params: lsp.CompletionParams) -> ls
     # The kind is all completion needs, and an edit rarely changes it: a result a keystroke old will do.
     result = ls.session.results.get(str(path)) or await ls.checks.current(path, document.source)
     line, col = _position(ls, document, params.position)
-    items = completion.complete(str(path), document.source, line, col, result.kind if result else None)
-    return lsp.CompletionList(is_incomplete=False, items=[_completion_item(i, params.position) for i in items])
+    kind = result.kind if result else None
+    items = completion.complete(str(path), document.source, line, col, kind, ls.session.context(path) if kind else None)
+    return lsp.CompletionList(is_incomplete=False, items=[_completion_item(i, n, params.position) for n, i in enumerate(items)])
 
 
-def _completion_item(item: completion.Item, position: lsp.Position) -> lsp.CompletionItem:
+def _completion_item(item: completion.Item, order: int, position: lsp.Position) -> lsp.CompletionItem:
     kinds = {"key": lsp.CompletionItemKind.Property, "value": lsp.CompletionItemKind.Value,
              "snippet": lsp.CompletionItemKind.Snippet}
     start = lsp.Position(line=position.line, character=max(position.character - item.prefix_length, 0))
     return lsp.CompletionItem(
         label=item.label,
+        label_details=lsp.CompletionItemLabelDetails(description=item.description) if item.description else None,
         kind=kinds[item.kind],
         detail=item.detail,
         documentation=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=item.documentation) if item.documentation else None,
+        sort_text=f"{order:04d}",  # the order complete() chose, not the alphabet's ('$schema' first)
+        filter_text=item.filter_text,
         insert_text_format=lsp.InsertTextFormat.Snippet if item.snippet else lsp.InsertTextFormat.PlainText,
         text_edit=lsp.TextEdit(range=lsp.Range(start=start, end=position), new_text=item.insert),
     )

@@ -16,8 +16,8 @@ from ..checking.lint_process import OffProcessLinter
 from ..checking.session import CheckingSession
 from ..documents import Files
 from ..registry import Registry
-from ..registry.lookup import ModelRegistryLookup
 from .diagnostics import DiagnosticsPublisher
+from .model_lookup import EditorModelLookup
 from .uris import to_path, to_uri
 from .worker import CheckWorker
 
@@ -55,11 +55,11 @@ class AmlDeployServer(LanguageServer):
         else:
             self.loop.call_soon_threadsafe(function, *args)
 
-    def model_lookup(self) -> ModelRegistryLookup | None:
+    def model_lookup(self) -> EditorModelLookup | None:
         """What configuration checks ask about `azureml:` models (None: checks turned off)."""
         if self.options.get("modelReferences") == "off":
             return None
-        return ModelRegistryLookup(self.model_registry())
+        return EditorModelLookup(self.model_registry())
 
     def model_registry(self) -> Registry:
         configured = self.options.get("registryPath")
