@@ -11,7 +11,7 @@ from tests.local.conftest import (
     rename_sample_endpoint,
 )
 
-from .conftest import codes, open_document, wait_for
+from .conftest import codes, open_document, replace_all, wait_for
 
 pytestmark = pytest.mark.docker
 
@@ -57,7 +57,22 @@ async def test_failed_init_becomes_a_diagnostic_on_its_line(client, workspace, e
     assert state["provisioning_state"] == "Failed" and state["failure"]["line"] == line + 1
     [diagnostic] = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "AMLD401"], what="AMLD401")
     assert diagnostic.range.start.line == line and "FileNotFoundError" in diagnostic.message
-    script.write_text(script.read_text().replace('"missing.pkl"', '"model.pkl"'))
+    # Edits above the line take the finding along; an edit of the line itself drops it.
+    failing = script.read_text()
+    replace_all(client, uri, "# one\n# two\n" + failing, 2)
+    await wait_for(lambda: [d.range.start.line for d in client.diagnostics.get(uri, []) if d.code == "AMLD401"] == [line + 2],
+                   what="AMLD401 moved down two lines")
+    replace_all(client, uri, "# one\n" + failing, 3)
+    await wait_for(lambda: [d.range.start.line for d in client.diagnostics.get(uri, []) if d.code == "AMLD401"] == [line + 1],
+                   what="AMLD401 moved up one line")
+    fixed = failing.replace('"missing.pkl"', '"model.pkl"')  # the cause, a line above the one that raised
+    replace_all(client, uri, fixed, 4)
+    await wait_for(lambda: [d.range.start.line for d in client.diagnostics.get(uri, []) if d.code == "AMLD401"] == [line],
+                   what="AMLD401 kept on its unchanged line")
+    fixed = fixed.replace("joblib.load(model_path)", "joblib.load(model_path)  # fixed")
+    replace_all(client, uri, fixed, 5)
+    await wait_for(lambda: "AMLD401" not in codes(client, uri), what="dropped once its line changed")
+    script.write_text(fixed)
     state = await command(client, "amlDeploy.server.deploy", {"config": str(config)})
     assert state["provisioning_state"] == "Succeeded"
     await wait_for(lambda: "AMLD401" not in codes(client, uri), what="cleared after a successful deployment")
@@ -66,3 +81,23 @@ async def test_failed_init_becomes_a_diagnostic_on_its_line(client, workspace, e
 async def test_refused_configuration_comes_back_as_an_error(client, workspace, endpoint):
     result = await command(client, "amlDeploy.server.deploy", {"config": str(workspace / "broken" / "broken-deployment.yml")})
     assert "nothing was built" in result["error"] and "AMLD101" in result["error"]
+
+
+async def test_a_failed_build_is_a_failed_deployment_with_its_log(client, workspace, endpoint):
+    """pip's error line comes first (not Docker's "Step 1/5 : FROM ..."); the endpoint lists the
+    deployment as Failed instead of showing an empty endpoint as Succeeded."""
+    conda = workspace / "sample" / "environment" / "conda.yaml"
+    missing = "aml-deploy-test-no-such-package==0.0.1"
+    conda.write_text(conda.read_text() + f"      - {missing}\n")
+    state = await command(client, "amlDeploy.server.deploy", {"config": str(workspace / "sample" / "blue-deployment.yml")})
+    assert state["provisioning_state"] == "Failed", state
+    message = state["failure"]["message"]
+    assert message.startswith("the environment image did not build: ERROR:") and "aml-deploy-test-no-such-package" in message
+    assert "\n" not in message and "Step " not in message
+    assert "Step 1/" in state["failure"]["log"] and missing in state["failure"]["log"]
+    listed = await command(client, "amlDeploy.server.listEndpoints")
+    [mine] = [e for e in listed["endpoints"] if e["name"] == endpoint]
+    assert mine["provisioning_state"] == "Failed"
+    assert [(d["name"], d["provisioning_state"]) for d in mine["deployments"]] == [("blue", "Failed")]
+    assert mine["deployments"][0]["failure"]["message"] == message
+    await command(client, "amlDeploy.server.deleteDeployment", {"endpoint": endpoint})

@@ -117,7 +117,14 @@ class LocalEndpoints:
     def _deploy(self, spec: DeploymentSpec, existing, debug: bool, timeout: float, on_line) -> DeploymentState:
         started = time.monotonic()
         self.progress("Preparing the environment image")
-        built = images.ensure_image(self.client, spec.environment, on_line or self.progress, self.ca)
+        try:
+            built = images.ensure_image(self.client, spec.environment, on_line or self.progress, self.ca)
+        except images.BuildFailed as err:  # a deployment that failed, with its build log, like a failed start
+            state = DeploymentState(spec.endpoint, spec.deployment, "Failed", config=str(spec.config),
+                                    failure=Failure(f"the environment image did not build: {err.reason}"),
+                                    log_excerpt="\n".join(err.log.splitlines()[-300:]), warnings=list(spec.warnings))
+            state.seconds = time.monotonic() - started
+            return state
         in_place = existing is not None and existing.status == "running" and \
             existing.labels.get("aml-deploy.fingerprint") == spec.fingerprint() and \
             existing.labels.get("aml-deploy.environment") == built.key and \
