@@ -43,8 +43,38 @@ async def test_deploy_invoke_and_delete(client, workspace, endpoint):
     assert '"data"' in sample["body"]  # sample-request.json next to the deployment
     logs = await command(client, "amlDeploy.server.logs", {"endpoint": endpoint, "deployment": "blue"})
     assert "Worker with pid" in logs["text"]
+    here = await command(client, "amlDeploy.server.listEndpoints", {"workspace": [str(workspace)]})
+    assert endpoint in [e["name"] for e in here["endpoints"]]
+    elsewhere = await command(client, "amlDeploy.server.listEndpoints", {"workspace": [str(workspace / "v1")]})
+    assert endpoint not in [e["name"] for e in elsewhere["endpoints"]]
     deleted = await command(client, "amlDeploy.server.deleteDeployment", {"endpoint": endpoint})
     assert deleted["deleted_deployments"] == ["blue"]
+
+
+async def test_logs_follow_until_the_container_goes(client, workspace, endpoint):
+    heard: list = []
+
+    @client.feature("amlDeploy/logLines")
+    def log_lines(params):
+        heard.append(params)
+
+    def lines(key):
+        return [line for params in heard if params.follow == key for line in params.lines]
+
+    state = await command(client, "amlDeploy.server.deploy", {"config": str(workspace / "sample" / "blue-deployment.yml")})
+    assert state["provisioning_state"] == "Succeeded", state
+    first = (await command(client, "amlDeploy.server.followLogs", {"endpoint": endpoint, "deployment": "blue"}))["follow"]
+    second = (await command(client, "amlDeploy.server.followLogs", {"endpoint": endpoint, "deployment": "blue", "lines": 5}))["follow"]
+    await wait_for(lambda: any("Worker with pid" in line for line in lines(first)), what="the last lines first")
+    before = len(lines(first))
+    await command(client, "amlDeploy.server.invoke", {"endpoint": endpoint, "body": '{"data": [[1, 2]]}'})
+    await wait_for(lambda: len(lines(first)) > before, what="a request's lines, as they come")
+    assert (await command(client, "amlDeploy.server.stopLogs", {"follow": first})) == {"stopped": True}
+    await command(client, "amlDeploy.server.deleteDeployment", {"endpoint": endpoint})
+    ended = await wait_for(lambda: [p for p in heard if p.follow == second and p.ended], what="the follow ended", timeout=30)
+    assert ended[0].message == "the container stopped"
+    refused = await command(client, "amlDeploy.server.followLogs", {"endpoint": endpoint, "deployment": "blue"})
+    assert "No local deployment" in refused["error"]
 
 
 async def test_failed_init_becomes_a_diagnostic_on_its_line(client, workspace, endpoint):

@@ -10,8 +10,8 @@ from ..documents import completion, navigation
 from ..documents.kinds import Kind
 from ..findings import Span
 from ..scoring.lenses import entry_point_lines
-from ..scoring.uses import SCRIPT_ROLES
 from . import convert
+from .file_kinds import deployments_using
 from .server import AmlDeployServer
 from .uris import to_path, to_uri
 
@@ -133,11 +133,16 @@ async def on_code_lens(ls: AmlDeployServer, params: lsp.CodeLensParams) -> list[
         return _deploy_lenses(0, path)
     if result.kind is not Kind.SCORING_SCRIPT:
         return []
-    index = ls.session.index
-    users = sorted({source for source, ref in index.referrers(path) if ref.role in SCRIPT_ROLES})
-    deployments = [Path(u) for u in users if (index.kind(u) or Kind.MODEL).is_online_deployment]
+    deployments = [d for d in deployments_using(ls, path) if ls.session.index.kind(d["config"]) is not Kind.INFERENCE_CONFIG]
     return [lens for line in entry_point_lines(document.source).values() for user in deployments
-            for lens in _deploy_lenses(line, user, label=f" ({user.name})" if len(deployments) > 1 else "")]
+            for lens in _deploy_lenses(line, Path(user["config"]), label=f" {_deployment_label(user)}")]
+
+
+def _deployment_label(user: dict) -> str:
+    """endpoint/deployment as the file names them, else the file's name."""
+    if isinstance(user.get("name"), str) and isinstance(user.get("endpoint"), str):
+        return f"{user['endpoint']}/{user['name']}"
+    return Path(user["config"]).name
 
 
 def _deploy_lenses(line: int, config: Path, label: str = "") -> list[lsp.CodeLens]:
@@ -146,6 +151,6 @@ def _deploy_lenses(line: int, config: Path, label: str = "") -> list[lsp.CodeLen
     return [
         lsp.CodeLens(range=where, command=lsp.Command(title=f"$(play) Deploy locally{label}", command="amlDeploy.deployLocally",
                                                       arguments=[uri])),
-        lsp.CodeLens(range=where, command=lsp.Command(title="$(debug-alt) Debug", command="amlDeploy.debugLocally",
+        lsp.CodeLens(range=where, command=lsp.Command(title=f"$(debug-alt) Debug{label}", command="amlDeploy.debugLocally",
                                                       arguments=[uri])),
     ]
