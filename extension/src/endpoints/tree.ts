@@ -39,6 +39,25 @@ const STATE_ICONS: Record<string, string> = {
     Stopped: 'circle-slash',
 };
 
+// How a state reads in the view.
+const STATE_LABELS: Record<string, string> = {
+    WaitingForDebugger: 'waiting for debugger',
+};
+
+export function stateLabel(state: string): string {
+    return STATE_LABELS[state] ?? state;
+}
+
+// An endpoint whose deployment waits for its debugger says so (the server calls it Creating).
+export function endpointState(endpoint: Endpoint): string {
+    return endpoint.deployments.some((d) => d.provisioning_state === 'WaitingForDebugger') ? 'WaitingForDebugger' : endpoint.provisioning_state;
+}
+
+// listEndpoints' argument: this workspace's folders, unless all endpoints on the engine are wanted.
+export function listOptions(showAll: boolean, folders: string[]): { workspace?: string[] } {
+    return showAll || folders.length === 0 ? {} : { workspace: folders };
+}
+
 export function endpointNodes(endpoints: Endpoint[]): EndpointNode[] {
     return endpoints.map((endpoint) => ({ kind: 'endpoint', endpoint }));
 }
@@ -50,13 +69,14 @@ export function childNodes(node: EndpointNode): EndpointNode[] {
 export function endpointEntry(node: EndpointNode): Entry<EndpointNode> {
     if (node.kind === 'endpoint') {
         const endpoint = node.endpoint;
+        const state = endpointState(endpoint);
         return {
-            label: endpoint.name, description: endpoint.scoring_uri ?? endpoint.provisioning_state, icon: 'globe',
-            contextValue: 'endpoint', accessibility: `endpoint ${endpoint.name} ${endpoint.provisioning_state}`, expanded: true, data: node,
+            label: endpoint.name, description: endpoint.scoring_uri ?? stateLabel(state), icon: 'globe',
+            contextValue: 'endpoint', accessibility: `endpoint ${endpoint.name} ${state}`, expanded: true, data: node,
         };
     }
     const d = node.deployment;
-    const lines = [`**${d.endpoint}/${d.name}**: ${d.provisioning_state}`];
+    const lines = [`**${d.endpoint}/${d.name}**: ${stateLabel(d.provisioning_state)}`];
     if (d.problem) {
         lines.push(d.problem);
     }
@@ -74,7 +94,8 @@ export function endpointEntry(node: EndpointNode): Entry<EndpointNode> {
     }
     return {
         label: d.name,
-        description: [d.provisioning_state, d.port ? `port ${d.port}` : ''].filter(Boolean).join(' · '),
+        description: [stateLabel(d.provisioning_state), d.port ? `port ${d.port}` : '',
+            d.provisioning_state === 'WaitingForDebugger' && d.debug_port ? `debugger 127.0.0.1:${d.debug_port}` : ''].filter(Boolean).join(' · '),
         icon: STATE_ICONS[d.provisioning_state] ?? 'question',
         contextValue: 'deployment',
         tooltip: lines.join('\n\n'),
