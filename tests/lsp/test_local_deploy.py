@@ -131,3 +131,17 @@ async def test_a_failed_build_is_a_failed_deployment_with_its_log(client, worksp
     assert [(d["name"], d["provisioning_state"]) for d in mine["deployments"]] == [("blue", "Failed")]
     assert mine["deployments"][0]["failure"]["message"] == message
     await command(client, "amlDeploy.server.deleteDeployment", {"endpoint": endpoint})
+
+
+async def test_a_failed_update_keeps_the_previous_version_and_says_so(client, workspace, endpoint):
+    config = str(workspace / "sample" / "blue-deployment.yml")
+    assert (await command(client, "amlDeploy.server.deploy", {"config": config}))["provisioning_state"] == "Succeeded"
+    conda = workspace / "sample" / "environment" / "conda.yaml"
+    conda.write_text(conda.read_text() + "      - aml-deploy-test-no-such-package==0.0.1\n")
+    assert (await command(client, "amlDeploy.server.deploy", {"config": config}))["provisioning_state"] == "Failed"
+    listed = await command(client, "amlDeploy.server.listEndpoints")
+    [blue] = [e for e in listed["endpoints"] if e["name"] == endpoint][0]["deployments"]
+    assert blue["provisioning_state"] == "Succeeded"  # still serving
+    assert blue["problem"].startswith("The last update failed (the environment image did not build: ERROR: No matching")
+    response = await command(client, "amlDeploy.server.invoke", {"endpoint": endpoint, "body": '{"data": [[1, 2]]}'})
+    assert response["status"] == 200

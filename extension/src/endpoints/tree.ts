@@ -94,9 +94,10 @@ export function endpointEntry(node: EndpointNode): Entry<EndpointNode> {
     }
     return {
         label: d.name,
-        description: [stateLabel(d.provisioning_state), d.port ? `port ${d.port}` : '',
+        description: [stateLabel(d.provisioning_state), d.problem && d.provisioning_state === 'Succeeded' ? 'last update failed' : '',
+            d.port ? `port ${d.port}` : '',
             d.provisioning_state === 'WaitingForDebugger' && d.debug_port ? `debugger 127.0.0.1:${d.debug_port}` : ''].filter(Boolean).join(' · '),
-        icon: STATE_ICONS[d.provisioning_state] ?? 'question',
+        icon: d.problem && d.provisioning_state === 'Succeeded' ? STATE_ICONS.Missing : STATE_ICONS[d.provisioning_state] ?? 'question',
         contextValue: 'deployment',
         tooltip: lines.join('\n\n'),
         accessibility: `deployment ${d.endpoint}/${d.name} ${d.provisioning_state}`,

@@ -70,7 +70,9 @@ async function registerModel(servers: ServerManager, view: ModelsView, kinds: ()
     if (uri && !(uri instanceof vscode.Uri)) {
         [uri, preset] = [undefined, uri]; // a quick fix's arguments: the preset alone
     }
-    const target = uri ?? (await pickFileOrFolder(preset));
+    const open = vscode.window.activeTextEditor?.document.uri;
+    const openModelYaml = !preset && open?.scheme === 'file' && roleOf(kinds(), open.fsPath) === 'model' ? open : undefined;
+    const target = uri ?? openModelYaml ?? (await pickFileOrFolder(preset));
     if (!target) {
         return;
     }

@@ -152,3 +152,11 @@ test('the view asks for this workspace\'s endpoints unless all are wanted', () =
     assert.deepEqual(listOptions(true, ['/w']), {});
     assert.deepEqual(listOptions(false, []), {});
 });
+
+test('a deployment whose last update failed, still serving the previous version, says so', () => {
+    const problem = 'The last update failed (the environment image did not build: ERROR: ...); the previous version still runs.';
+    const row = endpointEntry({ kind: 'deployment', deployment: state({ problem, port: 5001 }) });
+    assert.equal(row.description, 'Succeeded · last update failed · port 5001');
+    assert.equal(row.icon, 'warning:list.warningForeground');
+    assert.match(row.tooltip ?? '', /the previous version still runs/);
+});

@@ -209,6 +209,8 @@ class LocalEndpoints:
     def list_deployments(self, endpoint: str | None = None) -> list[DeploymentState]:
         """Every deployment with a container, and the remembered ones whose container is gone."""
         states = [self._state_of(c, None) for c in containers.find(self.client, endpoint)]
+        for state in states:
+            _note_failed_update(state, (self.records.read(state.endpoint) or {}).get("deployments") or {})
         seen = {(s.endpoint, s.deployment) for s in states}
         for name in sorted([endpoint] if endpoint else self.records.endpoint_names()):
             for deployment, details in sorted(((self.records.read(name) or {}).get("deployments") or {}).items()):
@@ -323,6 +325,15 @@ class LocalEndpoints:
             return
         text = container.logs(tail=lines or "all").decode("utf-8", errors="replace")
         yield from (line for line in text.splitlines() if containers.MARKER not in line)
+
+
+def _note_failed_update(state: DeploymentState, remembered: dict) -> None:
+    """A running container whose last update failed (its new image did not build, say) still serves
+    the previous version: it says so, as Azure keeps serving a deployment whose update failed."""
+    details = remembered.get(state.deployment) or {}
+    if state.state == "Succeeded" and details.get("state") == "Failed":
+        why = (details.get("failure") or {}).get("message") or "see its log"
+        state.problem = f"The last update failed ({why}); the previous version still runs."
 
 
 def _without_container(endpoint: str, deployment: str, details: dict) -> DeploymentState:
