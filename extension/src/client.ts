@@ -17,6 +17,7 @@ const DOCUMENTS = [
 export class ServerManager implements vscode.Disposable {
     private client: LanguageClient | undefined;
     private restarting = false;
+    private readonly notifications: [string, (params: unknown) => void][] = [];
     private readonly running = new vscode.EventEmitter<void>();
     readonly onRunning = this.running.event;
 
@@ -28,6 +29,12 @@ export class ServerManager implements vscode.Disposable {
 
     get current(): LanguageClient | undefined {
         return this.client;
+    }
+
+    // Hear a server notification from this client and every one a restart starts.
+    onNotification(method: string, handler: (params: unknown) => void): void {
+        this.notifications.push([method, handler]);
+        this.client?.onNotification(method, handler);
     }
 
     async start(): Promise<void> {
@@ -49,6 +56,9 @@ export class ServerManager implements vscode.Disposable {
             },
         };
         const client = new LanguageClient('amlDeploy', 'AML Deploy', serverOptions, clientOptions);
+        for (const [method, handler] of this.notifications) {
+            client.onNotification(method, handler);
+        }
         client.onDidChangeState((event) => {
             if (event.newState === State.Running) {
                 this.status.show('running', `Python: ${launch.command}`);

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { ServerManager } from './client';
 import { EndpointsView, registerEndpointCommands } from './endpoints/view';
+import { contextKeys, FileKinds, NO_FILE_KINDS, readFileKinds } from './fileKinds';
 import { ModelsView, registerModelCommands } from './models/view';
 import { registerProfileCommands } from './profile/view';
 import { StatusBar } from './statusBar';
@@ -24,12 +25,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Server
             }
         }),
     );
+    let kinds: FileKinds = NO_FILE_KINDS;
+    manager.onNotification('amlDeploy/fileKinds', (params) => {
+        kinds = readFileKinds(params);
+        for (const [key, value] of Object.entries(contextKeys(kinds))) {
+            void vscode.commands.executeCommand('setContext', key, value);
+        }
+    });
     const models = new ModelsView(manager);
     context.subscriptions.push(vscode.window.registerTreeDataProvider('amlDeploy.models', models));
-    registerModelCommands(context, manager, models);
+    registerModelCommands(context, manager, models, () => kinds);
     const endpoints = new EndpointsView(manager);
-    context.subscriptions.push(vscode.window.registerTreeDataProvider('amlDeploy.endpoints', endpoints));
-    registerEndpointCommands(context, manager, endpoints, log);
+    endpoints.tree = vscode.window.createTreeView('amlDeploy.endpoints', { treeDataProvider: endpoints });
+    context.subscriptions.push(endpoints.tree);
+    registerEndpointCommands(context, manager, endpoints, log, () => kinds);
     registerProfileCommands(context, manager);
     manager.onRunning(() => {
         models.refresh();

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 from dataclasses import dataclass
 
 from .resources import data_path
@@ -94,3 +96,24 @@ CODES: dict[str, Code] = {code.code: code for code in _ALL}
 def docs_url(code: str) -> str:
     base = os.environ.get("AML_DEPLOY_DOCS_URL") or DOCS_FILE.as_uri()
     return f"{base}#{code.lower()}"
+
+
+def editor_docs_url(code: str) -> str:
+    """The link an editor opens for `code`: the documentation site's anchor when one is configured,
+    else the shipped diagnostics.md at the line of the code's section (VS Code opens a file URI at
+    the `#L<line>` its fragment names; it knows no HTML anchors in a file)."""
+    if os.environ.get("AML_DEPLOY_DOCS_URL"):
+        return docs_url(code)
+    line = _section_lines().get(code)
+    return DOCS_FILE.as_uri() + (f"#L{line}" if line else "")
+
+
+@functools.cache
+def _section_lines() -> dict[str, int]:
+    """Code -> 1-based line of its `### AMLDnnn` heading in diagnostics.md."""
+    try:
+        lines = DOCS_FILE.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return {}
+    found = (re.match(r"#+\s+(AMLD\d{3})\b", text) for text in lines)
+    return {match[1]: number for number, match in enumerate(found, start=1) if match}

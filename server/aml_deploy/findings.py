@@ -57,11 +57,20 @@ class CreateFile:
 
 
 @dataclass(frozen=True, slots=True)
+class Command:
+    """An editor command a fix runs instead of (or after) its edits, e.g. the Register Model dialog."""
+
+    name: str
+    arguments: tuple = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Fix:
     title: str
     edits: tuple[TextEdit, ...] = ()
     creates: tuple[CreateFile, ...] = ()
     preferred: bool = True
+    command: Command | None = None
 
 
 @dataclass(slots=True)

@@ -1,7 +1,10 @@
 """Diagnostics over LSP: open, edit, ranges, cross-file re-checks, the workspace scan."""
 
+from pathlib import Path
+
 import pytest
 from lsprotocol import types as lsp
+from pygls.uris import to_fs_path
 
 from .conftest import codes, open_document, replace_all, wait_for
 
@@ -14,7 +17,8 @@ async def test_broken_deployment_diagnostics_with_exact_ranges(client, workspace
     assert unknown.range == lsp.Range(start=lsp.Position(10, 0), end=lsp.Position(10, 12))
     assert unknown.severity == lsp.DiagnosticSeverity.Error
     assert unknown.source == "aml-deploy"
-    assert unknown.code_description.href.endswith("diagnostics.md#amld101")
+    docs, line = unknown.code_description.href.split("#L")  # the editor opens the file at the code's section
+    assert Path(to_fs_path(docs)).read_text().splitlines()[int(line) - 1].startswith("### AMLD101 ")
     script = by_code["AMLD121"]
     assert script.range == lsp.Range(start=lsp.Position(6, 18), end=lsp.Position(6, 25))
     assert by_code["AMLD151"].severity == lsp.DiagnosticSeverity.Warning

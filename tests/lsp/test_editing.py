@@ -2,6 +2,8 @@
 
 from lsprotocol import types as lsp
 
+from tests.markdown_text import rendered
+
 from .conftest import code_actions, codes, open_document, replace_all, wait_for
 
 
@@ -119,3 +121,37 @@ async def test_quick_fix_for_enum_casing_and_schema_line(client, workspace):
     actions = await code_actions(client, bare_uri, [schema_hint])
     assert actions[0].title == "Add $schema line"
     assert actions[0].edit.document_changes[0].edits[0].new_text.startswith("$schema: https://")
+
+
+async def test_hover_keeps_text_in_angle_brackets(client, workspace):
+    uri = open_document(client, workspace / "sample" / "blue-deployment.yml")
+    await wait_for(lambda: uri in client.diagnostics, what="publish")
+    hover = await client.text_document_hover_async(lsp.HoverParams(**at(uri, 3, 2)))
+    assert hover.contents.kind == lsp.MarkupKind.Markdown
+    text = rendered(hover.contents.value)
+    assert text.startswith("model · ") and "a registered model (azureml:<name>:<version>)" in text, text
+
+
+async def test_quick_fix_for_a_scoring_script_written_relative_to_the_deployment(client, workspace):
+    path = workspace / "sample" / "blue-deployment.yml"
+    text = path.read_text().replace("scoring_script: score.py", "scoring_script: src/score.py")
+    uri = open_document(client, path, text=text)
+    [diagnostic] = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "AMLD121"], what="AMLD121")
+    actions = await code_actions(client, uri, [diagnostic])
+    assert [a.title for a in actions] == ["Change to 'score.py' (relative to the code folder)"]
+    assert actions[0].is_preferred
+    [edit] = actions[0].edit.document_changes[0].edits
+    assert edit.range == diagnostic.range and edit.new_text == "score.py"
+    replace_all(client, uri, text.replace("src/score.py", edit.new_text), 2)
+    await wait_for(lambda: "AMLD121" not in codes(client, uri), what="fixed")
+
+
+async def test_quick_fix_finds_the_script_deeper_in_the_code_folder(client, workspace):
+    path = workspace / "sample" / "blue-deployment.yml"
+    (workspace / "sample" / "src" / "serving").mkdir()
+    (workspace / "sample" / "src" / "serving" / "predict.py").write_text("def init():\n    pass\n\n\ndef run(data):\n    return data\n")
+    text = path.read_text().replace("scoring_script: score.py", "scoring_script: predict.py")
+    uri = open_document(client, path, text=text)
+    [diagnostic] = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "AMLD121"], what="AMLD121")
+    titles = [a.title for a in await code_actions(client, uri, [diagnostic])]
+    assert titles == ["Change to 'serving/predict.py' (relative to the code folder)", "Create predict.py with init() and run()"]

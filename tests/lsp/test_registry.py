@@ -1,11 +1,13 @@
 """The model registry through the language server: reference checks, hover, and the commands
 behind the editor's Models view."""
 
+import ast
+
 from lsprotocol import types as lsp
 
 from aml_deploy.registry import Registry
 
-from .conftest import codes, open_document, replace_all, wait_for
+from .conftest import code_actions, codes, open_document, replace_all, wait_for
 
 DEPLOYMENT = "sample/blue-deployment.yml"
 
@@ -88,3 +90,34 @@ async def test_linter_checks_paths_against_a_registered_model(client, workspace,
     uri = open_document(client, script, language="python", text=script.read_text().replace('"model", "model.pkl"', '"model.pkl"'))
     [finding] = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "AMLD212"], what="AMLD212")
     assert "registered model sample-linear:1 (a folder)" in finding.message and "model/model.pkl" in finding.message
+
+
+async def test_quick_fixes_for_a_version_the_registry_does_not_have(client, workspace, registry_root):
+    registry = Registry(registry_root)
+    for _ in range(2):
+        registry.register(workspace / "sample" / "model", "sample-linear")
+    uri = open_document(client, workspace / DEPLOYMENT, text=with_model_reference(workspace, "azureml:sample-linear:5"))
+    [diagnostic] = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "AMLD301"], what="AMLD301")
+    actions = await code_actions(client, uri, [diagnostic])
+    assert [a.title for a in actions] == ["Change to azureml:sample-linear:2 (the latest version)",
+                                          "Change to azureml:sample-linear:1", "Register a model as sample-linear:5..."]
+    assert [a.is_preferred for a in actions[:2]] == [True, False]
+    [edit] = actions[0].edit.document_changes[0].edits
+    assert edit.range == diagnostic.range and edit.new_text == "azureml:sample-linear:2"
+    # A code action with a command and no edit: lsprotocol's client-side reading of CodeAction | Command
+    # takes it for a Command whose `command` is the nested command's text.
+    register = actions[2]
+    command = ast.literal_eval(register.command) if isinstance(register, lsp.Command) else register.command
+    command = command if isinstance(command, dict) else {"command": command.command, "arguments": command.arguments}
+    assert command["command"] == "amlDeploy.registerModel"
+    assert command["arguments"] == [{"name": "sample-linear", "version": "5"}]
+    replace_all(client, uri, with_model_reference(workspace, edit.new_text), 2)
+    await wait_for(lambda: "AMLD301" not in codes(client, uri), what="fixed")
+
+
+async def test_quick_fix_for_a_misspelled_model_name(client, workspace, registry_root):
+    Registry(registry_root).register(workspace / "sample" / "model", "sample-linear")
+    uri = open_document(client, workspace / DEPLOYMENT, text=with_model_reference(workspace, "azureml:sample-linaer:1"))
+    [diagnostic] = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "AMLD301"], what="AMLD301")
+    titles = [a.title for a in await code_actions(client, uri, [diagnostic])]
+    assert titles == ["Change to azureml:sample-linear:1 (the latest version)", "Register a model as sample-linaer:1..."]

@@ -77,7 +77,8 @@ async def test_code_lens_deploy_and_debug(client, workspace):
     assert [lens.range.start.line for lens in lenses] == [9, 9, 13, 13]
     assert [lens.command.command for lens in lenses[:2]] == ["amlDeploy.deployLocally", "amlDeploy.debugLocally"]
     assert list(lenses[0].command.arguments) == [(workspace / "broken-script" / "deployment.yml").as_uri()]
-    assert "Deploy locally" in lenses[0].command.title
+    name = "script-endpoint/blue"
+    assert [lens.command.title for lens in lenses[:2]] == [f"$(play) Deploy locally {name}", f"$(debug-alt) Debug {name}"]
     deployment = (workspace / "broken-script" / "deployment.yml").as_uri()
     on_file = await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=deployment)))
     assert [lens.command.command for lens in on_file] == ["amlDeploy.deployLocally", "amlDeploy.debugLocally"]

@@ -16,6 +16,9 @@ def test_register_fixture_model_from_explorer(workbench, registry_dir):
     assert name_box.input_value() == "model"
     name_box.fill("sample-linear")
     name_box.press("Enter")
+    for question in ("version (optional)", "description (optional)", "tags (optional)"):  # each left empty
+        page.locator(".quick-input-widget", has_text=question).wait_for(timeout=10_000)
+        name_box.press("Enter")
     page.locator(".notifications-toasts", has_text="Registered azureml:sample-linear:1 (585 B)").wait_for(timeout=60_000)
 
     open_view(page, "Models")

@@ -2,7 +2,7 @@
 
 import re
 
-from aml_deploy.codes import CODES, DOCS_FILE, docs_url
+from aml_deploy.codes import CODES, DOCS_FILE, docs_url, editor_docs_url
 from tests.support import ROOT
 
 
@@ -25,3 +25,12 @@ def test_every_code_has_a_documented_section():
 def test_docs_url_points_at_the_anchor():
     assert docs_url("AMLD101").endswith("diagnostics.md#amld101")
     assert DOCS_FILE.exists()
+
+
+def test_the_editor_link_opens_the_code_section_at_its_line():
+    lines = DOCS_FILE.read_text().splitlines()
+    for code in CODES:
+        link = editor_docs_url(code)
+        assert link.startswith(DOCS_FILE.as_uri() + "#L"), link
+        heading = lines[int(link.rsplit("#L", 1)[1]) - 1]
+        assert heading.startswith(f"### {code} "), (code, heading)

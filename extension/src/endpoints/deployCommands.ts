@@ -1,69 +1,99 @@
-// Deploy Locally and Debug Locally: build and start a local deployment, report a failure on its line,
-// and attach the debugger.
+// Deploy Locally and Debug Locally: build and start a local deployment (of a deployment YAML, or of the
+// deployment a scoring script belongs to), report a failure on its line, and attach the debugger.
 import * as vscode from 'vscode';
 import { ServerManager } from '../client';
+import { FileKinds } from '../fileKinds';
 import { errorMessage } from '../serverCall';
 import { callServer } from '../serverCommands';
 import { withServerProgress } from '../progress';
+import { vscodeUi } from '../vscodeUi';
+import { configToDeploy } from './deployTarget';
+import { LogChannels } from './logChannels';
+import { COPY_URI, GO_TO_LINE, outcomeMessage, SHOW_LOG, TEST_ENDPOINT } from './outcome';
+import { Requests } from './requestCommands';
 import { Deployment } from './tree';
 import type { EndpointsView } from './view';
 
-function configUri(uri?: vscode.Uri | string): vscode.Uri | undefined {
+export interface DeployContext {
+    servers: ServerManager;
+    view: EndpointsView;
+    log: vscode.LogOutputChannel;
+    logs: LogChannels;
+    requests: Requests;
+    kinds: () => FileKinds;
+}
+
+function fileOf(uri?: vscode.Uri | string): vscode.Uri | undefined {
     if (typeof uri === 'string') {
         return vscode.Uri.parse(uri);
     }
     return uri ?? vscode.window.activeTextEditor?.document.uri;
 }
 
-export async function deploy(servers: ServerManager, view: EndpointsView, log: vscode.LogOutputChannel, uri: vscode.Uri | string | undefined,
-    debug: boolean): Promise<void> {
-    const config = configUri(uri);
-    if (!config) {
-        void vscode.window.showErrorMessage('Open a deployment YAML (or inferenceconfig.json) to deploy it.');
+export async function deploy(ctx: DeployContext, uri: vscode.Uri | string | undefined, debug: boolean): Promise<void> {
+    const file = fileOf(uri);
+    if (!file || file.scheme !== 'file') {
+        void vscode.window.showErrorMessage('Open a deployment YAML (or inferenceconfig.json), or the scoring script it runs, to deploy it.');
         return;
     }
-    const title = `${debug ? 'Debugging' : 'Deploying'} ${vscode.workspace.asRelativePath(config)} locally`;
-    let state: Deployment;
+    const call = <T>(command: string, args?: Record<string, unknown>) => callServer<T>(ctx.servers.current, command, args);
+    let config: string | undefined;
     try {
-        const deploying = withServerProgress<Deployment>(servers.current, title, 'amlDeploy.server.deploy', { config: config.toString(), debug });
-        setTimeout(() => view.refresh(), 1500); // show it as Creating while it builds
-        state = await deploying;
+        config = await configToDeploy(vscodeUi, call, file.fsPath, ctx.kinds(), debug);
     } catch (error) {
         void vscode.window.showErrorMessage(errorMessage(error));
         return;
-    } finally {
-        view.refresh();
     }
+    if (!config) {
+        return;
+    }
+    const configUri = vscode.Uri.file(config);
+    const title = `${debug ? 'Debugging' : 'Deploying'} ${vscode.workspace.asRelativePath(configUri)} locally`;
+    let state: Deployment;
+    try {
+        const deploying = withServerProgress<Deployment>(ctx.servers.current, title, 'amlDeploy.server.deploy',
+            { config: configUri.toString(), debug });
+        setTimeout(() => ctx.view.refresh(), 1500); // show it as Creating while it builds
+        state = await deploying;
+    } catch (error) {
+        ctx.view.refresh();
+        void vscode.window.showErrorMessage(errorMessage(error));
+        return;
+    }
+    await ctx.view.refreshAndWait(); // what the notification says, the view shows already
     for (const warning of state.warnings ?? []) {
-        log.warn(`${state.endpoint}/${state.name}: ${warning}`);
+        ctx.log.warn(`${state.endpoint}/${state.name}: ${warning}`);
     }
-    if (state.provisioning_state === 'Failed') {
-        await reportFailure(state);
-    } else if (debug && state.debug_configuration) {
-        await startDebugging(servers, view, state, config);
-    } else {
-        void vscode.window.showInformationMessage(
-            `${state.endpoint}/${state.name} is ready at ${state.scoring_uri}` + (state.restarted_in_place ? ' (restarted in place)' : ''));
+    if (debug && state.provisioning_state === 'WaitingForDebugger' && state.debug_configuration) {
+        await startDebugging(ctx, state, configUri);
+        return;
     }
+    if (state.provisioning_state !== 'Failed') {
+        void ctx.logs.refollow(state.endpoint, state.name);
+    }
+    await tell(ctx, state);
 }
 
-async function reportFailure(state: Deployment): Promise<void> {
+async function tell(ctx: DeployContext, state: Deployment): Promise<void> {
+    const message = outcomeMessage(state, (file) => vscode.workspace.asRelativePath(file));
+    const show = message.level === 'error' ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
+    const choice = await show(message.text, ...message.actions);
     const failure = state.failure;
-    const where = failure?.path ? ` at ${vscode.workspace.asRelativePath(failure.path)}:${failure.line}` : '';
-    const choice = await vscode.window.showErrorMessage(`${state.endpoint}/${state.name} failed: ${failure?.message ?? 'see the log'}${where}`,
-        ...(failure?.path ? ['Go to Line'] : []), 'Show Log');
-    if (choice === 'Go to Line' && failure?.path && failure.line) {
+    if (choice === GO_TO_LINE && failure?.path && failure.line) {
         const editor = await vscode.window.showTextDocument(vscode.Uri.file(failure.path));
         const position = new vscode.Position(failure.line - 1, 0);
         editor.selection = new vscode.Selection(position, position);
         editor.revealRange(new vscode.Range(position, position));
-    } else if (choice === 'Show Log') {
-        const document = await vscode.workspace.openTextDocument({ content: failure?.log ?? '', language: 'log' });
-        await vscode.window.showTextDocument(document);
+    } else if (choice === SHOW_LOG) {
+        ctx.logs.showText(state.endpoint, state.name, `why ${state.endpoint}/${state.name} failed`, failure?.log ?? '');
+    } else if (choice === TEST_ENDPOINT) {
+        await ctx.requests.testEndpoint({ deployment: state });
+    } else if (choice === COPY_URI && state.scoring_uri) {
+        await vscode.env.clipboard.writeText(state.scoring_uri);
     }
 }
 
-async function startDebugging(servers: ServerManager, view: EndpointsView, state: Deployment, config: vscode.Uri): Promise<void> {
+async function startDebugging(ctx: DeployContext, state: Deployment, config: vscode.Uri): Promise<void> {
     const configuration = state.debug_configuration as unknown as vscode.DebugConfiguration;
     if (!vscode.extensions.getExtension('ms-python.debugpy')) {
         const copy = await vscode.window.showWarningMessage(
@@ -79,9 +109,8 @@ async function startDebugging(servers: ServerManager, view: EndpointsView, state
         void vscode.window.showErrorMessage(`Could not attach the debugger to 127.0.0.1:${state.debug_port}.`);
         return;
     }
-    const ready = await callServer<Deployment>(servers.current, 'amlDeploy.server.waitReady', { endpoint: state.endpoint, deployment: state.name });
-    view.refresh();
-    if (ready.provisioning_state === 'Succeeded') {
-        void vscode.window.showInformationMessage(`${state.endpoint}/${state.name} is ready at ${ready.scoring_uri}: send it a request to stop in run().`);
-    }
+    ctx.view.refresh(); // attached: init() runs (Creating) until it returns
+    const ready = await callServer<Deployment>(ctx.servers.current, 'amlDeploy.server.waitReady', { endpoint: state.endpoint, deployment: state.name });
+    await ctx.view.refreshAndWait();
+    await tell(ctx, ready);
 }

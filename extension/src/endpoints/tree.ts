@@ -44,6 +44,25 @@ const STATE_ICONS: Record<string, string> = {
     Stopped: 'circle-slash',
 };
 
+// How a state reads in the view.
+const STATE_LABELS: Record<string, string> = {
+    WaitingForDebugger: 'waiting for debugger',
+};
+
+export function stateLabel(state: string): string {
+    return STATE_LABELS[state] ?? state;
+}
+
+// An endpoint whose deployment waits for its debugger says so (the server calls it Creating).
+export function endpointState(endpoint: Endpoint): string {
+    return endpoint.deployments.some((d) => d.provisioning_state === 'WaitingForDebugger') ? 'WaitingForDebugger' : endpoint.provisioning_state;
+}
+
+// listEndpoints' argument: this workspace's folders, unless all endpoints on the engine are wanted.
+export function listOptions(showAll: boolean, folders: string[]): { workspace?: string[] } {
+    return showAll || folders.length === 0 ? {} : { workspace: folders };
+}
+
 export function endpointNodes(endpoints: Endpoint[]): EndpointNode[] {
     return endpoints.map((endpoint) => ({ kind: 'endpoint', endpoint }));
 }
@@ -61,17 +80,18 @@ export function childNodes(node: EndpointNode): EndpointNode[] {
 export function endpointEntry(node: EndpointNode): Entry<EndpointNode> {
     if (node.kind === 'endpoint') {
         const endpoint = node.endpoint;
+        const state = endpointState(endpoint);
         const auth = endpoint.auth_mode ? `auth: ${endpoint.auth_mode}` : '';
-        const tooltip = [`**${endpoint.name}**: ${endpoint.provisioning_state}`, endpoint.scoring_uri ? `Scoring URI: ${endpoint.scoring_uri}` : '',
+        const tooltip = [`**${endpoint.name}**: ${stateLabel(state)}`, endpoint.scoring_uri ? `Scoring URI: ${endpoint.scoring_uri}` : '',
             auth, ...(endpoint.notes ?? [])].filter(Boolean).join('\n\n');
         return {
-            label: endpoint.name, description: [endpoint.scoring_uri ?? endpoint.provisioning_state, auth].filter(Boolean).join(' · '),
+            label: endpoint.name, description: [endpoint.scoring_uri ?? stateLabel(state), auth].filter(Boolean).join(' · '),
             icon: 'globe', contextValue: 'endpoint', tooltip,
-            accessibility: `endpoint ${endpoint.name} ${endpoint.provisioning_state}`, expanded: true, data: node,
+            accessibility: `endpoint ${endpoint.name} ${state}`, expanded: true, data: node,
         };
     }
     const d = node.deployment;
-    const lines = [`**${d.endpoint}/${d.name}**: ${d.provisioning_state}`];
+    const lines = [`**${d.endpoint}/${d.name}**: ${stateLabel(d.provisioning_state)}`];
     if (d.problem) {
         lines.push(d.problem);
     }
@@ -90,8 +110,10 @@ export function endpointEntry(node: EndpointNode): Entry<EndpointNode> {
     const share = node.traffic !== undefined ? `${node.traffic}%` + (node.mirror ? ` + mirror ${node.mirror}%` : '') : '';
     return {
         label: d.name,
-        description: [d.provisioning_state, share, d.port ? `port ${d.port}` : ''].filter(Boolean).join(' · '),
-        icon: STATE_ICONS[d.provisioning_state] ?? 'question',
+        description: [stateLabel(d.provisioning_state), d.problem && d.provisioning_state === 'Succeeded' ? 'last update failed' : '',
+            share, d.port ? `port ${d.port}` : '',
+            d.provisioning_state === 'WaitingForDebugger' && d.debug_port ? `debugger 127.0.0.1:${d.debug_port}` : ''].filter(Boolean).join(' · '),
+        icon: d.problem && d.provisioning_state === 'Succeeded' ? STATE_ICONS.Missing : STATE_ICONS[d.provisioning_state] ?? 'question',
         contextValue: 'deployment',
         tooltip: lines.join('\n\n'),
         accessibility: `deployment ${d.endpoint}/${d.name} ${d.provisioning_state}`,

@@ -7,7 +7,8 @@ import { errorMessage } from '../serverCall';
 import { callServer } from '../serverCommands';
 import { toTreeItem } from '../treeItem';
 import { vscodeUi } from '../vscodeUi';
-import { deleteModel, nameValidator, suggestedName } from './commands';
+import { FileKinds, roleOf } from '../fileKinds';
+import { askRegistration, deleteModel, RegisterArgs, RegisterPreset } from './commands';
 import { childNodes, ModelList, ModelNode, modelEntry, modelNodes, ModelVersion } from './tree';
 
 const FALLBACK_NAME_PATTERN = '[A-Za-z0-9][A-Za-z0-9\\-_.]{0,254}';
@@ -41,11 +42,12 @@ export class ModelsView implements vscode.TreeDataProvider<ModelNode> {
     }
 }
 
-export function registerModelCommands(context: vscode.ExtensionContext, servers: ServerManager, view: ModelsView): void {
+export function registerModelCommands(context: vscode.ExtensionContext, servers: ServerManager, view: ModelsView, kinds: () => FileKinds): void {
     const call = <T>(command: string, args?: Record<string, unknown>) => callServer<T>(servers.current, command, args);
     context.subscriptions.push(
         vscode.commands.registerCommand('amlDeploy.refreshModels', () => view.refresh()),
-        vscode.commands.registerCommand('amlDeploy.registerModel', (uri?: vscode.Uri) => registerModel(servers, view, uri)),
+        vscode.commands.registerCommand('amlDeploy.registerModel', (uri?: vscode.Uri | RegisterPreset | null, preset?: RegisterPreset) =>
+            registerModel(servers, view, kinds, uri, preset)),
         vscode.commands.registerCommand('amlDeploy.copyModelReference', async (node?: { model: ModelVersion }) => {
             if (node?.model) {
                 await vscode.env.clipboard.writeText(node.model.reference);
@@ -61,32 +63,39 @@ export function registerModelCommands(context: vscode.ExtensionContext, servers:
     );
 }
 
-async function registerModel(servers: ServerManager, view: ModelsView, uri?: vscode.Uri): Promise<void> {
-    const target = uri ?? (await pickFileOrFolder());
+// Register Model: a model YAML registers what it describes (as `model create --file`); any other file or
+// folder asks for the name and the optional version, description and tags. A quick fix passes a preset.
+async function registerModel(servers: ServerManager, view: ModelsView, kinds: () => FileKinds, uri?: vscode.Uri | RegisterPreset | null,
+    preset?: RegisterPreset): Promise<void> {
+    if (uri && !(uri instanceof vscode.Uri)) {
+        [uri, preset] = [undefined, uri]; // a quick fix's arguments: the preset alone
+    }
+    const open = vscode.window.activeTextEditor?.document.uri;
+    const openModelYaml = !preset && open?.scheme === 'file' && roleOf(kinds(), open.fsPath) === 'model' ? open : undefined;
+    const target = uri ?? openModelYaml ?? (await pickFileOrFolder(preset));
     if (!target) {
         return;
     }
-    const name = await vscodeUi.input({
-        title: `Register ${path.basename(target.fsPath)}`,
-        prompt: 'Model name (letters, digits, -, _ and .)',
-        value: suggestedName(target.fsPath),
-        validate: nameValidator(view.namePattern),
-    });
-    if (!name) {
+    // A YAML is registered as the model it describes (the server refuses one that describes none).
+    const fromYaml = roleOf(kinds(), target.fsPath) === 'model' || /\.ya?ml$/i.test(target.fsPath);
+    const args = fromYaml ? { file: target.fsPath } : await askRegistration(vscodeUi, target.fsPath, view.namePattern, preset);
+    if (!args) {
         return;
     }
+    const what = fromYaml ? vscode.workspace.asRelativePath(target) : (args as RegisterArgs).name;
     try {
-        const model = await withServerProgress<ModelVersion>(servers.current, `Registering ${name}`, 'amlDeploy.server.registerModel',
-            { path: target.fsPath, name });
+        const model = await withServerProgress<ModelVersion>(servers.current, `Registering ${what}`,
+            fromYaml ? 'amlDeploy.server.registerModelFile' : 'amlDeploy.server.registerModel', { ...args });
         view.refresh();
         void vscode.window.showInformationMessage(`Registered ${model.reference} (${model.size_text}).`);
     } catch (error) {
-        void vscode.window.showErrorMessage(`Could not register ${name}: ${errorMessage(error)}`);
+        void vscode.window.showErrorMessage(`Could not register ${what}: ${errorMessage(error)}`);
     }
 }
 
-async function pickFileOrFolder(): Promise<vscode.Uri | undefined> {
-    const choice = await vscode.window.showQuickPick(['A folder', 'A file'], { title: 'Register a model from' });
+async function pickFileOrFolder(preset?: RegisterPreset): Promise<vscode.Uri | undefined> {
+    const what = preset?.name ? `${preset.name}${preset.version ? `:${preset.version}` : ''}` : 'a model';
+    const choice = await vscode.window.showQuickPick(['A folder', 'A file'], { title: `Register ${what} from` });
     if (!choice) {
         return undefined;
     }

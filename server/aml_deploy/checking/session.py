@@ -20,6 +20,7 @@ from ..documents.workspace import WorkspaceIndex, expand, walk_files
 from ..findings import Finding, Severity, Span
 from ..scoring.check import SCRIPT_SUFFIXES, Linter, check_script, read_script
 from ..scoring.lint import lint, might_be_scoring_script
+from .runtime import RuntimeFindings
 
 SUFFIXES = CONFIG_SUFFIXES + SCRIPT_SUFFIXES
 # Files a configuration names whose own findings depend on it.
@@ -42,7 +43,7 @@ class CheckingSession:
         self.files = files or Files()
         self.index = WorkspaceIndex()
         self.results: dict[str, Result] = {}
-        self._runtime: dict[str, list[Finding]] = {}  # path -> findings from a failed deployment
+        self._runtime = RuntimeFindings()  # findings from a failed deployment, following edits
         self._workspace_for = workspace_for
         self._registry = registry
         self._on_checked = on_checked
@@ -71,7 +72,7 @@ class CheckingSession:
                 result = unreadable(path, explicit)
             else:
                 result = check_script(path, source, self.index, self.context(path), self._linter)
-                result.findings = result.findings + self._runtime.get(str(path), [])
+                result.findings = result.findings + self._runtime.on(str(path), source)
         elif text is not None:
             result = validate_text(path, text, self.context(path))
         else:
@@ -101,13 +102,12 @@ class CheckingSession:
             if kind is not None and wanted(kind):
                 self.check(Path(path))
 
-    def set_runtime_findings(self, path: Path, findings: list[Finding]) -> None:
-        """What the last deployment said about this script (a failed init(), say)."""
-        if findings:
-            self._runtime[str(path)] = findings
-        elif self._runtime.pop(str(path), None) is None:
-            return
-        self.check(path)
+    def set_runtime_findings(self, path: Path, findings: list[Finding], text: str | None = None) -> None:
+        """What the last deployment said about this script (a failed init(), say); `text`: the
+        script's text its lines refer to (else the current one)."""
+        text = text if text is not None else (self.files.read_text(path) or "")
+        if self._runtime.set(str(path), findings, text):
+            self.check(path)
 
     def forget(self, path: Path) -> None:
         self.index.forget(path)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..documents.model_file import model_fields
 from ..registry.errors import RegistryError
 from ..registry.store import MODEL_TYPES, ModelVersion, Registry, human_size
 from .output import add_format, print_result
@@ -84,7 +85,7 @@ def _with_registry(handler):
 
 
 def _create(args, registry: Registry) -> int:
-    fields = _from_file(args.file) if args.file else {}
+    fields = model_fields(args.file) if args.file else {}
     name = args.name or fields.get("name")
     path = args.path or fields.get("path")
     if not name or not path:
@@ -101,29 +102,6 @@ def _create(args, registry: Registry) -> int:
         print(file=sys.stderr)
     print_result(args, model.to_dict(), lambda d: f"Registered {model.reference} ({human_size(model.size)}, {model.file_count} file(s)).")
     return 0
-
-
-def _from_file(path: Path) -> dict:
-    """A model YAML, validated first: a file with errors registers nothing."""
-    from ..documents import Context, validate_or_refuse
-    from ..documents.kinds import Kind
-
-    result = validate_or_refuse(path, Context(path.resolve()), "nothing was registered")
-    if result.kind not in (Kind.MODEL, None):
-        raise RegistryError(f"{path} is a {result.kind.title}, not a model YAML; nothing was registered.")
-    data = result.parsed.data if result.parsed else None
-    if not isinstance(data, dict):
-        why = " ".join(f.message for f in result.findings) or "expected name and path"
-        raise RegistryError(f"{path} was not read as a model YAML ({why}); nothing was registered.")
-    fields = {k: data[k] for k in ("name", "description", "tags", "properties", "type") if k in data}
-    if "version" in data:
-        fields["version"] = str(data["version"])
-    if isinstance(data.get("path"), str):
-        if "://" in data["path"] or data["path"].startswith(("azureml:", "runs:")):
-            raise RegistryError(f"{path}: path {data['path']} is not local; the local registry registers local files.")
-        fields["path"] = (path.resolve().parent / data["path"]).resolve()
-    fields["tags"] = {str(k): str(v) for k, v in (fields.get("tags") or {}).items()}
-    return fields
 
 
 def _list(args, registry: Registry) -> int:

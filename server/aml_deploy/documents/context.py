@@ -8,7 +8,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from .. import files
 from .kinds import Kind
@@ -26,6 +26,15 @@ class ModelLookup(Protocol):
     def layout(self, reference: str): ...
 
     def location(self) -> str: ...
+
+
+@runtime_checkable
+class ModelVersions(Protocol):
+    """A lookup that also lists what the registry has, for quick fixes (the editor's lookup)."""
+
+    def versions(self, name: str) -> list[str]: ...  # oldest first, archived ones left out
+
+    def names(self) -> list[str]: ...
 
 
 class Files:

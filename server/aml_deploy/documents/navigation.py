@@ -12,6 +12,7 @@ from .context import Context
 from .cursor import json_cursor, yaml_cursor
 from .endpoint_files import endpoint_name_span
 from .kinds import Kind
+from .markdown import code, escape
 from .nodes import node_at
 from .parsing import Parsed, span_of
 from .references import Role, local_references
@@ -56,15 +57,15 @@ def _path_at(parsed: Parsed, line: int, col: int) -> tuple[list, yaml.Node | Non
 
 
 def _markdown(key, info: dict, value) -> str:
-    lines = [f"**{key}**" + (f" · `{_type(info)}`" if _type(info) else "")]
+    lines = [f"**{escape(str(key))}**" + (f" · {code(_type(info))}" if _type(info) else "")]
     if info.get("description"):
-        lines.append(info["description"])
+        lines.append(escape(info["description"]))
     if info.get("enum"):
-        lines.append("Allowed: " + ", ".join(f"`{v}`" for v in info["enum"]))
+        lines.append("Allowed: " + ", ".join(code(str(v)) for v in info["enum"]))
     if "default" in info:
-        lines.append(f"Default: `{json.dumps(info['default'])}`")
+        lines.append(f"Default: {code(json.dumps(info['default']))}")
     if info.get("compute_types"):
-        lines.append("Read for computeType: " + ", ".join(info["compute_types"]))
+        lines.append("Read for computeType: " + escape(", ".join(info["compute_types"])))
     if info.get("deprecated"):
         lines.append("*Deprecated.*")
     return "\n\n".join(lines)
@@ -72,14 +73,14 @@ def _markdown(key, info: dict, value) -> str:
 
 def _registry_markdown(reference: str, details: dict | None, where: str) -> str:
     if details is None:
-        return f"`{reference}` is not in the local model registry ({where})."
-    rows = [f"**{details['name']}:{details['version']}** in the local model registry"]
+        return f"{code(reference)} is not in the local model registry ({escape(where)})."
+    rows = [f"**{escape(details['name'])}:{escape(str(details['version']))}** in the local model registry"]
     for label, key in (("Type", "type"), ("Description", "description"), ("Size", "size_text"), ("Registered", "created"),
                        ("Files", "file_count")):
         if details.get(key) not in (None, ""):
-            rows.append(f"{label}: {details[key]}")
+            rows.append(f"{label}: {escape(str(details[key]))}")
     if details.get("tags"):
-        rows.append("Tags: " + ", ".join(f"`{k}={v}`" for k, v in details["tags"].items()))
+        rows.append("Tags: " + ", ".join(code(f"{k}={v}") for k, v in details["tags"].items()))
     return "\n\n".join(rows)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from lsprotocol import types as lsp
 from pygls.workspace.position_codec import PositionCodec, ServerTextPosition
 
-from ..codes import docs_url
+from ..codes import editor_docs_url
 from ..findings import Finding, Fix, Span
 
 SOURCE = "aml-deploy"
@@ -29,6 +29,10 @@ def _position(line: int, col: int, lines: Sequence[str], codec: PositionCodec) -
 
 
 def from_position(position: lsp.Position, lines: Sequence[str], codec: PositionCodec) -> tuple[int, int]:
+    if position.line >= len(lines):
+        # The empty last line of a text that ends with a newline (pygls would clamp it to the end of
+        # the line before, into that line's value).
+        return len(lines), 0
     server = codec.position_from_client_units(lines, lsp.Position(line=position.line, character=position.character))
     return server.line, server.character
 
@@ -40,7 +44,7 @@ def to_diagnostic(finding: Finding, lines: Sequence[str], codec: PositionCodec) 
         message=finding.message,
         severity=lsp.DiagnosticSeverity(int(finding.severity)),
         code=finding.code,
-        code_description=lsp.CodeDescription(href=docs_url(finding.code)),
+        code_description=lsp.CodeDescription(href=editor_docs_url(finding.code)),
         source=SOURCE,
         tags=tags,
     )
@@ -63,10 +67,12 @@ def to_code_action(fix: Fix, finding: Finding, diagnostic: lsp.Diagnostic, uri: 
         changes.append(
             lsp.TextDocumentEdit(text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=edits)
         )
+    command = fix.command
     return lsp.CodeAction(
         title=fix.title,
         kind=lsp.CodeActionKind.QuickFix,
         diagnostics=[diagnostic],
         is_preferred=fix.preferred,
-        edit=lsp.WorkspaceEdit(document_changes=changes),
+        edit=lsp.WorkspaceEdit(document_changes=changes) if changes else None,
+        command=lsp.Command(title=fix.title, command=command.name, arguments=list(command.arguments)) if command else None,
     )

@@ -64,8 +64,24 @@ def _target(ls: AmlDeployServer, progress=None) -> Target:
     return get_target("local", registry=ls.model_registry(), progress=progress)
 
 
-def list_endpoints(ls: AmlDeployServer) -> dict:
-    return {"endpoints": _target(ls).list_endpoints()}
+def list_endpoints(ls: AmlDeployServer, *options: dict) -> dict:
+    """Every local endpoint; with {"workspace": [folders]}, those whose endpoint file or deployment
+    configurations lie in one of the folders (the engine is shared by every project on it)."""
+    endpoints = _target(ls).list_endpoints()
+    folders = (options[0] or {}).get("workspace") if options and isinstance(options[0], dict) else None
+    if folders is not None:
+        roots = [path_argument(folder) for folder in folders]
+        endpoints = [e for e in endpoints if any(_inside(file, roots) for file in _files_of(e))]
+    return {"endpoints": endpoints}
+
+
+def _files_of(endpoint: dict) -> list[str]:
+    return [f for f in [endpoint.get("file"), *(d.get("config") for d in endpoint.get("deployments", []))] if f]
+
+
+def _inside(file: str, roots: list[Path]) -> bool:
+    path = Path(file)
+    return any(path == root or root in path.parents for root in roots)
 
 
 def deploy(ls: AmlDeployServer, args: DeployArgs) -> dict:
@@ -139,10 +155,9 @@ def _show_failure(ls: AmlDeployServer, script: Path, state: DeploymentState) -> 
     """A failed start becomes a diagnostic on the line of the user's code that raised; a success
     clears it."""
     failure = state.failure
+    finding, text = None, None
     if failure is not None and failure.path is not None:
         text = ls.session.files.read_text(failure.path) or ""
         finding = failure_finding(failure, f"local deployment {state.endpoint}/{state.deployment}", text)
-        target, findings = (failure.path, [finding]) if finding is not None else (script, [])
-    else:
-        target, findings = script, []
-    ls.checks.submit(f"runtime:{target}", lambda: ls.session.set_runtime_findings(target, findings))
+    target, findings = (script, []) if finding is None else (failure.path, [finding])
+    ls.checks.submit(f"runtime:{target}", lambda: ls.session.set_runtime_findings(target, findings, text))

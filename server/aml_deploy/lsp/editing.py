@@ -10,8 +10,8 @@ from ..documents import completion, navigation
 from ..documents.kinds import Kind
 from ..findings import Span
 from ..scoring.lenses import entry_point_lines
-from ..scoring.uses import SCRIPT_ROLES
 from . import convert
+from .file_kinds import deployments_using
 from .server import AmlDeployServer
 from .uris import to_path, to_uri
 
@@ -40,19 +40,23 @@ async def on_completion(ls: AmlDeployServer, params: lsp.CompletionParams) -> ls
     # The kind is all completion needs, and an edit rarely changes it: a result a keystroke old will do.
     result = ls.session.results.get(str(path)) or await ls.checks.current(path, document.source)
     line, col = _position(ls, document, params.position)
-    items = completion.complete(str(path), document.source, line, col, result.kind if result else None)
-    return lsp.CompletionList(is_incomplete=False, items=[_completion_item(i, params.position) for i in items])
+    kind = result.kind if result else None
+    items = completion.complete(str(path), document.source, line, col, kind, ls.session.context(path) if kind else None)
+    return lsp.CompletionList(is_incomplete=False, items=[_completion_item(i, n, params.position) for n, i in enumerate(items)])
 
 
-def _completion_item(item: completion.Item, position: lsp.Position) -> lsp.CompletionItem:
+def _completion_item(item: completion.Item, order: int, position: lsp.Position) -> lsp.CompletionItem:
     kinds = {"key": lsp.CompletionItemKind.Property, "value": lsp.CompletionItemKind.Value,
              "snippet": lsp.CompletionItemKind.Snippet}
     start = lsp.Position(line=position.line, character=max(position.character - item.prefix_length, 0))
     return lsp.CompletionItem(
         label=item.label,
+        label_details=lsp.CompletionItemLabelDetails(description=item.description) if item.description else None,
         kind=kinds[item.kind],
         detail=item.detail,
         documentation=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=item.documentation) if item.documentation else None,
+        sort_text=f"{order:04d}",  # the order complete() chose, not the alphabet's ('$schema' first)
+        filter_text=item.filter_text,
         insert_text_format=lsp.InsertTextFormat.Snippet if item.snippet else lsp.InsertTextFormat.PlainText,
         text_edit=lsp.TextEdit(range=lsp.Range(start=start, end=position), new_text=item.insert),
     )
@@ -129,11 +133,16 @@ async def on_code_lens(ls: AmlDeployServer, params: lsp.CodeLensParams) -> list[
         return _deploy_lenses(0, path)
     if result.kind is not Kind.SCORING_SCRIPT:
         return []
-    index = ls.session.index
-    users = sorted({source for source, ref in index.referrers(path) if ref.role in SCRIPT_ROLES})
-    deployments = [Path(u) for u in users if (index.kind(u) or Kind.MODEL).is_online_deployment]
+    deployments = [d for d in deployments_using(ls, path) if ls.session.index.kind(d["config"]) is not Kind.INFERENCE_CONFIG]
     return [lens for line in entry_point_lines(document.source).values() for user in deployments
-            for lens in _deploy_lenses(line, user, label=f" ({user.name})" if len(deployments) > 1 else "")]
+            for lens in _deploy_lenses(line, Path(user["config"]), label=f" {_deployment_label(user)}")]
+
+
+def _deployment_label(user: dict) -> str:
+    """endpoint/deployment as the file names them, else the file's name."""
+    if isinstance(user.get("name"), str) and isinstance(user.get("endpoint"), str):
+        return f"{user['endpoint']}/{user['name']}"
+    return Path(user["config"]).name
 
 
 def _deploy_lenses(line: int, config: Path, label: str = "") -> list[lsp.CodeLens]:
@@ -142,6 +151,6 @@ def _deploy_lenses(line: int, config: Path, label: str = "") -> list[lsp.CodeLen
     return [
         lsp.CodeLens(range=where, command=lsp.Command(title=f"$(play) Deploy locally{label}", command="amlDeploy.deployLocally",
                                                       arguments=[uri])),
-        lsp.CodeLens(range=where, command=lsp.Command(title="$(debug-alt) Debug", command="amlDeploy.debugLocally",
+        lsp.CodeLens(range=where, command=lsp.Command(title=f"$(debug-alt) Debug{label}", command="amlDeploy.debugLocally",
                                                       arguments=[uri])),
     ]

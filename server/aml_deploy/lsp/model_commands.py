@@ -11,10 +11,13 @@ import attrs
 from lsprotocol import types as lsp
 
 from ..deploy.local.holds import deployment_is_alive
+from ..documents.model_file import model_fields
+from ..errors import InvalidConfiguration
 from ..registry.names import NAME
 from ..registry.store import group_by_name, human_size
 from .commands import command
 from .server import AmlDeployServer
+from .uris import path_argument
 
 
 @attrs.define
@@ -25,6 +28,13 @@ class RegisterArgs:
     description: str = ""
     tags: dict = attrs.field(factory=dict)
     type: str = "custom_model"
+    properties: dict = attrs.field(factory=dict)
+    progressToken: str | None = None
+
+
+@attrs.define
+class RegisterFileArgs:
+    file: str  # path or file URI of a model YAML
     progressToken: str | None = None
 
 
@@ -38,6 +48,7 @@ class VersionArgs:
 def register(server: AmlDeployServer) -> None:
     command(server, "amlDeploy.server.listModels")(list_models)
     command(server, "amlDeploy.server.registerModel", thread=True)(register_model)
+    command(server, "amlDeploy.server.registerModelFile", thread=True)(register_model_file)
     command(server, "amlDeploy.server.deleteModel", thread=True)(delete_model)
     command(server, "amlDeploy.server.modelFiles", thread=True)(model_files)  # may re-hash a changed model
 
@@ -64,12 +75,26 @@ def register_model(ls: AmlDeployServer, args: RegisterArgs) -> dict:
 
     try:
         model = ls.model_registry().register(Path(args.path), args.name, args.version, description=args.description,
-                                             tags=args.tags, model_type=args.type, progress=report)
+                                             tags=args.tags, properties=args.properties, model_type=args.type,
+                                             progress=report)
     finally:
         if token:
             ls.work_done_progress.end(token, lsp.WorkDoneProgressEnd())
     ls.checks.submit("registry-changed", lambda: _recheck_deployments(ls))
     return model.to_dict()
+
+
+def register_model_file(ls: AmlDeployServer, args: RegisterFileArgs) -> dict:
+    """What a model YAML describes (as `aml-deploy model create --file` registers it)."""
+    file = path_argument(args.file)
+    fields = model_fields(file)
+    missing = [key for key in ("name", "path") if not fields.get(key)]
+    if missing:
+        raise InvalidConfiguration(f"{file.name} names no {' and no '.join(missing)}: a model YAML to register needs both.")
+    return register_model(ls, RegisterArgs(
+        path=str(fields["path"]), name=fields["name"], version=fields.get("version"), description=fields.get("description") or "",
+        tags=fields.get("tags") or {}, type=fields.get("type") or "custom_model", properties=fields.get("properties") or {},
+        progressToken=args.progressToken))
 
 
 def delete_model(ls: AmlDeployServer, args: VersionArgs) -> dict:

@@ -16,8 +16,9 @@ from ..checking.lint_process import OffProcessLinter
 from ..checking.session import CheckingSession
 from ..documents import Files
 from ..registry import Registry
-from ..registry.lookup import ModelRegistryLookup
 from .diagnostics import DiagnosticsPublisher
+from .file_kinds import FileKindsNotifier
+from .model_lookup import EditorModelLookup
 from .uris import to_path, to_uri
 from .worker import CheckWorker
 
@@ -30,11 +31,20 @@ class AmlDeployServer(LanguageServer):
         self.options: dict = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self.publisher = DiagnosticsPublisher(self)
+        self.file_kinds = FileKindsNotifier(self)
         self.session = CheckingSession(
             Files(overlay=self._open_text), workspace_for=self.workspace_root, registry=self.model_lookup,
-            on_checked=self.publisher.checked, on_forgotten=self.publisher.forgotten, linter=OffProcessLinter(),
+            on_checked=self._checked, on_forgotten=self._forgotten, linter=OffProcessLinter(),
         )
         self.checks = CheckWorker(self)  # the only thread that runs the session
+
+    def _checked(self, result) -> None:
+        self.publisher.checked(result)
+        self.file_kinds.changed(result.path, result.kind)
+
+    def _forgotten(self, path: Path) -> None:
+        self.publisher.forgotten(path)
+        self.file_kinds.changed(path, None)
 
     def _open_text(self, path: str) -> str | None:
         document = self.workspace.text_documents.get(to_uri(path))
@@ -55,11 +65,11 @@ class AmlDeployServer(LanguageServer):
         else:
             self.loop.call_soon_threadsafe(function, *args)
 
-    def model_lookup(self) -> ModelRegistryLookup | None:
+    def model_lookup(self) -> EditorModelLookup | None:
         """What configuration checks ask about `azureml:` models (None: checks turned off)."""
         if self.options.get("modelReferences") == "off":
             return None
-        return ModelRegistryLookup(self.model_registry())
+        return EditorModelLookup(self.model_registry())
 
     def model_registry(self) -> Registry:
         configured = self.options.get("registryPath")
@@ -72,10 +82,10 @@ class AmlDeployServer(LanguageServer):
 
 def create_server() -> AmlDeployServer:
     """A server with every feature and command registered."""
-    from . import deploy_commands, editing, model_commands, profile_commands, text_sync
+    from . import deploy_commands, editing, file_kinds, log_commands, model_commands, profile_commands, text_sync
 
     server = AmlDeployServer()
-    for module in (text_sync, editing, deploy_commands, model_commands, profile_commands):
+    for module in (text_sync, editing, deploy_commands, model_commands, profile_commands, file_kinds, log_commands):
         module.register(server)
     return server
 

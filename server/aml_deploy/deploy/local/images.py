@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,37 @@ IMAGE_REPOSITORY = "aml-deploy-env"
 RUNTIME_VERSION = "1"  # part of the cache key: bump when install.sh changes
 EXTRAS = ("azureml-inference-server-http", "debugpy")
 INSTALL_SCRIPT = Path(__file__).resolve().parent / "runtime" / "install.sh"
+
+
+class BuildFailed(DeployError):
+    """The environment image did not build. `reason`: the line that says why (pip's or conda's
+    error, not Docker's "returned a non-zero code"); `log`: the whole build output."""
+
+    code = "build-failed"
+
+    def __init__(self, reason: str, log: str) -> None:
+        super().__init__(f"Building the environment image failed: {reason}")
+        self.reason = reason
+        self.log = log
+
+
+# Lines of a build's output that say what went wrong, as pip, conda, apt and our installer write them.
+_ERROR_LINE = re.compile(r"^(ERROR:|error:|E: |Error: |[A-Z]\w*(Error|NotFound)\b|aml-deploy: (?!warning:|creating|installing))")
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # Docker colours a step's stderr
+
+
+def plain(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def failure_reason(lines: list[str], docker_error: str) -> str:
+    """The last error line of the build's output, else what Docker said."""
+    for line in reversed([text.strip() for chunk in lines for text in plain(chunk).splitlines()]):
+        if _ERROR_LINE.match(line):
+            return line
+    return docker_error.strip() or "the build stopped without a message"
 
 
 @dataclass
@@ -76,7 +108,7 @@ def ensure_image(client, environment: EnvironmentSpec, on_line: Callable[[str], 
                                       labels={"aml-deploy.environment": key}):
             _follow(chunk, lines, warnings, on_line)
     except docker_errors().APIError as err:
-        raise DeployError(f"Building the environment image failed: {err.explanation or err}") from None
+        raise BuildFailed(failure_reason(lines, str(err.explanation or err)), plain("".join(lines))) from None
     return BuiltImage(tag, key, built=True, warnings=warnings)
 
 
@@ -89,8 +121,7 @@ def docker_errors():
 def _follow(chunk: dict, lines: list[str], warnings: list[str], on_line) -> None:
     """One event of the build stream: output lines, our installer's warnings, or the error."""
     if "error" in chunk:
-        tail = "".join(lines[-15:])
-        raise DeployError(f"Building the environment image failed: {chunk['error'].strip()}\n{tail}")
+        raise BuildFailed(failure_reason(lines, chunk["error"]), plain("".join(lines) + chunk["error"].rstrip("\n") + "\n"))
     text = chunk.get("stream", "")
     if not text:
         return
@@ -200,4 +231,4 @@ def environment_layer_size(client, tag: str) -> int:
     return sum(entry.get("Size", 0) for entry in history if "install.sh" in (entry.get("CreatedBy") or ""))
 
 
-__all__ = ["BuiltImage", "INFERENCE_SERVER_PACKAGES", "ca_bundle", "ensure_image", "environment_key"]
+__all__ = ["BuildFailed", "BuiltImage", "INFERENCE_SERVER_PACKAGES", "ca_bundle", "ensure_image", "environment_key"]

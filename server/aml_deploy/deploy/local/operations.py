@@ -145,7 +145,14 @@ class LocalEndpoints:
     def _deploy(self, spec: DeploymentSpec, existing, debug: bool, timeout: float, on_line) -> DeploymentState:
         started = time.monotonic()
         self.progress("Preparing the environment image")
-        built = images.ensure_image(self.client, spec.environment, on_line or self.progress, self.ca)
+        try:
+            built = images.ensure_image(self.client, spec.environment, on_line or self.progress, self.ca)
+        except images.BuildFailed as err:  # a deployment that failed, with its build log, like a failed start
+            state = DeploymentState(spec.endpoint, spec.deployment, "Failed", config=str(spec.config),
+                                    failure=Failure(f"the environment image did not build: {err.reason}"),
+                                    log_excerpt="\n".join(err.log.splitlines()[-300:]), warnings=list(spec.warnings))
+            state.seconds = time.monotonic() - started
+            return state
         in_place = existing is not None and existing.status == "running" and \
             existing.labels.get("aml-deploy.fingerprint") == spec.fingerprint() and \
             existing.labels.get("aml-deploy.environment") == built.key and \
@@ -231,7 +238,9 @@ class LocalEndpoints:
         """Every deployment with a container, and the remembered ones whose container is gone."""
         states = [self._state_of(c, None) for c in containers.find(self.client, endpoint)]
         for state in states:
-            details = ((self.records.read(state.endpoint) or {}).get("deployments") or {}).get(state.deployment) or {}
+            remembered = (self.records.read(state.endpoint) or {}).get("deployments") or {}
+            _note_failed_update(state, remembered)
+            details = remembered.get(state.deployment) or {}
             if details.get("operation") == "interrupted" and state.state in ("Creating", "Stopped"):
                 state.problem = ("The command that started it was interrupted before it finished; it may still become "
                                  f"ready. If not, recreate it ({_create_command(details.get('config'))}) or delete it.")
@@ -428,6 +437,15 @@ class LocalEndpoints:
             return
         text = container.logs(tail=lines or "all").decode("utf-8", errors="replace")
         yield from (line for line in text.splitlines() if containers.MARKER not in line)
+
+
+def _note_failed_update(state: DeploymentState, remembered: dict) -> None:
+    """A running container whose last update failed (its new image did not build, say) still serves
+    the previous version: it says so, as Azure keeps serving a deployment whose update failed."""
+    details = remembered.get(state.deployment) or {}
+    if state.state == "Succeeded" and details.get("state") == "Failed":
+        why = (details.get("failure") or {}).get("message") or "see its log"
+        state.problem = f"The last update failed ({why}); the previous version still runs."
 
 
 def _without_container(endpoint: str, deployment: str, details: dict) -> DeploymentState:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from difflib import get_close_matches
 
-from ...findings import Finding, Severity
-from ..context import Context
+from ...findings import Command, Finding, Fix, Severity, Span, TextEdit
+from ..context import Context, ModelLookup, ModelVersions
 from ..kinds import Kind
 from ..nodes import value_span
 from ..parsing import Parsed
 from ..references import is_placeholder
 
 _NAME = r"[A-Za-z0-9][A-Za-z0-9_.\-]*"
+_VERSIONED = re.compile(rf"^azureml:(?P<name>{_NAME})(?::(?P<version>[A-Za-z0-9_.\-]+)|@(?P<label>[A-Za-z0-9_.\-]+))?$")
+REGISTER_COMMAND = "amlDeploy.registerModel"  # the editor's Register Model, given a name and version to start from
 _FORMS = [
     re.compile(rf"^azureml:{_NAME}:[A-Za-z0-9_.\-]+\Z"),  # name:version
     re.compile(rf"^azureml:{_NAME}@[A-Za-z0-9_.\-]+\Z"),  # name@label
@@ -62,4 +65,29 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
         elif dotted == "model" and ctx.registry is not None:
             missing = ctx.registry.problem(value)
             if missing:
-                yield Finding("AMLD301", Severity.ERROR, missing, span)
+                yield Finding("AMLD301", Severity.ERROR, missing, span, model_fixes(value, span, ctx.registry))
+
+
+def model_fixes(reference: str, span: Span, registry: ModelLookup) -> tuple[Fix, ...]:
+    """For a model the registry does not have: the versions it has of that name (the latest first),
+    else those of the name it was probably meant to be, and registering it."""
+    match = _VERSIONED.match(reference)
+    if match is None:
+        return ()
+    name, version = match["name"], match["version"]
+    fixes: list[Fix] = []
+    if isinstance(registry, ModelVersions):
+        known = registry.versions(name)
+        candidate = name
+        if not known:
+            close = get_close_matches(name, registry.names(), n=1, cutoff=0.6)
+            candidate = close[0] if close else name
+            known = registry.versions(candidate) if close else []
+        for number, have in enumerate(reversed(known[-3:])):
+            replacement = f"azureml:{candidate}:{have}"
+            which = " (the latest version)" if number == 0 else ""
+            fixes.append(Fix(f"Change to {replacement}{which}", (TextEdit(span, replacement),), preferred=number == 0))
+    what = f"{name}:{version}" if version else name
+    arguments = ({"name": name, "version": version} if version else {"name": name},)
+    fixes.append(Fix(f"Register a model as {what}...", preferred=False, command=Command(REGISTER_COMMAND, arguments)))
+    return tuple(fixes)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
 
-from ...findings import CreateFile, Finding, Fix, Severity
+from ...findings import CreateFile, Finding, Fix, Severity, TextEdit
 from ...script_templates import new_script
 from ..context import Context
 from ..kinds import Kind
@@ -24,7 +25,9 @@ _WHAT = {
 
 def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
     missing: set[Role] = set()
-    for ref in local_references(kind, parsed.data, ctx.folder):
+    references = local_references(kind, parsed.data, ctx.folder)
+    code = next((r.resolved for r in references if r.role in (Role.CODE, Role.SOURCE_DIRECTORY) and r.resolved), None)
+    for ref in references:
         span = value_span(parsed.root, ref.field)
         if ref.is_placeholder:
             if ref.parent in missing or not is_placeholder(ref.raw):
@@ -40,7 +43,7 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
                 f"{_WHAT[ref.role]} '{ref.raw}' cannot exist: the folder it is relative to is missing.", span,
             )
             continue
-        finding = _problem(ref, ctx, span)
+        finding = _problem(ref, ctx, span, code)
         if finding is not None:
             missing.add(ref.role)
             yield finding
@@ -52,10 +55,10 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _problem(ref: Reference, ctx: Context, span) -> Finding | None:
+def _problem(ref: Reference, ctx: Context, span, code: Path | None) -> Finding | None:
     path = ref.resolved
     if not ctx.exists(path):
-        return _missing(ref, ctx, span)
+        return _missing(ref, ctx, span, code)
     if ref.expects == "dir" and not ctx.is_dir(path):
         return Finding("AMLD120", Severity.ERROR, f"{_WHAT[ref.role]} '{ref.raw}' is a file; it must be a folder.", span)
     if ref.expects == "file" and ctx.is_dir(path):
@@ -66,12 +69,16 @@ def _problem(ref: Reference, ctx: Context, span) -> Finding | None:
     return None
 
 
-def _missing(ref: Reference, ctx: Context, span) -> Finding:
+def _missing(ref: Reference, ctx: Context, span, code: Path | None) -> Finding:
     where = _relative(ref.resolved, ctx)
     if ref.role in (Role.SCORING_SCRIPT, Role.ENTRY_SCRIPT):
-        fixes = ()
+        fixes: tuple[Fix, ...] = ()
+        if ref.parent is not None and code is not None:
+            fixes = tuple(Fix(f"Change to '{found}' (relative to the code folder)", (TextEdit(span, found),), preferred=n == 0)
+                          for n, found in enumerate(_scripts_in(code, ref, ctx)))
         if ref.raw.endswith(".py") and ctx.is_dir(ref.resolved.parent):
-            fixes = (Fix(f"Create {ref.raw} with init() and run()", creates=(CreateFile(str(ref.resolved), new_script()),)),)
+            fixes += (Fix(f"Create {ref.raw} with init() and run()", creates=(CreateFile(str(ref.resolved), new_script()),),
+                          preferred=not fixes),)
         base = "the code folder" if ref.parent is Role.CODE else ("sourceDirectory" if ref.parent else "this file's folder")
         return Finding(
             "AMLD121", Severity.ERROR,
@@ -88,6 +95,27 @@ def _missing(ref: Reference, ctx: Context, span) -> Finding:
         f"{'sourceDirectory' if ref.parent is Role.SOURCE_DIRECTORY else 'this file'}).",
         span,
     )
+
+
+def _scripts_in(code: Path, ref: Reference, ctx: Context, limit: int = 3) -> list[str]:
+    """Paths (relative to the code folder) of the script the reference was probably meant to name:
+    the path as written but taken from this file's folder (`src/score.py` with `code: ./src`), then
+    files of its name in the code folder, shallowest first."""
+    found: list[str] = []
+    as_written = (ctx.folder / ref.raw).resolve()
+    if ctx.is_file(as_written) and code.resolve() in as_written.parents:
+        found.append(as_written.relative_to(code.resolve()).as_posix())
+    name = PurePosixPath(ref.raw.replace("\\", "/")).name
+    folders, depth = [code], 0
+    while folders and depth < 4 and len(found) < limit:
+        for candidate in (folder / name for folder in folders):
+            relative = candidate.relative_to(code).as_posix()
+            if relative not in found and relative != ref.raw and ctx.is_file(candidate):
+                found.append(relative)
+        folders = [p for folder in folders for p in ctx.files.list_dir(folder)
+                   if ctx.files.is_dir(p) and not p.name.startswith((".", "__"))][:200]
+        depth += 1
+    return found[:limit]
 
 
 def _relative(path, ctx: Context) -> str:

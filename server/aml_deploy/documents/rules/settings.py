@@ -26,15 +26,22 @@ KUBERNETES_TIMEOUT_MS = 300_000
 
 
 @functools.cache
-def managed_skus() -> dict[str, str]:
-    """lower-cased SKU -> SKU as documented."""
-    skus = {}
+def sku_table() -> list[tuple[str, int, str]]:
+    """(SKU as documented, cores, GPUs as documented: "0", "2", "1/6" of one) for every size
+    managed online endpoints offer."""
+    rows = []
     for line in SKU_FILE.read_text(encoding="utf-8").splitlines():
         if line.startswith("#") or line.startswith("family\t") or not line.strip():
             continue
-        sku = line.split("\t")[1]
-        skus[sku.lower()] = sku
-    return skus
+        _family, sku, gpus, cores = line.split("\t")[:4]
+        rows.append((sku, int(cores), gpus))
+    return rows
+
+
+@functools.cache
+def managed_skus() -> dict[str, str]:
+    """lower-cased SKU -> SKU as documented."""
+    return {sku.lower(): sku for sku, _cores, _gpus in sku_table()}
 
 
 def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
