@@ -15,7 +15,13 @@ def _local(registry: Registry | None, progress: Progress | None) -> Target:
     return LocalEndpoints(registry=registry, progress=progress)
 
 
-TARGETS: dict[str, Callable[[Registry | None, Progress | None], Target]] = {"local": _local}
+def _aci(registry: Registry | None, progress: Progress | None) -> Target:
+    from .aci.target import AciServices
+
+    return AciServices(registry=registry, progress=progress)
+
+
+TARGETS: dict[str, Callable[[Registry | None, Progress | None], Target]] = {"local": _local, "aci": _aci}
 
 
 def get_target(name: str, registry: Registry | None = None, progress: Progress | None = None) -> Target:
