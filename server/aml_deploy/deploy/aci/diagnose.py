@@ -35,6 +35,16 @@ def trouble(group: ContainerGroup) -> str | None:
     return f"the scoring container exited ({code}){restarts}"
 
 
+def log_trouble(log: str) -> str | None:
+    """What the log says when the container runs but cannot serve: gunicorn's workers killed for lack of
+    memory again and again (the container itself lives on, so ACI reports it Running)."""
+    kills = log.count("Perhaps out of memory?")
+    if kills >= 2:
+        return (f"the scoring container ran out of memory: its server's worker was killed {kills} times while starting "
+                "(gunicorn: 'Worker was sent SIGKILL! Perhaps out of memory?')")
+    return None
+
+
 def failure(spec: DeploymentSpec, settings: AciSettings, why: str, log: str) -> Failure:
     """The Failure to report: the user's line when the log has a traceback through their code; the
     reason with what to do otherwise."""
@@ -42,7 +52,7 @@ def failure(spec: DeploymentSpec, settings: AciSettings, why: str, log: str) -> 
     if found.path is not None:
         found.message = f"{found.message} ({why} on ACI)"
         return found
-    if "OOMKilled" in why:
+    if "out of memory" in why:
         limit = settings.memory_gb_limit or settings.memory_gb
         return Failure(f"{why}: containerResourceRequirements.memoryInGB {limit:g} is too little for it on ACI; raise it "
                        "(the local check runs without this limit, so it passed there)")

@@ -461,9 +461,13 @@ class _Provision:
         headers = self.target._auth(self.record)
         deadline = time.monotonic() + self.timeout
         self.say(StageProgress(READY, f"waiting for init() to finish on ACI ({group.fqdn or group.ip})"))
+        polls = 0
         while time.monotonic() < deadline:
             current = groups.get(self.name) or group
             why = diagnose.trouble(current)
+            polls += 1
+            if not why and polls % 3 == 0:
+                why = diagnose.log_trouble(_quiet_logs(groups, self.name))
             if why:
                 return self._failed(groups, None, created, started, why=why, group=current)
             if _answers(liveness, headers):
@@ -575,11 +579,9 @@ def _quiet_logs(groups: ContainerGroups, name: str) -> str:
 
 
 def _until_ready(lines: list[str]) -> list[str]:
-    """The lines written before the inference server said it was serving."""
+    """The lines written until the inference server's worker said it was serving: init()'s output."""
     for index, line in enumerate(lines):
-        if "Booting worker" in line or "Listening at" in line:
-            continue
-        if "Scoring timeout is set to" in line or "AzureML Inference Server" in line and "ready" in line.lower():
+        if "ready for serving traffic" in line:
             return lines[: index + 1]
     return lines
 
