@@ -66,3 +66,25 @@ def test_publish_score_update_regenerate_logs_delete(azure_env, arm, session_reg
     assert standin_docker.containers.list(all=True, filters={"label": f"aml-deploy.standin={arm.prefix}"}) == []
     assert target.services.get(service_name) is None
     assert json.dumps(target.services.list()) == "[]"
+
+
+def test_ssl_enabled_terminates_tls_at_the_front_on_443(azure_env, arm, session_registry, home, workspace, service_name, standin_ca):
+    label = f"tls-{service_name}"
+    fqdn = arm.fqdn_for(label, "westeurope")
+    certificate = standin_ca.issue(label, [fqdn])
+    config = workspace / "v1-aci" / "deploymentconfig.json"
+    config.write_text(json.dumps({"computeType": "aci", "containerResourceRequirements": {"cpu": 0.5, "memoryInGB": 1},
+                                  "authEnabled": True, "sslEnabled": True, "sslCertificate": str(certificate.cert_file),
+                                  "sslKey": str(certificate.key_file), "cname": fqdn, "dnsNameLabel": label}))
+    target = aci_services(home, session_registry, deployment_config=config, workspace=workspace)
+
+    state = target.deploy(v1_spec(workspace, service_name, target.registry), timeout=300)
+
+    assert state.state == "Succeeded", (state.failure, state.log_excerpt)
+    assert state.scoring_uri == f"https://{fqdn}/score"
+    assert arm.group(service_name).body["properties"]["ipAddress"]["ports"] == [{"port": 443, "protocol": "TCP"}]
+    key = target.get_credentials(service_name)["primaryKey"]
+    answer = _score(state.scoring_uri, key)  # verified against the test CA, through the proxy's CONNECT
+    assert answer.status_code == 200 and answer.json() == [9.0, 1.0, 10.0]
+    assert _score(state.scoring_uri).status_code == 401
+    target.delete_endpoint(service_name)

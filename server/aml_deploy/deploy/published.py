@@ -27,7 +27,7 @@ from ..front import KeyStore
 from .errors import DeployError
 from .local.records import Records
 
-SECRET_WORDS = ("password", "secret", "token", "primarykey", "secondarykey", "sslkey")
+SECRET_WORDS = ("password", "secret", "token", "primarykey", "secondarykey")
 
 
 def published_home() -> Path:
