@@ -61,7 +61,8 @@ def test_publish_score_update_regenerate_logs_delete(azure_env, arm, session_reg
     assert _score(updated.scoring_uri, new["secondaryKey"]).status_code == 200
 
     deleted = target.delete_endpoint(service_name)
-    assert deleted["group_deleted"] is True
+    assert deleted["group_deleted"] is True and deleted["image_deleted"] is False
+    standin_docker.api.inspect_distribution(deleted["image"], auth_config=session_registry.auth_config())  # the image stays
     assert arm.group(service_name) is None
     assert standin_docker.containers.list(all=True, filters={"label": f"aml-deploy.standin={arm.prefix}"}) == []
     assert target.services.get(service_name) is None

@@ -21,7 +21,8 @@ def aml(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return result
 
 
-def test_model_deploy_then_every_service_verb(azure_env, arm, session_registry, home, workspace, service_name, monkeypatch):
+def test_model_deploy_then_every_service_verb(azure_env, arm, session_registry, home, workspace, service_name, monkeypatch,
+                                              standin_docker):
     folder = workspace / "v1-aci"
     user = next(iter(session_registry.users))
     monkeypatch.setenv("AML_DEPLOY_REGISTRY_PASSWORD", session_registry.users[user])
@@ -54,8 +55,11 @@ def test_model_deploy_then_every_service_verb(azure_env, arm, session_registry, 
                 "--dc", str(folder / "deploymentconfig.json"), "--registry-login-server", session_registry.host, check=False)
     assert taken.returncode == 1 and "--overwrite" in taken.stderr
 
-    deleted = json.loads(aml("service", "delete", "-n", service_name, "--yes", "--format", "json").stdout)
+    deleted = json.loads(aml("service", "delete", "-n", service_name, "--yes", "--delete-image", "--format", "json").stdout)
     assert deleted["group_deleted"] is True and arm.group(service_name) is None
+    assert deleted["image_deleted"] is True and deleted["image"] == shown["image"]
+    with pytest.raises(Exception, match="manifest unknown|not found"):
+        standin_docker.api.inspect_distribution(shown["image"], auth_config=session_registry.auth_config())
     assert json.loads(aml("service", "list", "--format", "json").stdout) == []
     gone = aml("service", "show", "-n", service_name, check=False)
     assert gone.returncode == 1 and "No published service" in gone.stderr

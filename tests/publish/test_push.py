@@ -102,3 +102,20 @@ def test_a_registry_that_dies_mid_push_is_a_clear_error_and_the_retry_sends_only
     assert states.pop(big) == "pushed"
     assert set(states.values()) == {"exists"}  # what had arrived is not sent again
     assert retried.bytes_pushed >= 48_000_000 and retried.bytes_skipped == sum(sizes.values()) - sizes[diff_ids[-1]]
+
+
+def test_an_image_is_deleted_from_a_registry_only_when_asked(registry, acr_registry, azure_env, standin_docker, busybox_image):
+    from aml_deploy.deploy.publish.registry_api import RegistryApiError, delete_image
+
+    pushed = push_image(standin_docker, busybox_image, f"{registry.host}/pushtest/gone", "1", _credentials(registry))
+    with pytest.raises(RegistryApiError, match="asks for credentials"):
+        delete_image(pushed.reference, None)
+    assert delete_image(pushed.reference, _credentials(registry)) is True  # Basic auth (htpasswd)
+    with pytest.raises(Exception, match="manifest unknown|not found"):
+        standin_docker.api.inspect_distribution(pushed.reference, auth_config=registry.auth_config())
+    assert delete_image(pushed.reference, _credentials(registry)) is False  # already gone
+
+    admin = RegistryCredentials(acr_registry.host, acr_registry.acr.admin_username, acr_registry.acr.admin_password, source="acr-admin")
+    in_acr = push_image(standin_docker, busybox_image, f"{acr_registry.host}/pushtest/acr", "1", admin)
+    assert delete_image(in_acr.reference, admin) is True  # a Bearer token from the registry's token service
+    assert any(scope.endswith(":delete") for _user, scope in acr_registry.acr.token_requests)

@@ -45,6 +45,7 @@ def add_parser(commands) -> None:
     command.add_argument("-d", "--input-data", required=True, help="the request: JSON text, or @file")
     command = _verb(verbs, "delete", "delete the service's container group (the images stay in the registry)", _delete)
     _name(command)
+    command.add_argument("--delete-image", action="store_true", help="also delete the service's image from the registry")
     command.add_argument("-y", "--yes", action="store_true")
 
 
@@ -154,8 +155,9 @@ def _input(value: str) -> bytes:
 
 
 def _delete(args) -> int:
-    confirm(args, f"Delete the service {args.name} (its container group; the images stay in the registry)?")
-    result = _target(args).delete_endpoint(args.name)
+    what = "and its image" if args.delete_image else "(its container group; the image stays in the registry)"
+    confirm(args, f"Delete the service {args.name} {what}?")
+    result = _target(args).delete_endpoint(args.name, delete_image=args.delete_image)
     print_result(args, result, lambda r: f"Deleted {r['name']}" + ("" if r["group_deleted"] else " (its group was already gone)")
-                 + f"; its image stays in the registry: {r['image']}")
+                 + (f"; deleted its image {r['image']}" if r["image_deleted"] else f"; its image stays in the registry: {r['image']}"))
     return 0

@@ -157,15 +157,28 @@ class AciServices:
     def list_endpoints(self) -> list[dict]:
         return [self.show_endpoint(record.name) for record in self.services.list(KIND)]
 
-    def delete_endpoint(self, name: str) -> dict:
+    def delete_endpoint(self, name: str, delete_image: bool = False) -> dict:
+        """Delete the container group and forget the service; its image stays in the registry unless
+        `delete_image` (the front's image, which other services share, always stays)."""
         with self.services.lock(name):
             record = self.services.require(name, KIND)
             arm, groups = self.groups_for(record)
             with arm:
                 deleted = groups.delete(name)
+            image_deleted = self._delete_image(record) if delete_image and record.image else False
             self.services.remove(name)
         return {"name": name, "deleted_deployments": [DEPLOYMENT] if deleted else [], "group_deleted": deleted,
-                "image": record.image}
+                "image": record.image, "image_deleted": image_deleted}
+
+    def _delete_image(self, record: PublishedService) -> bool:
+        from ..publish import docker_config_credentials
+        from ..publish.registry_api import delete_image
+
+        secret = self.services.pull_secret(record.name)
+        server = (record.image or "").split("/", 1)[0]
+        credentials = (RegistryCredentials(secret["server"], secret["username"], secret["password"], source="stored")
+                       if secret else docker_config_credentials(server))
+        return delete_image(record.image or "", credentials)
 
     def show_deployment(self, endpoint: str, deployment: str) -> DeploymentState:
         record = self.services.require(endpoint, KIND)
