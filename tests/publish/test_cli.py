@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from tests.standins.registry import free_port
+
 pytestmark = pytest.mark.docker
 
 
@@ -63,3 +65,14 @@ def test_model_deploy_then_every_service_verb(azure_env, arm, session_registry, 
     assert json.loads(aml("service", "list", "--format", "json").stdout) == []
     gone = aml("service", "show", "-n", service_name, check=False)
     assert gone.returncode == 1 and "No published service" in gone.stderr
+
+
+def test_model_deploy_with_compute_type_local_deploys_on_this_machine(home, workspace, service_name):
+    folder = workspace / "v1-local"
+    try:
+        state = json.loads(aml("model", "deploy", "-n", service_name, "-m", str(workspace / "sample" / "model"), "--ic",
+                               str(folder / "inferenceconfig.json"), "--dc", str(folder / "deploymentconfig.json"), "--port", str(free_port()),
+                               "--workspace-folder", str(workspace), "--format", "json", check=False).stdout or "{}")
+    finally:
+        aml("online-deployment", "delete", "--local", "-e", service_name, "-n", "default", "--yes", check=False)
+    assert (state.get("provisioning_state"), state.get("target"), state.get("name")) == ("Succeeded", "local", "default"), state

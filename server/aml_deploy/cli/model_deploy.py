@@ -39,7 +39,7 @@ def add_parser(verbs) -> None:
                         help="ACI: require a key (default false, as in Azure ML v1)")
     deploy.add_argument("--dn", "--dns-name-label", dest="dns_name_label",
                         help="ACI: the DNS label of the scoring URI (default: the service's name, made unique by ACI)")
-    deploy.add_argument("--port", type=int, help="local: host port of the scoring URI")
+    deploy.add_argument("--port", "--po", type=_port, help="local: host port of the scoring URI, 1024-65535")
     add_publish_options(deploy)
     deploy.add_argument("--request-file", type=Path, help="the request the local check sends (default: the script's "
                         "input_sample, else a *request*.json beside the configuration)")
@@ -101,6 +101,12 @@ def _printer(args):
     if args.format != "text":
         return None
     return lambda message: print(f"  {message}", file=sys.stderr)
+
+
+def _port(text: str) -> int:
+    from .online import _port as port
+
+    return port(text)
 
 
 def _boolean(text: str) -> bool:

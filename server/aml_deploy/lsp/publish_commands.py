@@ -51,6 +51,7 @@ class ServiceArgs:
     init: bool = False
     models: list[str] = attrs.field(factory=list)
     body: str | None = None
+    deleteImage: bool = False
     progressToken: str | None = None
 
 
@@ -168,7 +169,7 @@ def invoke_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
 
 
 def delete_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
-    return _target(ls).delete_endpoint(args.name)
+    return _target(ls).delete_endpoint(args.name, delete_image=args.deleteImage)
 
 
 def _model(value: str) -> str:
