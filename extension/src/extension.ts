@@ -5,6 +5,7 @@ import { EndpointsView, registerEndpointCommands } from './endpoints/view';
 import { contextKeys, FileKinds, NO_FILE_KINDS, readFileKinds } from './fileKinds';
 import { ModelsView, registerModelCommands } from './models/view';
 import { registerProfileCommands } from './profile/view';
+import { PublishedView, registerPublishCommands } from './published/view';
 import { StatusBar } from './statusBar';
 
 let manager: ServerManager | undefined;
@@ -40,9 +41,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Server
     context.subscriptions.push(endpoints.tree);
     registerEndpointCommands(context, manager, endpoints, log, () => kinds);
     registerProfileCommands(context, manager);
+    const published = new PublishedView(manager);
+    context.subscriptions.push(vscode.window.registerTreeDataProvider('amlDeploy.published', published));
+    registerPublishCommands(context, manager, published, log);
     manager.onRunning(() => {
         models.refresh();
         endpoints.refresh();
+        published.refresh();
     });
     log.info('AML Deploy activated');
     try {

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..documents.model_file import model_fields
 from ..registry.errors import RegistryError
 from ..registry.store import MODEL_TYPES, ModelVersion, Registry, human_size
+from . import model_deploy
 from .output import add_format, print_result
 
 
@@ -65,6 +66,8 @@ def add_parser(commands) -> None:
 
     from .profile import add_model_parser  # issue 15: profiling
     add_model_parser(verbs)
+
+    model_deploy.add_parser(verbs)
 
 
 def _verb(verbs, name: str, help_text: str, handler):

@@ -17,8 +17,14 @@ def _local(registry: Registry | None, progress: Progress | None, settings: dict)
     return LocalEndpoints(registry=registry, progress=progress)
 
 
+def _aci(registry: Registry | None, progress: Progress | None, settings: dict) -> Target:
+    from .aci.target import AciServices
+
+    return AciServices(registry=registry, progress=progress)
+
+
 # name -> a function of (registry, progress, settings such as the kube context) making the target
-TARGETS: dict[str, Callable[[Registry | None, Progress | None, dict], Target]] = {"local": _local}
+TARGETS: dict[str, Callable[[Registry | None, Progress | None, dict], Target]] = {"local": _local, "aci": _aci}
 
 
 def get_target(name: str, registry: Registry | None = None, progress: Progress | None = None,

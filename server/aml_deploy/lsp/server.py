@@ -82,10 +82,11 @@ class AmlDeployServer(LanguageServer):
 
 def create_server() -> AmlDeployServer:
     """A server with every feature and command registered."""
-    from . import deploy_commands, editing, file_kinds, log_commands, model_commands, profile_commands, text_sync
+    from . import deploy_commands, editing, file_kinds, log_commands, model_commands, profile_commands, publish_commands, text_sync
 
     server = AmlDeployServer()
-    for module in (text_sync, editing, deploy_commands, model_commands, profile_commands, file_kinds, log_commands):
+    for module in (text_sync, editing, deploy_commands, model_commands, profile_commands, publish_commands, file_kinds,
+                   log_commands):
         module.register(server)
     return server
 
