@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from aml_deploy.front import Credentials, Deployment, Front, FrontError, Limits, Token, Tls, render
+from aml_deploy.front import Credentials, Deployment, Front, FrontError, Limits, Tls, Token, render
 from aml_deploy.front.render import split_slots
 from aml_deploy.front.runtime import map_commands
 from aml_deploy.front.spec import normalize_auth_mode, v1_auth_mode

@@ -112,7 +112,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         )
         try:
             response = self.server.handle_request_fn(request)
-        except Exception:  # a stand-in bug: answer 500 and make the test see it
+        except Exception:  # noqa: BLE001 - a stand-in bug: answer 500 and make the test see it
             self.server.errors.append(f"{request.method} {request.raw_path}\n{traceback.format_exc()}")
             response = Response(500, {"error": {"code": "StandInBug", "message": traceback.format_exc(limit=3)}})
         data, content_type = response.encoded()

@@ -197,6 +197,14 @@ def test_run_local_shadowing_is_not_the_bug():
     assert alone("def init():\n    m = 1\n\ndef run(d):\n    m = 2\n    return m\n") == []
 
 
+def test_comprehension_variable_in_init_is_not_state(caplog):
+    """A comprehension's variable belongs to the comprehension, not to init(); the rule once took it for
+    init state and then failed on the comprehension (it has no position), losing the other warnings."""
+    findings = alone("import joblib\nmodel = joblib.load('m.pkl')\n\ndef init():\n    rows = [x for x in range(3)]\n\n"
+                     "def run(d):\n    return x\n")
+    assert codes(findings) == ["AMLD209"] and "rule failed" not in caplog.text
+
+
 def test_errors_returned_with_status_200():
     finding = only(alone('''
         def init():

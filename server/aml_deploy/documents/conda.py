@@ -26,9 +26,8 @@ class CondaSpec:
 
     def distributions(self) -> set[str]:
         """Normalised names of every package (conda and pip)."""
-        names = {distribution_name(spec) for spec in self.conda + self.pip}
-        names.discard(None)
-        return names  # type: ignore[return-value]
+        names = (distribution_name(spec) for spec in self.conda + self.pip)
+        return {name for name in names if name is not None}
 
     def has_inference_server(self) -> bool:
         return any(name in self.distributions() for name in INFERENCE_SERVER_PACKAGES)

@@ -106,8 +106,9 @@ def definition(kind: Kind, parsed: Parsed, line: int, col: int, ctx: Context) ->
         if ref.field != field or ref.resolved is None or not ctx.exists(ref.resolved):
             continue
         if ref.role is Role.CODE:
-            script = next((r for r in references if r.role is Role.SCORING_SCRIPT and r.resolved and ctx.is_file(r.resolved)), None)
-            return (script.resolved, None) if script else None
+            script = next((r.resolved for r in references
+                           if r.role is Role.SCORING_SCRIPT and r.resolved and ctx.is_file(r.resolved)), None)
+            return (script, None) if script else None
         if ctx.is_file(ref.resolved):
             return ref.resolved, None
     return None

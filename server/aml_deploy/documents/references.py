@@ -94,7 +94,7 @@ def local_references(kind: Kind, data: Any, base_dir: Path) -> list[Reference]:
                 if isinstance(script, str):
                     refs.append(Reference(Role.SCORING_SCRIPT, ("code_configuration", "scoring_script"), script, None, Role.CODE))
             elif code is not None or code_config.get("code") is None:
-                code_dir = code.resolved if code is not None else base_dir
+                code_dir = code.resolved if code is not None and code.resolved is not None else base_dir
                 _add(refs, Role.SCORING_SCRIPT, ("code_configuration", "scoring_script"), script, code_dir,
                      parent=Role.CODE if code is not None else None)
         environment = data.get("environment")

@@ -55,7 +55,7 @@ def _findings_for(error: jsonschema.ValidationError, kind: Kind, parsed: Parsed)
     yield from handler(error, path, kind, parsed)
 
 
-def _unknown_keys(error, path, kind, parsed) -> Iterator[Finding]:
+def _unknown_keys(error: jsonschema.ValidationError, path: list[str | int], kind: Kind, parsed: Parsed) -> Iterator[Finding]:
     if not isinstance(error.instance, dict):
         return
     known = known_keys(subschemas_at(kind, path))
@@ -79,7 +79,7 @@ def _unknown_keys(error, path, kind, parsed) -> Iterator[Finding]:
         yield Finding("AMLD101", severity, message, span, fixes)
 
 
-def _required(error, path, kind, parsed) -> Iterator[Finding]:
+def _required(error: jsonschema.ValidationError, path: list[str | int], kind: Kind, parsed: Parsed) -> Iterator[Finding]:
     if not isinstance(error.instance, dict):
         return
     for name in error.validator_value:
@@ -98,8 +98,8 @@ def _required(error, path, kind, parsed) -> Iterator[Finding]:
         yield Finding("AMLD104", Severity.ERROR, f"Missing required key '{name}' in {where}.", span)
 
 
-def _type(error, path, kind, parsed) -> Iterator[Finding]:
-    expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+def _type(error: jsonschema.ValidationError, path: list[str | int], kind: Kind, parsed: Parsed) -> Iterator[Finding]:
+    expected: list[str] = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
     wanted = one_of(_TYPE_WORDS.get(t, t) for t in expected)
     actual = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
     message = f"'{_dotted(path)}' should be {wanted}, not {actual}"
@@ -129,7 +129,7 @@ def _coercible(value: Any, expected: list[str]) -> bool:
     return isinstance(value, str) and "boolean" in expected and value.lower() in ("true", "false", "yes", "no")
 
 
-def _enum(error, path, kind, parsed) -> Iterator[Finding]:
+def _enum(error: jsonschema.ValidationError, path: list[str | int], kind: Kind, parsed: Parsed) -> Iterator[Finding]:
     allowed = [str(v) for v in error.validator_value]
     span = value_span(parsed.root, path)
     message = f"{_show(error.instance)} is not a valid value for '{_dotted(path)}': use {one_of(allowed)}."
@@ -141,7 +141,7 @@ def _enum(error, path, kind, parsed) -> Iterator[Finding]:
     yield Finding("AMLD103", Severity.ERROR, message, span, fixes)
 
 
-def _pattern(error, path, kind, parsed) -> Iterator[Finding]:
+def _pattern(error: jsonschema.ValidationError, path: list[str | int], kind: Kind, parsed: Parsed) -> Iterator[Finding]:
     explanation = error.schema.get("x-message") or f"it must match {error.validator_value}"
     span = value_span(parsed.root, path)
     fixes: tuple[Fix, ...] = ()
@@ -157,7 +157,7 @@ def _pattern(error, path, kind, parsed) -> Iterator[Finding]:
 _REFERENCE_LIKE = re.compile(r"^[A-Za-z0-9][\w.-]*(:[\w.-]+|@[\w.-]+)$")
 
 
-def _range(error, path, kind, parsed) -> Iterator[Finding]:
+def _range(error: jsonschema.ValidationError, path: list[str | int], kind: Kind, parsed: Parsed) -> Iterator[Finding]:
     limits = {
         "minimum": "at least {}", "maximum": "at most {}", "exclusiveMinimum": "more than {}",
         "exclusiveMaximum": "less than {}", "minLength": "at least {} characters long",
@@ -175,7 +175,7 @@ def _range(error, path, kind, parsed) -> Iterator[Finding]:
     )
 
 
-def _alternatives(error, path, kind, parsed) -> Iterator[Finding]:
+def _alternatives(error: jsonschema.ValidationError, path: list[str | int], kind: Kind, parsed: Parsed) -> Iterator[Finding]:
     """oneOf/anyOf: report the errors of the branch whose type fits the value."""
     branches: dict[int, list[jsonschema.ValidationError]] = {}
     for sub in error.context or ():
@@ -206,7 +206,7 @@ def _alternatives(error, path, kind, parsed) -> Iterator[Finding]:
         yield from _findings_for(best, kind, parsed)
 
 
-def _generic(error, path, kind, parsed) -> Iterator[Finding]:
+def _generic(error: jsonschema.ValidationError, path: list[str | int], kind: Kind, parsed: Parsed) -> Iterator[Finding]:
     yield Finding("AMLD102", Severity.ERROR, f"'{_dotted(path)}': {error.message}.", value_span(parsed.root, path))
 
 

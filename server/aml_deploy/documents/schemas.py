@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported when first needed: they cost ~65 ms, and the server starts without them
     import jsonschema
     import referencing
+    from referencing._core import Resolver  # the class behind Registry.resolver(); not re-exported at the top
 
 from ..resources import data_path
 from .kinds import Kind
@@ -88,11 +89,11 @@ def validator_for(kind: Kind) -> jsonschema.protocols.Validator:
 # Schema at a path
 
 
-def _resolver(kind: Kind) -> referencing.Resolver:
+def _resolver(kind: Kind) -> Resolver:
     return _registry().resolver(base_uri=_BASE_URI + schema_path(kind).name)
 
 
-def _expand(schema: Any, resolver: referencing.Resolver, seen: frozenset = frozenset()) -> Iterator[tuple[dict, referencing.Resolver]]:
+def _expand(schema: Any, resolver: Resolver, seen: frozenset = frozenset()) -> Iterator[tuple[dict, Resolver]]:
     """Yield `schema` and every schema it pulls in by $ref/allOf/anyOf/oneOf, with the
     resolver each must use for its own $refs."""
     if not isinstance(schema, dict) or id(schema) in seen:
@@ -117,8 +118,8 @@ def subschemas_at(kind: Kind, path: Iterable[str | int]) -> list[dict]:
     return [schema for schema, _ in current]
 
 
-def _step(current: list[tuple[dict, referencing.Resolver]], segment: str | int) -> list[tuple[dict, referencing.Resolver]]:
-    following: list[tuple[dict, referencing.Resolver]] = []
+def _step(current: list[tuple[dict, Resolver]], segment: str | int) -> list[tuple[dict, Resolver]]:
+    following: list[tuple[dict, Resolver]] = []
     for schema, resolver in current:
         child = _child(schema, segment)
         if child is not None:
@@ -126,12 +127,14 @@ def _step(current: list[tuple[dict, referencing.Resolver]], segment: str | int) 
     return following
 
 
-def walk(kind: Kind, data: Any) -> Iterator[tuple[list, Any, list[dict]]]:
+def walk(kind: Kind, data: Any) -> Iterator[tuple[list[str | int], Any, list[dict]]]:
     """Every value in `data` with the schemas that apply to it, each derived from its parent's."""
-    stack = [([], data, list(_expand(root_schema(kind), _resolver(kind))))]
+    stack: list[tuple[list[str | int], Any, list[tuple[dict, Resolver]]]] = [
+        ([], data, list(_expand(root_schema(kind), _resolver(kind))))]
     while stack:
         path, value, current = stack.pop()
         yield path, value, [schema for schema, _ in current]
+        children: Iterable[tuple[str | int, Any]]
         if isinstance(value, dict):
             children = value.items()
         elif isinstance(value, list):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .. import files
 from ..errors import InvalidConfiguration
@@ -135,7 +137,10 @@ def _checks(detection: Detection, parsed: Parsed, ctx: Context) -> list[Finding]
     return findings
 
 
-def _guarded(check, *args) -> list[Finding]:
+T = TypeVar("T")
+
+
+def _guarded(check: Callable[..., Iterable[T]], *args: Any) -> list[T]:
     """A bug in one rule must not take the others (or the language server) down with it."""
     try:
         return list(check(*args))

@@ -18,12 +18,26 @@ def network_name(endpoint: str) -> str:
 
 # Each endpoint's network takes a small subnet of its own from this block. Docker's default pools
 # hand out /16s and run out after about 30 networks; an endpoint needs a handful of addresses.
-SUBNETS = ipaddress.ip_network(os.environ.get("AML_DEPLOY_FRONT_SUBNETS", "172.31.240.0/20"))
+SUBNETS_VARIABLE = "AML_DEPLOY_FRONT_SUBNETS"
+DEFAULT_SUBNETS = "172.31.240.0/20"
 SUBNET_PREFIX = 27  # 30 addresses: the front and up to 29 deployments
 
 
+def subnet_block() -> ipaddress.IPv4Network:
+    """The block endpoint networks are cut from: AML_DEPLOY_FRONT_SUBNETS, an IPv4 block of /27 or larger."""
+    value = os.environ.get(SUBNETS_VARIABLE, DEFAULT_SUBNETS)
+    try:
+        block = ipaddress.ip_network(value)
+    except ValueError as err:
+        raise FrontError(f"{SUBNETS_VARIABLE}={value} is not a network block ({err}); write it like {DEFAULT_SUBNETS}.") from None
+    if not isinstance(block, ipaddress.IPv4Network) or block.prefixlen > SUBNET_PREFIX:
+        raise FrontError(f"{SUBNETS_VARIABLE}={value} must be an IPv4 block of /{SUBNET_PREFIX} or larger "
+                         f"(each endpoint's network takes a /{SUBNET_PREFIX}), like {DEFAULT_SUBNETS}.")
+    return block
+
+
 def ensure_network(client, endpoint: str):
-    """The endpoint's network, created the first time (in the first free subnet of SUBNETS)."""
+    """The endpoint's network, created the first time (in the first free subnet of subnet_block())."""
     import docker.errors
     from docker.types import IPAMConfig, IPAMPool
 
@@ -46,14 +60,15 @@ def ensure_network(client, endpoint: str):
 
 
 def _free_subnet(client) -> ipaddress.IPv4Network:
+    block = subnet_block()
     used = [ipaddress.ip_network(config["Subnet"], strict=False)
             for network in client.networks.list() for config in ((network.attrs.get("IPAM") or {}).get("Config") or [])
             if config.get("Subnet") and ":" not in config["Subnet"]]
-    for candidate in SUBNETS.subnets(new_prefix=SUBNET_PREFIX):
+    for candidate in block.subnets(new_prefix=SUBNET_PREFIX):
         if not any(candidate.overlaps(other) for other in used):
             return candidate
-    raise FrontError(f"Every subnet of {SUBNETS} is taken by an endpoint's network: delete endpoints you no longer "
-                     "use (aml-deploy online-endpoint list --local), or set AML_DEPLOY_FRONT_SUBNETS to a larger block.")
+    raise FrontError(f"Every subnet of {block} is taken by an endpoint's network: delete endpoints you no longer "
+                     f"use (aml-deploy online-endpoint list --local), or set {SUBNETS_VARIABLE} to a larger block.")
 
 
 def connect_deployment(client, endpoint: str, container, deployment: str, port: int = SCORING_PORT) -> str:

@@ -59,9 +59,10 @@ def render(front: Front, now: float | None = None) -> Rendered:
 
 
 def _keys(front: Front) -> dict[str, str]:
-    if front.auth_mode != "key":
+    primary, secondary = front.credentials.primary_key, front.credentials.secondary_key
+    if front.auth_mode != "key" or primary is None or secondary is None:  # Front.check() refuses key mode without both
         return {}
-    return {front.credentials.primary_key: "primary", front.credentials.secondary_key: "secondary"}
+    return {primary: "primary", secondary: "secondary"}
 
 
 def map_text(entries: dict[str, str]) -> str:

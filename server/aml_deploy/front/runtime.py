@@ -113,8 +113,9 @@ def read_files(container) -> dict[str, bytes]:
     files = {}
     with tarfile.open(fileobj=buffer) as tar:
         for member in tar.getmembers():
-            if member.isfile():
-                files[member.name.split("/", 1)[-1]] = tar.extractfile(member).read()
+            content = tar.extractfile(member) if member.isfile() else None  # None only for what is not a file
+            if content is not None:
+                files[member.name.split("/", 1)[-1]] = content.read()
     return files
 
 

@@ -15,6 +15,7 @@ from ..deploy.spec import from_config
 from ..deploy.state import DeploymentState
 from ..deploy.target import Target
 from ..deploy.targets import get_target
+from ..findings import Finding
 from .commands import command
 from .server import AmlDeployServer
 from .uris import path_argument
@@ -155,9 +156,12 @@ def _show_failure(ls: AmlDeployServer, script: Path, state: DeploymentState) -> 
     """A failed start becomes a diagnostic on the line of the user's code that raised; a success
     clears it."""
     failure = state.failure
-    finding, text = None, None
+    target: Path = script
+    findings: list[Finding] = []
+    text: str | None = None
     if failure is not None and failure.path is not None:
         text = ls.session.files.read_text(failure.path) or ""
         finding = failure_finding(failure, f"local deployment {state.endpoint}/{state.deployment}", text)
-    target, findings = (script, []) if finding is None else (failure.path, [finding])
+        if finding is not None:
+            target, findings = failure.path, [finding]
     ls.checks.submit(f"runtime:{target}", lambda: ls.session.set_runtime_findings(target, findings, text))

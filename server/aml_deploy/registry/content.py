@@ -137,7 +137,8 @@ class Blobs:
         new bytes, hashed as they were written, replace it (a damaged blob is repaired that way)."""
         known = self.stamps(connection, (item.sha256 for item in staged))
         checked = {stamp.sha256 for stamp in known.values()}
-        stamps, touched = [], set()
+        stamps: list[Stamp] = []
+        touched: set[Path] = set()
         for item in staged:
             target = self.path(item.sha256)
             if item.sha256 in checked and _holds(known, target, item.sha256):

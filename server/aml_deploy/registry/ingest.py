@@ -211,9 +211,9 @@ class Stager:
         return StagedFile(relpath, target, digest, before.st_size, bool(before.st_mode & stat.S_IXUSR), written)
 
     def _copy_large(self, reader: int, writer: int, size: int, progress: Callable[[int], None] | None) -> str:
-        if self._hasher is None:
+        if self._hasher is None or self._flusher is None:  # made together, for the first large file
             self._hasher, self._flusher = _Hasher(), ThreadPoolExecutor(max_workers=1)
-        hasher, copier, flushed = self._hasher, _Copier(reader, writer), 0
+        hasher, flusher, copier, flushed = self._hasher, self._flusher, _Copier(reader, writer), 0
         hasher.start()
         for start, end, has_data in _extents(reader, size):
             for offset in range(start, end, CHUNK):
@@ -225,7 +225,7 @@ class Stager:
                 else:  # a hole reads as zeros: hash them without reading, store nothing
                     hasher.add(_ZEROS[:length])
                 if offset + length - flushed >= WRITEBACK:
-                    self._flusher.submit(_start_writeback, writer, flushed, offset + length)
+                    flusher.submit(_start_writeback, writer, flushed, offset + length)
                     flushed = offset + length
                 if progress:
                     progress(length)

@@ -17,6 +17,7 @@ again, even after it is deleted: `azureml:name:N` always means the same bytes.
 
 from __future__ import annotations
 
+import builtins  # Registry.list shadows list in the class body
 import datetime
 import json
 import os
@@ -141,7 +142,8 @@ class Registry:
             raise disk_error(err, self.root, "writing the model to disk; nothing was registered") from None
         return staged
 
-    def _staging_error(self, err: Exception, relpath: str, source: Path, total: int, free: int | None) -> RegistryError:
+    def _staging_error(self, err: ingest.NotAFile | ingest.SourceChanged | ingest.SizeUnknown | ingest.ReadFailed
+                       | ingest.WriteFailed, relpath: str, source: Path, total: int, free: int | None) -> RegistryError:
         if isinstance(err, ingest.NotAFile):
             return RegistryError(f"{relpath} is {err.kind}, not a file ({source}); nothing was registered.")
         if isinstance(err, ingest.SourceChanged):
@@ -280,7 +282,7 @@ class Registry:
 
     # -- changing ------------------------------------------------------------------------------
 
-    def set_archived(self, name: str, version: str | None, archived: bool) -> list[ModelVersion]:
+    def set_archived(self, name: str, version: str | None, archived: bool) -> builtins.list[ModelVersion]:
         with self._connect(write=True) as connection, database.writing(connection):
             if version is None:
                 count = connection.execute("UPDATE versions SET archived = ? WHERE name = ?", (int(archived), name)).rowcount
@@ -344,7 +346,7 @@ class Registry:
         with self._connect(write=True) as connection, database.writing(connection):
             connection.execute("DELETE FROM holds WHERE holder = ?", (holder,))
 
-    def holders(self, name: str, version: str) -> list[str]:
+    def holders(self, name: str, version: str) -> builtins.list[str]:
         with self._connect() as connection:
             return [r["holder"] for r in connection.execute(
                 "SELECT holder FROM holds WHERE name = ? AND version = ? ORDER BY holder", (name, version))]
@@ -402,7 +404,7 @@ class Registry:
         return Verification(problems, len(versions), len(files), deep)
 
     def _verify_blob(self, digest: str, size: int, known: dict[str, Stamp], hashed_before: set[str], deep: bool,
-                     new_stamps: list[Stamp]) -> str | None:
+                     new_stamps: builtins.list[Stamp]) -> str | None:
         path = self.blobs.path(digest)
         if deep:
             finding = self.blobs.check(path, digest, size, known, rehash=True)

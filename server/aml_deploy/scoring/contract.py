@@ -14,6 +14,8 @@ from .source import Script, dotted, import_aliases, module_bindings, module_func
 
 REQUEST_HEADERS = "request_headers"
 
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
 
 @dataclass
 class Facts:
@@ -21,16 +23,18 @@ class Facts:
 
     script: Script
     tree: ast.Module
-    functions: dict
+    functions: dict[str, Function]
     bindings: set[str]
     aliases: dict[str, str]
     role: str | None  # "online", "batch", "v1", "parallel" (guessed from run(mini_batch)) or None
     folder: Path | None = None  # the script's folder (AML_APP_ROOT: its modules import from there)
-    nodes: list = field(default_factory=list)  # every node, walked once: rules filter this list
+    nodes: list[ast.AST] = field(default_factory=list)  # every node, walked once: rules filter this list
 
     @classmethod
     def of(cls, script: Script, role: str | None, folder: Path | None = None) -> Facts:
         tree = script.tree
+        if tree is None:  # the caller reports script.syntax_error instead
+            raise ValueError("a script that does not parse has no facts")
         nodes = list(ast.walk(tree))
         return cls(script, tree, module_functions(tree), module_bindings(tree), import_aliases(tree, nodes), role,
                    folder, nodes)
@@ -40,28 +44,29 @@ class Facts:
         return any(word in self.script.text for word in words)
 
     @property
-    def init(self):
+    def init(self) -> Function | None:
         return self.functions.get("init")
 
     @property
-    def run(self):
+    def run(self) -> Function | None:
         return self.functions.get("run")
 
-    def decorators(self, function) -> list[str]:
+    def decorators(self, function: Function) -> list[str]:
         return [resolve(dotted(d), self.aliases) or "" for d in function.decorator_list]
 
-    def has_decorator(self, function, suffix: str) -> bool:
+    def has_decorator(self, function: Function, suffix: str) -> bool:
         return any(name == suffix or name.endswith("." + suffix) for name in self.decorators(function))
 
 
 def check(facts: Facts) -> Iterator[Finding]:
     yield from _missing(facts)
-    if facts.init is not None:
-        yield from _init_signature(facts)
-    if facts.run is not None:
-        yield from _run_signature(facts)
+    init, run = facts.init, facts.run
+    if init is not None:
+        yield from _init_signature(facts, init)
+    if run is not None:
+        yield from _run_signature(facts, run)
         if facts.role in ("online", "v1", None):
-            yield from _decorators(facts)
+            yield from _decorators(facts, run)
 
 
 def _missing(facts: Facts) -> Iterator[Finding]:
@@ -80,8 +85,7 @@ def _missing(facts: Facts) -> Iterator[Finding]:
         )
 
 
-def _init_signature(facts: Facts) -> Iterator[Finding]:
-    init = facts.init
+def _init_signature(facts: Facts, init: Function) -> Iterator[Finding]:
     args = init.args
     positional = args.posonlyargs + args.args
     required = positional[: len(positional) - len(args.defaults)]
@@ -98,8 +102,7 @@ def _init_signature(facts: Facts) -> Iterator[Finding]:
                       facts.script.name_span(init))
 
 
-def _run_signature(facts: Facts) -> Iterator[Finding]:
-    run = facts.run
+def _run_signature(facts: Facts, run: Function) -> Iterator[Finding]:
     args = run.args
     name = facts.script.name_span(run)
     if isinstance(run, ast.AsyncFunctionDef):
@@ -140,8 +143,7 @@ def _defaults(args: ast.arguments) -> set[str]:
     return with_defaults
 
 
-def _decorators(facts: Facts) -> Iterator[Finding]:
-    run = facts.run
+def _decorators(facts: Facts, run: Function) -> Iterator[Finding]:
     raw = facts.has_decorator(run, "rawhttp")
     schema_decorators = [d for d in run.decorator_list if (resolve(dotted(d), facts.aliases) or "").split(".")[-1]
                          in ("input_schema", "output_schema")]
@@ -154,16 +156,16 @@ def _decorators(facts: Facts) -> Iterator[Finding]:
         )
     if not raw:
         yield from _raw_types_without_rawhttp(facts)
-    yield from _input_schema_names(facts)
+    yield from _input_schema_names(facts, run)
 
 
 def _raw_types_without_rawhttp(facts: Facts) -> Iterator[Finding]:
     if not facts.mentions("AMLRequest", "AMLResponse"):
         return
     for node in facts.nodes:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+        if not isinstance(node, (ast.Name, ast.Attribute)):
             continue
-        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+        name = node.id if isinstance(node, ast.Name) else node.attr
         if name in ("AMLRequest", "AMLResponse"):
             yield Finding(
                 "AMLD205", Severity.WARNING,
@@ -174,8 +176,7 @@ def _raw_types_without_rawhttp(facts: Facts) -> Iterator[Finding]:
             return
 
 
-def _input_schema_names(facts: Facts) -> Iterator[Finding]:
-    run = facts.run
+def _input_schema_names(facts: Facts, run: Function) -> Iterator[Finding]:
     names = {a.arg for a in run.args.posonlyargs + run.args.args + run.args.kwonlyargs}
     for decorator in run.decorator_list:
         if not isinstance(decorator, ast.Call) or (resolve(dotted(decorator), facts.aliases) or "").split(".")[-1] != "input_schema":

@@ -6,12 +6,13 @@ from __future__ import annotations
 import ast
 import difflib
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
+from ..documents.conda import CondaSpec
 from ..findings import Finding, Severity
 from ..model_layout import ModelLayout
-from .contract import Facts
+from .contract import Facts, Function
 from .packages import distributions_for, provided
 from .source import dotted, resolve
 from .uses import ScriptUse
@@ -26,27 +27,27 @@ INFERENCE_IMAGES = ("mcr.microsoft.com/azureml/minimal-",)
 
 
 def check(facts: Facts, uses: list[ScriptUse]) -> Iterator[Finding]:
-    yield from _model_paths(facts, [u for u in uses if u.model is not None])
+    yield from _model_paths(facts, [(u, u.model) for u in uses if u.model is not None])
     yield from _imports(facts, uses)
 
 
 # -- paths under AZUREML_MODEL_DIR ------------------------------------------------------------
 
 
-def _model_paths(facts: Facts, uses: list[ScriptUse]) -> Iterator[Finding]:
+def _model_paths(facts: Facts, uses: list[tuple[ScriptUse, ModelLayout]]) -> Iterator[Finding]:
     if not uses:
         return
-    reported: set = set()  # lines and paths already reported: one finding per mistake
+    reported: set[int | str] = set()  # lines and paths already reported: one finding per mistake
     for node, relative, complete in _model_dir_joins(facts):
         if node.lineno in reported or relative in reported:
             continue
-        for use in uses:
-            problem = _missing_under(use.model, relative, complete)
+        for use, model in uses:
+            problem = _missing_under(model, relative, complete)
             if problem:
                 reported |= {node.lineno, relative}
                 yield Finding(
                     "AMLD212", Severity.ERROR,
-                    f"$AZUREML_MODEL_DIR/{relative} does not exist for {use.config.name} ({use.model.description}). "
+                    f"$AZUREML_MODEL_DIR/{relative} does not exist for {use.config.name} ({model.description}). "
                     f"{problem}",
                     facts.script.span(node),
                 )
@@ -75,13 +76,14 @@ def _closest(layout: ModelLayout, relative: str) -> str | None:
     return close[0] if close else None
 
 
-def _model_dir_joins(facts: Facts) -> Iterator[tuple[ast.AST, str, bool]]:
+def _model_dir_joins(facts: Facts) -> Iterator[tuple[ast.expr, str, bool]]:
     """(expression, path below AZUREML_MODEL_DIR, whether every part is literal) for each join in the script."""
     if not facts.mentions(MODEL_DIR):
         return
     functions = [n for n in facts.nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     # Only the scopes whose own lines name the variable can join it (names do not flow between scopes here).
-    scopes = [facts.tree] + [f for f in functions if MODEL_DIR in "\n".join(facts.script.lines[f.lineno - 1:f.end_lineno])]
+    scopes: list[ast.Module | Function] = [facts.tree]
+    scopes += [f for f in functions if MODEL_DIR in "\n".join(facts.script.lines[f.lineno - 1:f.end_lineno])]
     for scope in scopes:
         names: dict[str, tuple[str, bool]] = {}
         for node in _in_order(scope):
@@ -97,9 +99,9 @@ def _model_dir_joins(facts: Facts) -> Iterator[tuple[ast.AST, str, bool]]:
                     yield node, value[0], value[1]
 
 
-def _in_order(scope) -> Iterator[ast.AST]:
+def _in_order(scope: ast.Module | Function) -> Iterator[ast.AST]:
     """Nodes of `scope` in source order, not entering nested functions, classes or lambdas."""
-    stack = list(reversed(scope.body))
+    stack: list[ast.AST] = list(reversed(scope.body))
     while stack:
         node = stack.pop()
         yield node
@@ -142,7 +144,7 @@ def _relative(node: ast.AST, names: dict[str, tuple[str, bool]], facts: Facts) -
     return None
 
 
-def _join(base: tuple[str, bool] | None, parts: list[ast.AST]) -> tuple[str, bool] | None:
+def _join(base: tuple[str, bool] | None, parts: Sequence[ast.expr]) -> tuple[str, bool] | None:
     if base is None:
         return None
     path, complete = base
@@ -184,16 +186,15 @@ def _is_model_dir(node: ast.AST, facts: Facts) -> bool:
 
 
 def _imports(facts: Facts, uses: list[ScriptUse]) -> Iterator[Finding]:
-    checkable = [(use, _image_brings(use)) for use in uses if use.conda is not None]
-    checkable = [(use, brings) for use, brings in checkable if brings is not None]
+    checkable = _checkable(uses)
     if not checkable:
         return
     for node, module in _top_level_imports(facts):
         wanted = distributions_for(module)
         if wanted is None or _is_local(module, facts, uses):
             continue
-        for use, brings in checkable:
-            have = provided(use.conda, brings)
+        for use, conda, brings in checkable:
+            have = provided(conda, brings)
             if not any(name in have for name in wanted):
                 yield Finding(
                     "AMLD213", Severity.WARNING,
@@ -202,6 +203,18 @@ def _imports(facts: Facts, uses: list[ScriptUse]) -> Iterator[Finding]:
                     facts.script.span(node),
                 )
                 break
+
+
+def _checkable(uses: list[ScriptUse]) -> list[tuple[ScriptUse, CondaSpec, set[str]]]:
+    """The uses whose packages are known: a conda file, and a base image known to bring nothing else."""
+    found = []
+    for use in uses:
+        if use.conda is None:
+            continue
+        brings = _image_brings(use)
+        if brings is not None:
+            found.append((use, use.conda, brings))
+    return found
 
 
 def _image_brings(use: ScriptUse) -> set[str] | None:
@@ -216,7 +229,7 @@ def _image_brings(use: ScriptUse) -> set[str] | None:
     return None
 
 
-def _top_level_imports(facts: Facts) -> Iterator[tuple[ast.AST, str]]:
+def _top_level_imports(facts: Facts) -> Iterator[tuple[ast.stmt, str]]:
     for node in facts.tree.body:
         if isinstance(node, ast.Import):
             for alias in node.names:

@@ -7,6 +7,7 @@ whether some dependency brings it along, and a warning must be true.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from ..documents.conda import CondaSpec, distribution_name
 
@@ -126,7 +127,7 @@ def distributions_for(module: str) -> tuple[str, ...] | None:
     return None
 
 
-def provided(spec: CondaSpec, image_brings: set[str] = frozenset()) -> set[str]:
+def provided(spec: CondaSpec, image_brings: Iterable[str] = frozenset()) -> set[str]:
     """Every distribution the environment ends up with, following PULLS_IN."""
     start = set(spec.distributions()) | set(image_brings) | {"pip", "setuptools"}
     for line in spec.pip + spec.conda:

@@ -7,7 +7,7 @@ import ast
 from collections.abc import Iterator
 
 from ..findings import Finding, Fix, Severity, Span, TextEdit
-from .contract import Facts
+from .contract import Facts, Function
 from .source import dotted, resolve
 
 # Calls that load a model (resolved through the file's imports).
@@ -23,10 +23,11 @@ V1_CALLS = ("azureml.core.Model.get_model_path", "azureml.core.model.Model.get_m
 
 
 def check(facts: Facts) -> Iterator[Finding]:
-    if facts.init is not None and facts.run is not None:
-        yield from _state_not_shared(facts)
-    if facts.run is not None and facts.role in ("online", "v1", None):
-        yield from _errors_returned(facts)
+    init, run = facts.init, facts.run
+    if init is not None and run is not None:
+        yield from _state_not_shared(facts, init, run)
+    if run is not None and facts.role in ("online", "v1", None):
+        yield from _errors_returned(facts, run)
     yield from _import_time_loading(facts)
     yield from _removed_joblib(facts)
     if facts.role in ("online", "batch"):
@@ -36,26 +37,18 @@ def check(facts: Facts) -> Iterator[Finding]:
 # -- init() assigns, run() reads, no global ---------------------------------------------------
 
 
-def _bound_names(function) -> dict[str, ast.AST]:
+def _bound_names(function: Function) -> dict[str, ast.stmt | ast.expr | ast.arg]:
     """Names a function binds in its own scope (not in nested functions or classes)."""
-    bound: dict[str, ast.AST] = {}
+    bound: dict[str, ast.stmt | ast.expr | ast.arg] = {}
     for node in _own_scope(function):
-        targets: list[ast.AST] = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
-            targets = [node.target]
-        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-            targets = [node.target]
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            targets = [item.optional_vars for item in node.items if item.optional_vars]
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 bound.setdefault((alias.asname or alias.name).split(".")[0], node)
-        for target in targets:
-            for name in ast.walk(target):
-                if isinstance(name, ast.Name):
-                    bound.setdefault(name.id, node)
+        elif isinstance(node, (ast.stmt, ast.expr)):
+            for target in _targets(node):
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        bound.setdefault(name.id, node)
     for arg in function.args.posonlyargs + function.args.args + function.args.kwonlyargs:
         bound.setdefault(arg.arg, arg)
     for extra in (function.args.vararg, function.args.kwarg):
@@ -64,8 +57,20 @@ def _bound_names(function) -> dict[str, ast.AST]:
     return bound
 
 
-def _own_scope(function) -> Iterator[ast.AST]:
-    stack = list(function.body)
+def _targets(node: ast.stmt | ast.expr) -> list[ast.expr]:
+    """What a statement (or a walrus) assigns to. Comprehension variables are not here: in Python 3 they
+    belong to the comprehension, not to the function."""
+    if isinstance(node, ast.Assign):
+        return node.targets
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr, ast.For, ast.AsyncFor)):
+        return [node.target]
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return [item.optional_vars for item in node.items if item.optional_vars]
+    return []
+
+
+def _own_scope(function: Function) -> Iterator[ast.AST]:
+    stack: list[ast.AST] = list(function.body)
     while stack:
         node = stack.pop()
         yield node
@@ -74,12 +79,11 @@ def _own_scope(function) -> Iterator[ast.AST]:
                 stack.append(child)
 
 
-def _declared_global(function) -> set[str]:
+def _declared_global(function: Function) -> set[str]:
     return {name for node in _own_scope(function) if isinstance(node, ast.Global) for name in node.names}
 
 
-def _state_not_shared(facts: Facts) -> Iterator[Finding]:
-    init, run = facts.init, facts.run
+def _state_not_shared(facts: Facts, init: Function, run: Function) -> Iterator[Finding]:
     init_locals = {name: node for name, node in _bound_names(init).items() if name not in _declared_global(init)}
     run_bound = set(_bound_names(run)) - _declared_global(run)
     read_in_run = {n.id for n in ast.walk(run) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
@@ -92,12 +96,11 @@ def _state_not_shared(facts: Facts) -> Iterator[Finding]:
             f"init() assigns '{name}' as a local variable, so run() reads a module-level '{name}' that init() never set: "
             f"declare `global {name}` in init().",
             facts.script.first_line_span(node),
-            (_add_global_fix(facts, name),),
+            (_add_global_fix(facts, init, name),),
         )
 
 
-def _add_global_fix(facts: Facts, name: str) -> Fix:
-    init = facts.init
+def _add_global_fix(facts: Facts, init: Function, name: str) -> Fix:
     first = init.body[0]
     if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str) \
             and len(init.body) > 1:
@@ -111,14 +114,14 @@ def _add_global_fix(facts: Facts, name: str) -> Fix:
 # -- errors returned with HTTP 200 --------------------------------------------------------------
 
 
-def _errors_returned(facts: Facts) -> Iterator[Finding]:
-    for node in ast.walk(facts.run):
+def _errors_returned(facts: Facts, run: Function) -> Iterator[Finding]:
+    for node in ast.walk(run):
         if not isinstance(node, ast.ExceptHandler) or not _catches_everything(node, facts):
             continue
         if any(isinstance(n, ast.Raise) for n in ast.walk(node)):
             continue
-        returns = [n for n in ast.walk(node) if isinstance(n, ast.Return) and n.value is not None]
-        if returns and not any(_sets_status(r.value, facts) for r in returns):
+        returned = [n.value for n in ast.walk(node) if isinstance(n, ast.Return) and n.value is not None]
+        if returned and not any(_sets_status(value, facts) for value in returned):
             yield Finding(
                 "AMLD208", Severity.WARNING,
                 "run() catches every exception and returns it as a normal result, so the client gets HTTP 200 with an "
@@ -135,7 +138,7 @@ def _catches_everything(handler: ast.ExceptHandler, facts: Facts) -> bool:
     return any((resolve(dotted(t), facts.aliases) or "") in ("Exception", "BaseException") for t in types)
 
 
-def _sets_status(value: ast.AST, facts: Facts) -> bool:
+def _sets_status(value: ast.expr, facts: Facts) -> bool:
     """AMLResponse(..., 500) or a flask Response with a status: the client does see the failure."""
     if isinstance(value, ast.Tuple) and len(value.elts) >= 2:
         return True  # (body, status) as Flask allows
@@ -185,7 +188,7 @@ def _removed_joblib(facts: Facts) -> Iterator[Finding]:
             if alias is None:
                 continue
             span = facts.script.span(node)
-            fixes = ()
+            fixes: tuple[Fix, ...] = ()
             if len(node.names) == 1:
                 replacement = f"import joblib as {alias.asname}" if alias.asname else "import joblib"
                 fixes = (Fix(f"Replace with `{replacement}`", (TextEdit(span, replacement),)),)
@@ -211,7 +214,7 @@ def _v1_apis(facts: Facts) -> Iterator[Finding]:
             name = resolve(dotted(node), facts.aliases) or ""
             if name in V1_CALLS:
                 span = facts.script.span(node)
-                fixes = ()
+                fixes: tuple[Fix, ...] = ()
                 if name.endswith("get_model_path"):
                     fixes = (Fix("Use AZUREML_MODEL_DIR", (TextEdit(span, 'os.getenv("AZUREML_MODEL_DIR", "")'),)
                                  + _import_os(facts)),)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from ..findings import Finding, Severity, Span
 
@@ -15,6 +16,15 @@ _PYTHON2_HINTS = (
     ("leading zeros in decimal integer literals", "Python 3 writes octal numbers as 0o777"),
 )
 _PYTHON2_LINE = re.compile(r"^\s*(print\s+[\"'\w]|exec\s+[\"']|raise\s+\w+\s*,|except\s+[\w.]+\s*,\s*\w+\s*:)|<>|`")
+
+
+class Positioned(Protocol):
+    """An ast node with a source position: statements, expressions, arguments, handlers, keywords."""
+
+    lineno: int
+    col_offset: int
+    end_lineno: int | None
+    end_col_offset: int | None
 
 
 @dataclass
@@ -51,14 +61,14 @@ class Script:
         text = self.lines[line] if line < len(self.lines) else ""
         return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace"))
 
-    def span(self, node: ast.AST) -> Span:
+    def span(self, node: Positioned) -> Span:
         start_line = node.lineno - 1
         end_line = (node.end_lineno or node.lineno) - 1
         start = self.column(start_line, node.col_offset)
         end = self.column(end_line, node.end_col_offset if node.end_col_offset is not None else node.col_offset + 1)
         return Span(start_line, start, end_line, end)
 
-    def first_line_span(self, node: ast.AST) -> Span:
+    def first_line_span(self, node: Positioned) -> Span:
         """The node's first line only (a whole function would cover many lines)."""
         span = self.span(node)
         if span.end_line == span.start_line:
@@ -78,7 +88,7 @@ class Script:
 def _syntax_finding(err: SyntaxError, lines: list[str]) -> Finding:
     line = max((err.lineno or 1) - 1, 0)
     col = max((err.offset or 1) - 1, 0)
-    end_col = (err.end_offset - 1) if getattr(err, "end_offset", None) and (err.end_lineno or err.lineno) == err.lineno else col + 1
+    end_col = (err.end_offset - 1) if err.end_offset and (err.end_lineno or err.lineno) == err.lineno else col + 1
     message = err.msg
     source = lines[line] if line < len(lines) else ""
     hint = next((why for marker, why in _PYTHON2_HINTS if marker in message), None)

@@ -233,9 +233,9 @@ class Api:
             refs = obj["metadata"].get("ownerReferences") or []
             if any(ref.get("uid") == uid for ref in refs):
                 kind = resources.BY_KIND[kind_name]
+                kept = [x for x in refs if x.get("uid") != uid]
                 self.store.update(kind, obj["metadata"].get("namespace"), obj["metadata"]["name"],
-                                  lambda o: o["metadata"].__setitem__(
-                                      "ownerReferences", [x for x in refs if x.get("uid") != uid]))
+                                  lambda o, kept=kept: o["metadata"].__setitem__("ownerReferences", kept))
 
 
 def _parse(body: bytes, content_type: str) -> dict:

@@ -79,7 +79,7 @@ def _rule_causes(kind: Kind, obj: dict) -> list[dict]:
         causes.append(_cause("metadata.name", name, f"a lowercase {rule} must consist of lower case "
                              "alphanumeric characters or '-', and must start and end with an alphanumeric "
                              "character"))
-    for key, value in (meta.get("labels") or {}).items():
+    for value in (meta.get("labels") or {}).values():
         if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
             causes.append(_cause("metadata.labels", value, "a valid label must be an empty string or consist "
                                  "of alphanumeric characters, '-', '_' or '.', and must start and end with an "

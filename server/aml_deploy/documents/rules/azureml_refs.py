@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from difflib import get_close_matches
+from typing import Any
 
 from ...findings import Command, Finding, Fix, Severity, Span, TextEdit
 from ..context import Context, ModelLookup, ModelVersions
@@ -53,7 +54,7 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
     if not kind.is_deployment or not isinstance(parsed.data, dict):
         return
     for dotted in FIELDS:
-        value = parsed.data
+        value: Any = parsed.data
         for part in dotted.split("."):
             value = value.get(part) if isinstance(value, dict) else None
         if not isinstance(value, str) or not value.startswith("azureml:") or is_placeholder(value):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ...findings import Finding, Severity
+from ...findings import Finding, Severity, Span
 from ..conda import CondaProblem, CondaSpec, inline_conda_field, read_spec, spec_from_data
 from ..context import Context
 from ..kinds import Kind
@@ -22,7 +22,7 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
         span = value_span(parsed.root, field)
         if problem:
             yield _unusable(problem, span)
-        elif not spec.has_inference_server():
+        elif spec is not None and not spec.has_inference_server():
             yield Finding(
                 "AMLD151", Severity.WARNING,
                 "The conda environment does not install azureml-inference-server-http (or azureml-defaults), "
@@ -30,7 +30,7 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _unusable(problem: CondaProblem, span) -> Finding:
+def _unusable(problem: CondaProblem, span: Span) -> Finding:
     """The Azure ML CLI reads the conda file when it loads the deployment: one it cannot read it
     refuses; one without a dependencies list it accepts, and the image build fails later."""
     if problem.readable:
@@ -50,9 +50,10 @@ def _serves_a_script(kind: Kind, data: dict) -> bool:
     return not (isinstance(env, dict) and "inference_config" in env)  # a custom container serves itself
 
 
-def _conda_specs(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[tuple[tuple, CondaSpec | None, CondaProblem | None]]:
+def _conda_specs(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[tuple[tuple[str | int, ...], CondaSpec | None, CondaProblem | None]]:
+    """(field, spec, None) or (field, None, why it cannot be used) for each conda file and inline environment."""
     for ref in local_references(kind, parsed.data, ctx.folder):
-        if ref.role is Role.CONDA and not ref.is_placeholder and ctx.is_file(ref.resolved):
+        if ref.role is Role.CONDA and ref.resolved is not None and ctx.is_file(ref.resolved):
             spec, problem = read_spec(ref.resolved, ctx.read)
             yield ref.field, spec, problem
     inline = inline_conda_field(kind, parsed.data)

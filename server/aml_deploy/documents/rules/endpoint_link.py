@@ -31,7 +31,7 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
         suggestion = did_you_mean(name, names) or (names[0] if len(names) == 1 else None)
         message = (f"No endpoint named '{name}' in this folder ({_listing(endpoints)}); the Azure ML CLI does not look "
                    "here, but the deployment joins only an endpoint of that name.")
-        fixes = ()
+        fixes: tuple[Fix, ...] = ()
         if suggestion:
             message = message[:-1] + f" Did you mean '{suggestion}'?"
             fixes = (Fix(f"Change to '{suggestion}'", (TextEdit(span, suggestion),)),)

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from ...findings import CreateFile, Finding, Fix, Severity, TextEdit
+from ...findings import CreateFile, Finding, Fix, Severity, Span, TextEdit
 from ...script_templates import new_script
 from ..context import Context
 from ..kinds import Kind
@@ -29,7 +29,8 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
     code = next((r.resolved for r in references if r.role in (Role.CODE, Role.SOURCE_DIRECTORY) and r.resolved), None)
     for ref in references:
         span = value_span(parsed.root, ref.field)
-        if ref.is_placeholder:
+        path = ref.resolved
+        if path is None:  # a placeholder
             if ref.parent in missing or not is_placeholder(ref.raw):
                 continue  # only its folder is a placeholder
             yield Finding(
@@ -43,11 +44,11 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
                 f"{_WHAT[ref.role]} '{ref.raw}' cannot exist: the folder it is relative to is missing.", span,
             )
             continue
-        finding = _problem(ref, ctx, span, code)
+        finding = _problem(ref, path, ctx, span, code)
         if finding is not None:
             missing.add(ref.role)
             yield finding
-        elif not ctx.inside_workspace(ref.resolved):
+        elif not ctx.inside_workspace(path):
             yield Finding(
                 "AMLD123", Severity.WARNING,
                 f"{_WHAT[ref.role]} '{ref.raw}' is outside the workspace ({ref.resolved}); "
@@ -55,10 +56,10 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
             )
 
 
-def _problem(ref: Reference, ctx: Context, span, code: Path | None) -> Finding | None:
-    path = ref.resolved
+def _problem(ref: Reference, path: Path, ctx: Context, span: Span, code: Path | None) -> Finding | None:
+    """What is wrong with the file or folder at `path` (the reference resolved), if anything."""
     if not ctx.exists(path):
-        return _missing(ref, ctx, span, code)
+        return _missing(ref, path, ctx, span, code)
     if ref.expects == "dir" and not ctx.is_dir(path):
         return Finding("AMLD120", Severity.ERROR, f"{_WHAT[ref.role]} '{ref.raw}' is a file; it must be a folder.", span)
     if ref.expects == "file" and ctx.is_dir(path):
@@ -69,15 +70,15 @@ def _problem(ref: Reference, ctx: Context, span, code: Path | None) -> Finding |
     return None
 
 
-def _missing(ref: Reference, ctx: Context, span, code: Path | None) -> Finding:
-    where = _relative(ref.resolved, ctx)
+def _missing(ref: Reference, path: Path, ctx: Context, span: Span, code: Path | None) -> Finding:
+    where = _relative(path, ctx)
     if ref.role in (Role.SCORING_SCRIPT, Role.ENTRY_SCRIPT):
         fixes: tuple[Fix, ...] = ()
         if ref.parent is not None and code is not None:
             fixes = tuple(Fix(f"Change to '{found}' (relative to the code folder)", (TextEdit(span, found),), preferred=n == 0)
                           for n, found in enumerate(_scripts_in(code, ref, ctx)))
-        if ref.raw.endswith(".py") and ctx.is_dir(ref.resolved.parent):
-            fixes += (Fix(f"Create {ref.raw} with init() and run()", creates=(CreateFile(str(ref.resolved), new_script()),),
+        if ref.raw.endswith(".py") and ctx.is_dir(path.parent):
+            fixes += (Fix(f"Create {ref.raw} with init() and run()", creates=(CreateFile(str(path), new_script()),),
                           preferred=not fixes),)
         base = "the code folder" if ref.parent is Role.CODE else ("sourceDirectory" if ref.parent else "this file's folder")
         return Finding(
@@ -118,7 +119,7 @@ def _scripts_in(code: Path, ref: Reference, ctx: Context, limit: int = 3) -> lis
     return found[:limit]
 
 
-def _relative(path, ctx: Context) -> str:
+def _relative(path: Path, ctx: Context) -> str:
     try:
         return os.path.relpath(path, ctx.folder)
     except ValueError:

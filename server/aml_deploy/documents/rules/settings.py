@@ -76,7 +76,7 @@ def _instance_type(parsed: Parsed, value: Any) -> Iterator[Finding]:
         )
     elif value.lower() not in skus:
         suggestion = did_you_mean(value.lower(), list(skus))
-        fixes = ()
+        fixes: tuple[Fix, ...] = ()
         message = f"'{value}' is not a VM size managed online endpoints offer (the Azure ML CLI accepts it; the service refuses it)"
         if suggestion:
             message += f". Did you mean '{skus[suggestion]}'?"
@@ -207,9 +207,9 @@ def _identity(parsed: Parsed, identity: Any) -> Iterator[Finding]:
 def _traffic(parsed: Parsed, data: dict) -> Iterator[Finding]:
     traffic = data.get("traffic")
     if isinstance(traffic, dict) and traffic:
-        values = [_percent(v) for v in traffic.values()]
-        if None not in values:
-            total = sum(values)
+        percents = [p for p in (_percent(v) for v in traffic.values()) if p is not None]
+        if len(percents) == len(traffic):  # every value a number
+            total = sum(percents)
             span = key_span(parsed.root, ("traffic",))
             if total > 100:
                 yield Finding("AMLD146", Severity.ERROR, f"traffic adds up to {total}%; at most 100.", span)

@@ -7,7 +7,7 @@ import keyword
 import re
 from collections.abc import Iterator
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypeGuard
 
 from ...findings import Finding, Fix, Severity, TextEdit
 from ..context import Context
@@ -124,7 +124,9 @@ def _aks(parsed: Parsed, data: dict) -> Iterator[Finding]:
 
 
 def _autoscale(parsed: Parsed, data: dict) -> Iterator[Finding]:
-    scaler = data.get("autoScaler") if isinstance(data.get("autoScaler"), dict) else {}
+    scaler = data.get("autoScaler")
+    if not isinstance(scaler, dict):
+        scaler = {}
     enabled = scaler.get("autoscaleEnabled")
     replicas = "numReplicas" in data
     if enabled is True and replicas:
@@ -204,5 +206,5 @@ def _aci(parsed: Parsed, data: dict) -> Iterator[Finding]:
             )
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
