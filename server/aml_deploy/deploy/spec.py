@@ -104,7 +104,7 @@ def from_config(path: Path, *, endpoint: str | None = None, deployment: str | No
             spec.instance_count = _whole(spec.target_settings.get("numReplicas") or autoscaler.get("minReplicas"), 1)
         spec.models = [_model_argument(m, registry) for m in models or []]
     else:
-        what = f"a {result.kind.title}" if result.kind else "not an Azure ML deployment"
+        what = f"a {result.kind.label}" if result.kind else "not an Azure ML deployment"
         raise DeployError(f"{path} is {what}; give an online deployment YAML or an inferenceconfig.json.")
     if port is not None:
         spec.port = port

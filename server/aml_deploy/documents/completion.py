@@ -144,7 +144,7 @@ def _values(kind: Kind, cursor: Cursor, is_json: bool, ctx: Context | None) -> l
 
 
 def _schema_urls(prefix: str) -> list[Item]:
-    return [Item(label=schema_url(k), kind="value", insert=schema_url(k), detail=k.title, description=k.title,
+    return [Item(label=schema_url(k), kind="value", insert=schema_url(k), detail=k.label, description=k.label,
                  prefix_length=len(prefix)) for k in SCHEMA_KINDS]
 
 
@@ -203,8 +203,8 @@ def _unknown_yaml(lines: list[str], line: int, col: int) -> list[Item]:
 def _schema_lines(prefix: int) -> list[Item]:
     return [
         Item(label="$schema", kind="key", insert=f"{snippet_text('$schema')}: {snippet_text(schema_url(k))}\n$0", snippet=True,
-             detail=schema_url(k), description=k.title, prefix_length=prefix, filter_text="$schema",
-             documentation=f"Declares this file a {k.title}: the editor and the Azure ML CLI then check it as one.")
+             detail=schema_url(k), description=k.label, prefix_length=prefix, filter_text="$schema",
+             documentation=f"Declares this file a {k.label}: the editor and the Azure ML CLI then check it as one.")
         for k in SCHEMA_KINDS
     ]
 

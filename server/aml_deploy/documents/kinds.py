@@ -46,7 +46,8 @@ class Kind(str, enum.Enum):
         return self in (Kind.INFERENCE_CONFIG, Kind.DEPLOYMENT_CONFIG)
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
+        """"managed online deployment" and so on: the kind as people say it."""
         return re.sub(r"(?<!^)([A-Z])", r" \1", self.value).lower()
 
 

@@ -17,7 +17,7 @@ def model_fields(path: Path) -> dict:
     path = Path(path).resolve()
     result = validate_or_refuse(path, Context(path), "nothing was registered")
     if result.kind not in (Kind.MODEL, None):
-        raise InvalidConfiguration(f"{path} is a {result.kind.title}, not a model YAML; nothing was registered.")
+        raise InvalidConfiguration(f"{path} is a {result.kind.label}, not a model YAML; nothing was registered.")
     data = result.parsed.data if result.parsed else None
     if not isinstance(data, dict):  # too large to read, say: the finding says why
         why = " ".join(f.message for f in result.findings) or "expected name and path"

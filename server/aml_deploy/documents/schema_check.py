@@ -46,7 +46,7 @@ def check(kind: Kind, parsed: Parsed) -> list[Finding]:
 
 
 def _empty_finding(kind: Kind) -> Finding:
-    return Finding("AMLD104", Severity.ERROR, f"The file is empty; a {kind.title} file is a mapping of keys.", Span.point())
+    return Finding("AMLD104", Severity.ERROR, f"The file is empty; a {kind.label} file is a mapping of keys.", Span.point())
 
 
 def _findings_for(error: jsonschema.ValidationError, kind: Kind, parsed: Parsed) -> Iterator[Finding]:
@@ -94,7 +94,7 @@ def _required(error: jsonschema.ValidationError, path: list[str | int], kind: Ki
                 span,
             )
             continue
-        where = f"'{_dotted(path)}'" if path else f"a {kind.title}"
+        where = f"'{_dotted(path)}'" if path else f"a {kind.label}"
         yield Finding("AMLD104", Severity.ERROR, f"Missing required key '{name}' in {where}.", span)
 
 

@@ -153,7 +153,7 @@ def _missing_schema_hint(kind: Kind, parsed: Parsed) -> Finding:
     url = SCHEMA_HOST + f"{kind.value}.schema.json"
     return Finding(
         "AMLD010", Severity.HINT,
-        f"Recognised as a {kind.title} by its content; add a $schema line so every editor and the Azure ML CLI "
+        f"Recognised as a {kind.label} by its content; add a $schema line so every editor and the Azure ML CLI "
         "agree on the kind.",
         Span.point(),
         (Fix("Add $schema line", (TextEdit(Span(0, 0, 0, 0), f"$schema: {url}\n"),)),),

@@ -60,7 +60,7 @@ def values_for(kind: Kind | None, data: Any, recommendation: Recommendation) -> 
             return values
         raise CannotWrite(f"This deploymentconfig.json has computeType {compute or 'missing'}; the recommendation is for "
                           "publishing: give the ACI or AKS deployment configuration (computeType aci or aks).")
-    what = kind.title if kind else "not an Azure ML configuration"
+    what = kind.label if kind else "not an Azure ML configuration"
     raise CannotWrite(f"The recommendation goes into an online deployment YAML or a v1 deploymentconfig.json; this file is {what}.")
 
 

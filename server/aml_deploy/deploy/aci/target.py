@@ -17,6 +17,7 @@ from ...registry import Registry
 from .. import requests as sample_requests
 from ..errors import DeployError
 from ..failures import Failure
+from ..front_answers import explain_status
 from ..local import http
 from ..local.engine import connect as connect_engine
 from ..publish import (
@@ -226,8 +227,8 @@ class AciServices:
                 raise DeployError("Give --input-data: the scoring script declares no input_sample and no *request*.json lies "
                                   "beside its configuration.")
         headers = {"Content-Type": "application/json", **self._auth(record)}
-        status, text = http.post(record.scoring_uri, body, headers, timeout)
-        return Invocation(DEPLOYMENT, status, text)
+        status, text, answer_headers = http.post(record.scoring_uri, body, headers, timeout)
+        return Invocation(DEPLOYMENT, status, text, explain_status(status, answer_headers, endpoint, DEPLOYMENT))
 
     def sample_request(self, endpoint: str, deployment: str | None) -> tuple[str, bytes | None]:
         record = self.services.require(endpoint, KIND)

@@ -79,7 +79,7 @@ def local_check(client, spec: DeploymentSpec, image: str, *, request: bytes | No
         key, scoring_uri = credentials.primary_key or "", served.scoring_uri or ""
         if body is not None:
             say(f"Sending the sample request ({source}) through the front with a key")
-            status, text = http.post(scoring_uri, body, {"Content-Type": "application/json",
+            status, text, _headers = http.post(scoring_uri, body, {"Content-Type": "application/json",
                                                                  "Authorization": f"Bearer {key}"},
                                      timeout=limits.timeout_ms / 1000 + 5)
         else:

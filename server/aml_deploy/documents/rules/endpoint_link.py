@@ -41,7 +41,7 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
     if not batch and all(e.kind is not wanted for e in matching):
         yield Finding(
             "AMLD113", Severity.WARNING,
-            f"This is a {kind.title}, but '{name}' is a {matching[0].kind.title} ({matching[0].path.name}); "
+            f"This is a {kind.label}, but '{name}' is a {matching[0].kind.label} ({matching[0].path.name}); "
             "the service refuses to add it there.", span,
         )
 
