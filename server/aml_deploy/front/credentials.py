@@ -33,6 +33,11 @@ class Token:
     value: str = field(repr=False)
     expires: int  # Unix time, seconds
 
+    @classmethod
+    def new(cls, lifetime_s: int = TOKEN_LIFETIME_S, now: float | None = None) -> Token:
+        """A random token that expires `lifetime_s` from `now`."""
+        return cls(secrets.token_urlsafe(TOKEN_BYTES), int((time.time() if now is None else now) + lifetime_s))
+
     def expired(self, now: float | None = None) -> bool:
         return self.expires <= (time.time() if now is None else now)
 
@@ -106,7 +111,7 @@ class KeyStore:
         """A new token that expires after `lifetime_s`; expired ones are dropped."""
         now = time.time() if now is None else now
         credentials = self.load()
-        token = Token(secrets.token_urlsafe(TOKEN_BYTES), int(now + lifetime_s))
+        token = Token.new(lifetime_s, now)
         credentials.tokens = credentials.valid_tokens(now) + [token]
         self.save(credentials)
         return token

@@ -44,13 +44,6 @@ class ScorerPlan:
 
 
 @dataclass
-class RegistryLogin:
-    server: str
-    username: str
-    password: str = field(repr=False)
-
-
-@dataclass
 class EndpointPlan:
     """The endpoint's own objects. `front` is the whole front (every deployment, its traffic)."""
 
@@ -59,7 +52,7 @@ class EndpointPlan:
     front: front.Front
     front_image: str
     own_namespace: bool  # the Namespace object is part of the endpoint (created for it)
-    registry: RegistryLogin | None = None
+    pull_secret: bytes | None = None  # .dockerconfigjson for the registry (dockerconfigjson()); None: public images
     front_replicas: int = 1
 
 
@@ -140,8 +133,10 @@ def endpoint_objects(plan: EndpointPlan) -> list[dict]:
     files = front.render(plan.front).files
     objects.append(_secret(names.front_secret(endpoint), namespace, names.endpoint_labels(endpoint, "front-config"),
                            files))
-    if plan.registry is not None:
-        objects.append(_pull_secret(plan, plan.registry))
+    if plan.pull_secret is not None:
+        secret = _secret(names.pull_secret(endpoint), namespace, names.endpoint_labels(endpoint, "registry"),
+                         {".dockerconfigjson": plan.pull_secret})
+        objects.append({**secret, "type": "kubernetes.io/dockerconfigjson"})
     labels = names.endpoint_labels(endpoint, "front")
     objects.append(_front_deployment(plan, labels, config_hash(files)))
     objects.append(_service(names.front_name(endpoint), namespace, labels, "LoadBalancer", PUBLIC_PORT))
@@ -189,7 +184,7 @@ def _front_deployment(plan: EndpointPlan, labels: dict, digest: str) -> dict:
         "terminationGracePeriodSeconds": DRAIN_SECONDS + longest // 1000 + 10,
         "volumes": [{"name": "config", "secret": {"secretName": names.front_secret(plan.endpoint), "defaultMode": 0o440}}],
     }
-    if plan.registry is not None:
+    if plan.pull_secret is not None:
         pod["imagePullSecrets"] = [{"name": names.pull_secret(plan.endpoint)}]
     spec = {
         "replicas": plan.front_replicas,
@@ -202,14 +197,11 @@ def _front_deployment(plan: EndpointPlan, labels: dict, digest: str) -> dict:
     return _object("apps/v1", "Deployment", names.front_name(plan.endpoint), plan.namespace, labels, spec=spec)
 
 
-def _pull_secret(plan: EndpointPlan, login: RegistryLogin) -> dict:
-    """A kubernetes.io/dockerconfigjson Secret, as `kubectl create secret docker-registry` makes it."""
-    auth = base64.b64encode(f"{login.username}:{login.password}".encode()).decode()
-    config = {"auths": {login.server: {"username": login.username, "password": login.password, "auth": auth}}}
-    secret = _secret(names.pull_secret(plan.endpoint), plan.namespace, names.endpoint_labels(plan.endpoint, "registry"),
-                     {".dockerconfigjson": json.dumps(config, sort_keys=True).encode()})
-    secret["type"] = "kubernetes.io/dockerconfigjson"
-    return secret
+def dockerconfigjson(server: str, username: str, password: str) -> bytes:
+    """A kubernetes.io/dockerconfigjson Secret's content, as `kubectl create secret docker-registry` makes it."""
+    auth = base64.b64encode(f"{username}:{password}".encode()).decode()
+    config = {"auths": {server: {"username": username, "password": password, "auth": auth}}}
+    return json.dumps(config, sort_keys=True).encode()
 
 
 def _secret(name: str, namespace: str, labels: dict, files: dict[str, bytes]) -> dict:
