@@ -52,8 +52,11 @@ def remote_target_name(file: Path | None, endpoint: str | None) -> str:
     if record is not None:
         raise DeployError(f"{record.name} is published to {record.target}, which these commands do not serve; use "
                           "aml-deploy service ... for it.")
+    if endpoint or named:
+        raise DeployError(f"No endpoint {endpoint or named} is published to a cluster from here: add --local for a "
+                          "local endpoint, or create it on a cluster with a Kubernetes online endpoint file.")
     raise DeployError("Add --local to run it on this machine's Docker engine, or give a Kubernetes online endpoint or "
-                      f"deployment file (or an endpoint published to a cluster) to publish it (targets: {', '.join(remote)}).")
+                      f"deployment file to publish it (targets: {', '.join(remote)}).")
 
 
 def _kind_and_endpoint(file: Path) -> tuple[Kind | None, str | None]:

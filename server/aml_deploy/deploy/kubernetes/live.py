@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import dataclass
 
 from kubernetes import client as k8s
@@ -107,12 +108,27 @@ def load_balancer_address(cluster: kube.Cluster, namespace: str, endpoint: str) 
     return None
 
 
-def pod_names(cluster: kube.Cluster, namespace: str, workload: dict) -> list[str]:
-    """The workload's pods, newest first."""
+def pod_names(cluster: kube.Cluster, namespace: str, workload: dict, terminating: bool = False) -> list[str]:
+    """The workload's pods, newest first; with `terminating`, those being deleted too."""
     match = (workload["spec"].get("selector") or {}).get("matchLabels") or {}
     selector = ",".join(f"{k}={v}" for k, v in sorted(match.items()))
     found = call(cluster, "list pods", k8s.CoreV1Api(cluster.api).list_namespaced_pod, namespace=namespace,
                  label_selector=selector)
     pods = sorted(found.items, key=lambda p: (p.metadata.creation_timestamp is not None, p.metadata.creation_timestamp),
                   reverse=True)
-    return [p.metadata.name for p in pods if not p.metadata.deletion_timestamp]
+    return [p.metadata.name for p in pods if terminating or not p.metadata.deletion_timestamp]
+
+
+def wait_until_drained(cluster: kube.Cluster, namespace: str, name: str, timeout: float) -> bool:
+    """Until the Deployment `name` has no pod left but its current ones (old ones end after draining)."""
+    apps = k8s.AppsV1Api(cluster.api)
+    deadline = time.monotonic() + timeout
+    while True:
+        workload = cluster.api.sanitize_for_serialization(call(
+            cluster, f"read Deployment {namespace}/{name}", apps.read_namespaced_deployment, name=name,
+            namespace=namespace))
+        if len(pod_names(cluster, namespace, workload, terminating=True)) <= workload["spec"].get("replicas", 1):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.25)

@@ -52,6 +52,7 @@ class KubernetesEndpoints:
         self.check = bool(self.settings.get("local_check", True))
         self._client = None
         self._clusters: dict[str | None, kube.Cluster] = {}
+        self._said = ""  # the last rollout progress said, not to repeat it
 
     # -- plumbing -----------------------------------------------------------------------------------
 
@@ -263,7 +264,7 @@ class KubernetesEndpoints:
         stages["first-score"] = time.monotonic() - started
         state = DeploymentState(endpoint, deployment, "Succeeded", TARGET, f"{calls.base_uri(address)}/score",
                                 f"{calls.base_uri(address)}/swagger.json", image=published.reference,
-                                config=str(spec.config), warnings=list(spec.warnings) + pod.notes + served.notes())
+                                config=str(spec.config), warnings=list(spec.warnings) + pod.notes)
         if answer.status != 200:
             state.state = "Failed"
             state.problem = (f"Every replica is ready, but the liveness route answered {answer.status} through the front: "
@@ -309,7 +310,10 @@ class KubernetesEndpoints:
 
     def _rollout_progress(self, states: list[kube.DeploymentProgress]) -> None:
         for s in states:
-            self.progress(f"{s.name}: {s.ready} of {s.desired} ready ({s.updated} of the new revision)")
+            message = f"{s.name}: {s.ready} of {s.desired} ready ({s.updated} of the new revision)"
+            if message != self._said:
+                self.progress(message)
+            self._said = message
 
     def show_deployment(self, endpoint: str, deployment: str) -> DeploymentState:
         record, place, cluster = self._where(endpoint)
@@ -534,8 +538,11 @@ class KubernetesEndpoints:
         with translated(f"Publishing the endpoint {endpoint}"):
             kube.apply(cluster, endpoint_objects(plan), instance=names.endpoint_instance(endpoint))
             report = kube.wait_for_rollout(cluster, place.namespace, [names.front_name(endpoint)], timeout=timeout)
-        if not report.ok:
-            raise KubernetesError(f"The front of {endpoint} did not start:\n{report.summary()}")
+            if not report.ok:
+                raise KubernetesError(f"The front of {endpoint} did not start:\n{report.summary()}")
+            # The old fronts drain (they answer what they were sent, then stop): once they are gone, the
+            # old configuration (an old key, old traffic) serves nothing more.
+            live.wait_until_drained(cluster, place.namespace, names.front_name(endpoint), timeout)
 
     def _address(self, cluster: kube.Cluster, place: Place, endpoint: str, timeout: float) -> str:
         deadline = time.monotonic() + timeout
