@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { ServerManager } from './client';
 import { EndpointsView, registerEndpointCommands } from './endpoints/view';
 import { ModelsView, registerModelCommands } from './models/view';
+import { PublishedView, registerPublishCommands } from './published/view';
 import { StatusBar } from './statusBar';
 
 let manager: ServerManager | undefined;
@@ -29,9 +30,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Server
     const endpoints = new EndpointsView(manager);
     context.subscriptions.push(vscode.window.registerTreeDataProvider('amlDeploy.endpoints', endpoints));
     registerEndpointCommands(context, manager, endpoints, log);
+    const published = new PublishedView(manager);
+    context.subscriptions.push(vscode.window.registerTreeDataProvider('amlDeploy.published', published));
+    registerPublishCommands(context, manager, published, log);
     manager.onRunning(() => {
         models.refresh();
         endpoints.refresh();
+        published.refresh();
     });
     log.info('AML Deploy activated');
     try {

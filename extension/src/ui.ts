@@ -11,6 +11,7 @@ export interface InputOptions {
     prompt: string;
     value?: string;
     validate?: (value: string) => string | undefined;
+    password?: boolean; // typed text hidden
 }
 
 export interface Ui {

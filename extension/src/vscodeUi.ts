@@ -13,6 +13,7 @@ export const vscodeUi: Ui = {
         value: options.value,
         ignoreFocusOut: true, // a look elsewhere (for a file's name, say) must not throw the typed text away
         validateInput: options.validate,
+        password: options.password,
     })),
     pick: <T extends Choice>(items: T[], title: string) => Promise.resolve(vscode.window.showQuickPick(items, { title })),
     copy: (text) => Promise.resolve(vscode.env.clipboard.writeText(text)),

@@ -1,4 +1,4 @@
-"""AMLD170: v1 AKS and v2 Kubernetes settings that plain Kubernetes (no Azure ML extension) cannot
+"""AMLD171: v1 AKS and v2 Kubernetes settings that plain Kubernetes (no Azure ML extension) cannot
 honour are warned about on their key, saying what happens instead; the rest stay quiet."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ K8S_ENDPOINT = "$schema: https://azuremlschemas.azureedge.net/latest/kubernetesO
 
 
 def warnings(findings) -> list:
-    found = [f for f in findings if f.code == "AMLD170"]
+    found = [f for f in findings if f.code == "AMLD171"]
     assert all(f.severity is Severity.WARNING for f in found)
     return found
 
@@ -80,4 +80,4 @@ def test_v2_kubernetes_endpoint_fields(tmp_path):
     found = warnings(check(tmp_path, "endpoint.yml", text))
     assert len(found) == 1 and "any bearer token" in found[0].message and at(found[0])[0] == 3
     quiet = K8S_ENDPOINT + "name: my-endpoint\ncompute: azureml:k8s\nauth_mode: key\n"
-    assert "AMLD170" not in codes(check(tmp_path, "endpoint.yml", quiet))
+    assert "AMLD171" not in codes(check(tmp_path, "endpoint.yml", quiet))

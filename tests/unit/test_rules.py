@@ -365,6 +365,15 @@ def test_v1_aci_groups(tmp_path):
     assert found.count("AMLD163") == 2
 
 
+def test_v1_aci_settings_aci_cannot_honour_are_warnings_that_say_so(tmp_path):
+    text = '{"computeType": "aci", "appInsightsEnabled": true, "vnetName": "v", "subnetName": "s", "containerResourceRequirements": {"cpu": 1, "memoryInGB": 1}}'
+    findings = [f for f in check(tmp_path, "deploymentconfig.json", text) if f.code == "AMLD170"]
+    assert [f.severity for f in findings] == [Severity.WARNING, Severity.WARNING]
+    assert "Application Insights" in findings[0].message and "subnet resource id" in findings[1].message
+    plain = '{"computeType": "aci", "appInsightsEnabled": false, "containerResourceRequirements": {"cpu": 1, "memoryInGB": 1}}'
+    assert "AMLD170" not in codes(check(tmp_path, "deploymentconfig.json", plain))
+
+
 # -- pipeline component batch deployments ------------------------------------------------------
 
 

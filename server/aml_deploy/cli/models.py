@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..registry.errors import RegistryError
 from ..registry.store import MODEL_TYPES, ModelVersion, Registry, human_size
+from . import model_deploy
 from .output import add_format, print_result
 
 
@@ -61,6 +62,8 @@ def add_parser(commands) -> None:
     verify.add_argument("--deep", action="store_true",
                         help="re-hash every stored file (by default: present, sizes match, and unchanged since last "
                         "hashed by inode and modification time)")
+
+    model_deploy.add_parser(verbs)
 
 
 def _verb(verbs, name: str, help_text: str, handler):

@@ -71,7 +71,7 @@ def _engine_message(err: Exception) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import models, online, validate
+    from . import models, online, service, validate
 
     parser = argparse.ArgumentParser(prog="aml-deploy", description="Validate, debug and deploy Azure ML scoring endpoints.")
     parser.add_argument("--version", action="version", version=f"aml-deploy {__version__}")
@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     models.add_parser(commands)
     online.add_parsers(commands)
     online.add_environment_parsers(commands)
+    service.add_parser(commands)
     lsp = commands.add_parser("lsp", help="run the language server on stdio (what the VS Code extension starts)")
     lsp.set_defaults(handler=_lsp)
     return parser

@@ -1,7 +1,7 @@
 """What AML Deploy remembers about the services it published (ACI, Kubernetes): one JSON record per
 service name, with the target kind, its settings, the image (by digest), the scoring URI and what it
 was published from. No secrets: a service's keys live in their own 0600 file (front.KeyStore), and
-registry passwords are never kept. Also, per image repository, the layers known to be there already
+the registry password a service pulls with sits beside them, also 0600. Also, per image repository, the layers known to be there already
 (what --dry-run says a push would skip).
 
     services = PublishedServices()                      # ~/.aml-deploy/published ($AML_DEPLOY_HOME)
@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import hashlib
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from ..front import KeyStore
 from .errors import DeployError
 from .local.records import Records
 
-SECRET_WORDS = ("password", "secret", "token", "primarykey", "secondarykey", "sslkey")
+SECRET_WORDS = ("password", "secret", "token", "primarykey", "secondarykey")
 
 
 def published_home() -> Path:
@@ -89,10 +90,28 @@ class PublishedServices:
     def remove(self, name: str) -> None:
         """Forget the service and its keys."""
         self._records.remove(name)
+        (self.home / "keys" / name / "registry.json").unlink(missing_ok=True)
         self.keys(name).delete()
 
     def keys(self, name: str) -> KeyStore:
         return KeyStore(self.home / "keys" / name / "credentials.json")
+
+    def save_pull_secret(self, name: str, server: str, username: str, password: str) -> None:
+        """What the service pulls its images with, which every later update of it must send again (ARM never
+        returns it): kept beside its keys, readable by the user only."""
+        path = self.home / "keys" / name / "registry.json"
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            json.dump({"server": server, "username": username, "password": password}, handle)
+        os.replace(temporary, path)
+
+    def pull_secret(self, name: str) -> dict | None:
+        try:
+            return json.loads((self.home / "keys" / name / "registry.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
 
     @contextlib.contextmanager
     def lock(self, name: str) -> Iterator[None]:

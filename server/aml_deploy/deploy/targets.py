@@ -17,6 +17,12 @@ def _local(registry: Registry | None, progress: Progress | None, settings: dict)
     return LocalEndpoints(registry=registry, progress=progress)
 
 
+def _aci(registry: Registry | None, progress: Progress | None, settings: dict) -> Target:
+    from .aci.target import AciServices
+
+    return AciServices(registry=registry, progress=progress)
+
+
 def _kubernetes(registry: Registry | None, progress: Progress | None, settings: dict) -> Target:
     from .kubernetes.target import KubernetesEndpoints
 
@@ -24,8 +30,8 @@ def _kubernetes(registry: Registry | None, progress: Progress | None, settings: 
 
 
 # name -> a function of (registry, progress, settings such as the kube context) making the target
-TARGETS: dict[str, Callable[[Registry | None, Progress | None, dict], Target]] = {"local": _local,
-                                                                                 "kubernetes": _kubernetes}
+TARGETS: dict[str, Callable[[Registry | None, Progress | None, dict], Target]] = {
+    "local": _local, "aci": _aci, "kubernetes": _kubernetes}
 
 
 def get_target(name: str, registry: Registry | None = None, progress: Progress | None = None,

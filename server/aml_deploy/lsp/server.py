@@ -72,10 +72,10 @@ class AmlDeployServer(LanguageServer):
 
 def create_server() -> AmlDeployServer:
     """A server with every feature and command registered."""
-    from . import deploy_commands, editing, model_commands, text_sync
+    from . import deploy_commands, editing, model_commands, publish_commands, text_sync
 
     server = AmlDeployServer()
-    for module in (text_sync, editing, deploy_commands, model_commands):
+    for module in (text_sync, editing, deploy_commands, model_commands, publish_commands):
         module.register(server)
     return server
 

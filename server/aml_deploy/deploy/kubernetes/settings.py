@@ -55,7 +55,7 @@ class PodSettings:
     timeout_ms: int
     max_concurrent: int
     max_queue_wait_ms: int = V1_QUEUE_WAIT_MS
-    notes: list[str] = field(default_factory=list)  # what plain Kubernetes does differently (AMLD170)
+    notes: list[str] = field(default_factory=list)  # what plain Kubernetes does differently (AMLD171)
 
     def front_limits(self) -> Limits:
         return Limits(self.timeout_ms, self.max_concurrent, self.replicas, self.max_queue_wait_ms)

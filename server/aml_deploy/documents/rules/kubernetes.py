@@ -2,7 +2,7 @@
 endpoint/deployment that plain Kubernetes cannot honour the way Azure ML does. Azure ML runs them
 with its own cluster extension (azureml-fe, InstanceType resources, App Insights); AML Deploy
 publishes standard objects with nothing installed on the cluster, so these settings change meaning
-or are dropped. `not_honoured()` says which and why; the validator warns on each (AMLD170) and the
+or are dropped. `not_honoured()` says which and why; the validator warns on each (AMLD171) and the
 Kubernetes target repeats them in its result."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def not_honoured(kind: Kind, data: Any) -> Iterator[tuple[tuple[str, ...], str]]
 
 def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
     for path, message in not_honoured(kind, parsed.data):
-        yield Finding("AMLD170", Severity.WARNING, message, key_span(parsed.root, path))
+        yield Finding("AMLD171", Severity.WARNING, message, key_span(parsed.root, path))
 
 
 def _dict(value: Any) -> dict:

@@ -164,7 +164,29 @@ def _limits(parsed: Parsed, resources: Any) -> Iterator[Finding]:
             )
 
 
+def aci_not_honoured(data: dict) -> list[tuple[str, str]]:
+    """(key, why) for settings of an ACI deploymentconfig.json that Container Instances cannot honour
+    as Azure ML v1 did: AML Deploy publishes without them (the ACI target shows the same warnings)."""
+    found = []
+    if data.get("appInsightsEnabled") is True:
+        found.append(("appInsightsEnabled", "appInsightsEnabled: Container Instances has no Application Insights "
+                      "integration (Azure ML v1 added it itself); the service is published without it (read its logs with "
+                      "aml-deploy service get-logs)."))
+    if "vnetName" in data or "subnetName" in data:
+        key = "vnetName" if "vnetName" in data else "subnetName"
+        found.append((key, "vnetName/subnetName: Container Instances joins a virtual network by subnet resource id, and a "
+                      "group in a subnet has no public address for its front; the service is published with a public "
+                      "address, outside the network."))
+    if any(key in data for key in ("vaultBaseUrl", "keyName", "keyVersion")):
+        key = next(k for k in ("vaultBaseUrl", "keyName", "keyVersion") if k in data)
+        found.append((key, "vaultBaseUrl/keyName/keyVersion: a customer-managed key also needs a managed identity with "
+                      "access to the vault, which the v1 settings cannot name; the group is encrypted with Microsoft's key."))
+    return found
+
+
 def _aci(parsed: Parsed, data: dict) -> Iterator[Finding]:
+    for key, why in aci_not_honoured(data):
+        yield Finding("AMLD170", Severity.WARNING, f"Not honoured on ACI: {why}", key_span(parsed.root, (key,)))
     if data.get("sslEnabled") is True:
         missing = [key for key in ("sslCertificate", "sslKey", "cname") if not data.get(key)]
         if missing:

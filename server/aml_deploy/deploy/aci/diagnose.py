@@ -1,0 +1,87 @@
+"""Why a published service is not serving, told in one report: ACI's provisioning error, the
+containers' events (pulling, back-off, kills), the scoring container's exit code or OOM kill, the end
+of its log, and, when init() raised, the line of the user's script (the same Failure a local
+deployment reports, so the editor can put AMLD401 on it)."""
+
+from __future__ import annotations
+
+from ...azure import ContainerGroup, ContainerState
+from ..failures import Failure, explain
+from ..layout import code_target
+from ..spec import DeploymentSpec
+from .group import SCORING
+from .settings import AciSettings
+
+OOM_EXIT = 137
+
+
+def trouble(group: ContainerGroup) -> str | None:
+    """Why the scoring container is not serving, once it has crashed or is backing off; None while it
+    runs (or is still starting)."""
+    scoring = group.container(SCORING)
+    if scoring is None:
+        return "the group has no scoring container"
+    current = scoring.current_state or ContainerState("Waiting")
+    if group.state in ("Stopped",):
+        return "the container group is stopped (aml-deploy service update starts it again)"
+    if scoring.restart_count == 0 and current.state != "Terminated" and "BackOff" not in current.detail_status:
+        pulled = [e for e in scoring.events if e.name == "Failed"]
+        return pulled[-1].message if pulled else None
+    ended = current if current.state == "Terminated" else (scoring.previous_state or current)
+    if ended.detail_status == "OOMKilled":
+        return f"the scoring container ran out of memory (OOMKilled, exit code {ended.exit_code or OOM_EXIT})"
+    restarts = f" and was restarted {scoring.restart_count} time(s)" if scoring.restart_count else ""
+    code = f"exit code {ended.exit_code}" if ended.exit_code is not None else ended.detail_status or "no exit code"
+    return f"the scoring container exited ({code}){restarts}"
+
+
+def log_trouble(log: str) -> str | None:
+    """What the log says when the container runs but cannot serve: gunicorn's workers killed for lack of
+    memory again and again (the container itself lives on, so ACI reports it Running)."""
+    kills = log.count("Perhaps out of memory?")
+    if kills >= 2:
+        return (f"the scoring container ran out of memory: its server's worker was killed {kills} times while starting "
+                "(gunicorn: 'Worker was sent SIGKILL! Perhaps out of memory?')")
+    return None
+
+
+def failure(spec: DeploymentSpec, settings: AciSettings, why: str, log: str) -> Failure:
+    """The Failure to report: the user's line when the log has a traceback through their code; the
+    reason with what to do otherwise."""
+    found = explain(log, code_target(spec), spec.code_dir)
+    if found.path is not None:
+        found.message = f"{found.message} ({why} on ACI)"
+        return found
+    if "out of memory" in why:
+        limit = settings.memory_gb_limit or settings.memory_gb
+        return Failure(f"{why}: containerResourceRequirements.memoryInGB {limit:g} is too little for it on ACI; raise it "
+                       "(the local check runs without this limit, so it passed there)")
+    return Failure(f"{why}: {found.message}")
+
+
+def events_lines(group: ContainerGroup | None) -> list[str]:
+    """The containers' events as ACI reports them, oldest first."""
+    if group is None:
+        return []
+    lines = []
+    for container in group.containers:
+        for event in container.events:
+            count = f" (x{event.count})" if event.count > 1 else ""
+            lines.append(f"{container.name}: {event.name}{count}: {event.message}")
+        state = container.current_state
+        if state is not None:
+            exit_code = f", exit code {state.exit_code}" if state.exit_code is not None else ""
+            lines.append(f"{container.name}: now {state.state} {state.detail_status}{exit_code}".rstrip())
+    return lines
+
+
+def report(events: list[str], log: str, lines: int = 40) -> str:
+    """Events, then the scoring container's last log lines: what the CLI and the editor show."""
+    tail = [line for line in log.splitlines() if line.strip()][-lines:]
+    parts = []
+    if events:
+        parts += ["events:", *(f"  {line}" for line in events)]
+    if tail:
+        parts += [f"last {len(tail)} lines of the {SCORING} container's log:", *tail]
+    return "\n".join(parts)
+

@@ -1,0 +1,189 @@
+"""Server commands behind the Published Services view: publish a local deployment or a v1
+configuration to ACI, list the published services, keys, logs, update, delete. Thin wrappers around
+the ACI target; publishing runs on a worker thread and reports its stages as work-done progress."""
+
+from __future__ import annotations
+
+import attrs
+from lsprotocol import types as lsp
+
+from ..deploy.aci.settings import AciOptions
+from ..deploy.aci.target import AciServices
+from ..deploy.failures import failure_finding
+from ..deploy.publish import PUSH, RegistrySettings, StageProgress
+from ..deploy.spec import from_config
+from ..deploy.state import DeploymentState
+from .commands import command
+from .server import AmlDeployServer
+from .uris import path_argument
+
+
+@attrs.define
+class PublishArgs:
+    config: str  # path or file URI: an inferenceconfig.json or a v2 deployment YAML
+    name: str  # the service's name
+    deploymentConfig: str | None = None
+    models: list[str] = attrs.field(factory=list)
+    subscription: str | None = None
+    resourceGroup: str | None = None
+    location: str | None = None
+    registryServer: str | None = None
+    registryUsername: str | None = None
+    registryPassword: str | None = None  # asked each time by the editor; never stored
+    acrName: str | None = None
+    acrResourceGroup: str | None = None
+    cpu: float | None = None
+    memoryGb: float | None = None
+    authEnabled: bool | None = None
+    dnsNameLabel: str | None = None
+    requestFile: str | None = None
+    skipLocalCheck: bool = False
+    dryRun: bool = False
+    update: bool = False
+    progressToken: str | None = None
+
+
+@attrs.define
+class ServiceArgs:
+    name: str
+    keyType: str = "primary"
+    lines: int = 500
+    init: bool = False
+    models: list[str] = attrs.field(factory=list)
+    body: str | None = None
+    deleteImage: bool = False
+    progressToken: str | None = None
+
+
+def register(server: AmlDeployServer) -> None:
+    command(server, "amlDeploy.server.listPublished", thread=True)(list_published)
+    command(server, "amlDeploy.server.showPublished", thread=True)(show_published)
+    command(server, "amlDeploy.server.publish", thread=True)(publish)
+    command(server, "amlDeploy.server.updatePublished", thread=True)(update_published)
+    command(server, "amlDeploy.server.publishedKeys", thread=True)(published_keys)
+    command(server, "amlDeploy.server.regeneratePublishedKey", thread=True)(regenerate_key)
+    command(server, "amlDeploy.server.publishedLogs", thread=True)(published_logs)
+    command(server, "amlDeploy.server.invokePublished", thread=True)(invoke_published)
+    command(server, "amlDeploy.server.deletePublished", thread=True)(delete_published)
+
+
+class _Progress:
+    """Work-done progress named by stage; the push reports its bytes as a percentage."""
+
+    def __init__(self, ls: AmlDeployServer, token: str | None, title: str) -> None:
+        self.ls, self.token = ls, token
+        if token:
+            ls.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title=title, message="build: starting",
+                                                                         cancellable=False, percentage=0))
+
+    def __call__(self, stage: StageProgress) -> None:
+        if not self.token:
+            return
+        percentage = None
+        if stage.stage == PUSH and stage.sent is not None and stage.total:
+            percentage = min(100, int(100 * stage.sent / stage.total))
+        self.ls.work_done_progress.report(self.token, lsp.WorkDoneProgressReport(message=stage.text()[:160],
+                                                                                 percentage=percentage))
+
+    def end(self) -> None:
+        if self.token:
+            self.ls.work_done_progress.end(self.token, lsp.WorkDoneProgressEnd())
+
+
+def _target(ls: AmlDeployServer, args: PublishArgs | None = None, report=None) -> AciServices:
+    if args is None:
+        return AciServices(registry=ls.model_registry(), report=report)
+    registry = None
+    if args.registryServer:
+        registry = RegistrySettings(args.registryServer, username=args.registryUsername, password=args.registryPassword,
+                                    acr_name=args.acrName, acr_resource_group=args.acrResourceGroup)
+    options = AciOptions(subscription=args.subscription, resource_group=args.resourceGroup, location=args.location,
+                         registry=registry, cpu=args.cpu, memory_gb=args.memoryGb, auth_enabled=args.authEnabled,
+                         dns_name_label=args.dnsNameLabel)
+    deployment_config = path_argument(args.deploymentConfig) if args.deploymentConfig else None
+    return AciServices(registry=ls.model_registry(), report=report, options=options, check=not args.skipLocalCheck,
+                       request_file=path_argument(args.requestFile) if args.requestFile else None,
+                       deployment_config=deployment_config, workspace=ls.workspace_root(path_argument(args.config)))
+
+
+def list_published(ls: AmlDeployServer) -> dict:
+    """The services as last seen (no Azure call: the view opens at once; showPublished reads the live state)."""
+    services = _target(ls).services.list()
+    return {"services": [{"name": s.name, "target": s.target, "state": s.state, "scoringUri": s.scoring_uri,
+                          "image": s.image, "resourceGroup": s.settings.get("resource_group"),
+                          "location": s.settings.get("location"), "authMode": s.auth_mode, "updated": s.updated,
+                          "problem": s.problem, "config": s.source.get("config")} for s in services]}
+
+
+def show_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
+    return _target(ls).show_endpoint(args.name)
+
+
+def publish(ls: AmlDeployServer, args: PublishArgs) -> dict:
+    config = path_argument(args.config)
+    progress = _Progress(ls, args.progressToken, f"Publishing {args.name} to ACI")
+    try:
+        target = _target(ls, args, progress)
+        spec = from_config(config, endpoint=args.name, deployment="default" if config.suffix == ".json" else None,
+                           deployment_config=target.deployment_config, models=[_model(m) for m in args.models],
+                           workspace=target.workspace, registry=ls.model_registry())
+        spec.endpoint = args.name
+        if not target.deployment_config:
+            spec.target_settings = {"computeType": "aci"}
+        if args.dryRun:
+            return target.plan(spec)
+        state = target.deploy(spec)
+    finally:
+        progress.end()
+    _show_failure(ls, spec.script_path, state)
+    return {**state.to_dict(), "publish": target.last_run.to_dict()}
+
+
+def update_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
+    progress = _Progress(ls, args.progressToken, f"Updating {args.name} on ACI")
+    try:
+        target = _target(ls, report=progress)
+        state = target.update(args.name, models=[_model(m) for m in args.models])
+    finally:
+        progress.end()
+    if state.failure is not None and state.failure.path is not None:
+        _show_failure(ls, state.failure.path, state)
+    return {**state.to_dict(), "publish": target.last_run.to_dict()}
+
+
+def published_keys(ls: AmlDeployServer, args: ServiceArgs) -> dict:
+    return _target(ls).get_credentials(args.name)
+
+
+def regenerate_key(ls: AmlDeployServer, args: ServiceArgs) -> dict:
+    return _target(ls).regenerate_keys(args.name, args.keyType)
+
+
+def published_logs(ls: AmlDeployServer, args: ServiceArgs) -> dict:
+    return {"text": "\n".join(_target(ls).logs(args.name, lines=args.lines, init=args.init))}
+
+
+def invoke_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
+    answer = _target(ls).invoke(args.name, None, args.body.encode() if args.body else None)
+    return {"deployment": answer.deployment, "status": answer.status, "body": answer.body}
+
+
+def delete_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
+    return _target(ls).delete_endpoint(args.name, delete_image=args.deleteImage)
+
+
+def _model(value: str) -> str:
+    return value if value.startswith("azureml:") or "/" in value else f"azureml:{value}"
+
+
+def _show_failure(ls: AmlDeployServer, script, state: DeploymentState) -> None:
+    """A publish that failed in the user's code puts AMLD401 on that line; a success clears it."""
+    failure = state.failure
+    if failure is not None and failure.path is not None:
+        where = f"{'local check' if state.target == 'local-check' else 'ACI service'} {state.endpoint}"
+        finding = failure_finding(failure, where, ls.session.files.read_text(failure.path) or "")
+        if finding is not None:
+            path = failure.path
+            ls.checks.submit(f"runtime:{path}", lambda: ls.session.set_runtime_findings(path, [finding]))
+            return
+    ls.checks.submit(f"runtime:{script}", lambda: ls.session.set_runtime_findings(script, []))
