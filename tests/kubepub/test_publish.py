@@ -55,7 +55,7 @@ def test_publish_score_split_scale_update_roll_back_and_delete(publishing, kube_
     assert image.startswith(f"{kube_registry.host}/aml-deploy/{ep}@sha256:")
     running = standin.get("Deployment", ep, f"{ep}-blue")["spec"]["template"]["spec"]["containers"][0]
     assert running["image"] == image
-    stages = blue["publish"]["seconds"]
+    stages = blue["publish"]["stages"]
     assert {"build", "push", "apply", "rollout", "front", "first-score"} <= set(stages)
 
     keys = cli("online-endpoint", "get-credentials", "-n", ep, "-o", "json")
@@ -69,8 +69,9 @@ def test_publish_score_split_scale_update_roll_back_and_delete(publishing, kube_
     green = cli("online-deployment", "create", "-f", workspace / "green.yml", "-o", "json")
     # an inline model is named after its deployment (green-model): only the model layer is new
     assert green["provisioning_state"] == "Succeeded" and green["image"] != image
-    assert green["publish"]["layers_pushed"] == ["model"], green["publish"]
-    assert green["publish"]["bytes_pushed"] < 100_000 < green["publish"]["bytes_skipped"]
+    pushed = green["publish"]["push"]
+    assert pushed["layer_kinds"] == ["model"], pushed
+    assert pushed["bytes_pushed"] < 100_000 < pushed["bytes_skipped"]
     green_image = green["image"]
     assert {score(uri, keys["primaryKey"]).headers["azureml-model-deployment"] for _ in range(20)} == {"blue"}
 
@@ -81,7 +82,7 @@ def test_publish_score_split_scale_update_roll_back_and_delete(publishing, kube_
 
     write_yaml(workspace / "blue.yml", deployment(ep, "blue", instance_count=2))
     scaled = cli("online-deployment", "update", "-f", workspace / "blue.yml", "-o", "json")
-    assert scaled["provisioning_state"] == "Succeeded" and scaled["publish"]["reused"] is True
+    assert scaled["provisioning_state"] == "Succeeded" and scaled["publish"]["push"] is None  # the same image
     workload = standin.get("Deployment", ep, f"{ep}-blue")
     assert workload["spec"]["replicas"] == 2 and workload["status"]["readyReplicas"] == 2
     limits = {d["name"]: d["limits"] for d in front_description(standin, ep, ep)["deployments"]}
@@ -89,10 +90,10 @@ def test_publish_score_split_scale_update_roll_back_and_delete(publishing, kube_
 
     (workspace / "model" / "NOTES.txt").write_text("trained again on more data\n" * 40)
     updated = cli("online-deployment", "update", "-f", workspace / "green.yml", "-o", "json")
-    publish = updated["publish"]
+    pushed = updated["publish"]["push"]
     assert updated["provisioning_state"] == "Succeeded" and updated["image"] != green_image
-    assert publish["layers_pushed"] == ["model"], publish
-    assert 0 < publish["bytes_pushed"] < 100_000 and publish["bytes_skipped"] > 100_000_000, publish
+    assert pushed["layer_kinds"] == ["model"], pushed
+    assert 0 < pushed["bytes_pushed"] < 100_000 and pushed["bytes_skipped"] > 100_000_000, pushed
     assert standin.get("Deployment", ep, f"{ep}-green")["metadata"]["annotations"][
         "deployment.kubernetes.io/revision"] == "2"
     assert score(uri, keys["primaryKey"], "green").status_code == 200

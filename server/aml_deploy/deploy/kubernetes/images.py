@@ -25,11 +25,12 @@ from ..publish import (
     push_credentials,
     push_image,
 )
+from ..publish.front_image import publish_front_image
 from ..published import PublishedServices
 from ..spec import DeploymentSpec
 from .manifests import dockerconfigjson
 
-FRONT_REPOSITORY = "aml_front"  # '_' never occurs in an endpoint's name, so no endpoint's repository is this one
+FRONT_REPOSITORY = "aml-front"  # shared with the ACI target: one front image per registry
 PASSWORD_VARIABLE = "AML_DEPLOY_REGISTRY_PASSWORD"  # never a command-line option: it would be in the shell history
 
 
@@ -40,13 +41,15 @@ class Published:
     seconds: dict[str, float] = field(default_factory=dict)  # build, local-check, push
     bytes_pushed: int = 0
     bytes_skipped: int = 0
-    layers_pushed: list[str] = field(default_factory=list)  # kinds of the layers sent: environment, model, code
+    layers_pushed: list[str] = field(default_factory=list)  # the kind of each layer sent: environment, model, code
     reused: bool = False  # the same image was already published: neither checked nor pushed again
 
     def to_dict(self) -> dict:
-        return {"image": self.reference, "local_image": self.image.tag, "bytes_pushed": self.bytes_pushed,
-                "bytes_skipped": self.bytes_skipped, "layers_pushed": self.layers_pushed, "reused": self.reused,
-                "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
+        """As the ACI target's publish run says it (`push` is None when nothing was pushed)."""
+        push = None if self.reused else {
+            "reference": self.reference, "bytes_pushed": self.bytes_pushed, "bytes_skipped": self.bytes_skipped,
+            "layers_pushed": len(self.layers_pushed), "layer_kinds": self.layers_pushed}
+        return {"image": self.reference, "local_image": self.image.tag, "reused": self.reused, "push": push}
 
 
 def registry_settings(settings: dict, published: dict | None) -> RegistrySettings:
@@ -58,7 +61,7 @@ def registry_settings(settings: dict, published: dict | None) -> RegistrySetting
                           "host:port), or set AML_DEPLOY_IMAGE_REGISTRY. Log in with docker login, or give "
                           f"--registry-username and the password in {PASSWORD_VARIABLE}.")
     username = settings.get("registry_username") or (known.get("username") if server == known.get("server") else None)
-    password = os.environ.get(PASSWORD_VARIABLE) if username else None
+    password = (settings.get("registry_password") or os.environ.get(PASSWORD_VARIABLE)) if username else None
     repository = settings.get("registry_repository") or known.get("repository") or "aml-deploy"
     return RegistrySettings(server, repository, username, password)
 
@@ -111,7 +114,7 @@ def publish(client, spec: DeploymentSpec, registry: RegistrySettings, services: 
                   report=lambda progress: say(progress.text()) if progress.sent is None else None)
     seconds["push"] = time.monotonic() - started
     kinds = {layer.diff_id.split(":", 1)[-1][:12]: layer.kind for layer in image.layers}
-    sent = sorted({kinds.get(layer.id, "?") for layer in pushed.pushed_layers})
+    sent = [kinds.get(layer.id, "?") for layer in pushed.pushed_layers]
     return Published(pushed.reference, image, seconds, pushed.bytes_pushed, pushed.bytes_skipped, sent)
 
 
@@ -125,12 +128,13 @@ def planned(client, spec: DeploymentSpec, registry: RegistrySettings, services: 
     return Published(plan_push(image, registry, spec.endpoint, services)["reference"], image)
 
 
-def front_image(client, registry: RegistrySettings, *, ca: Path | None,
-                setting: str | None = None, dry_run: bool = False) -> str:
-    """The front's image in the registry (pushed when it is not there yet), by digest."""
-    local = front.ensure_image(client, setting or front.DEFAULT_IMAGE, ca=ca)
-    tag = client.images.get(local.tag).id.split(":", 1)[-1][:20]
+def front_image(client, registry: RegistrySettings, *, ca: Path | None, setting: str | None = None,
+                dry_run: bool = False) -> str:
+    """The front's image (the one the local check runs, as uid 99) in the registry, by digest; pushed when
+    the registry lacks it. For a dry run, the tag it would be pushed as."""
+    local = publish_front_image(client, setting or front.DEFAULT_IMAGE, ca=ca)
+    tag = local.rsplit(":", 1)[-1]
     repository = registry.image_repository(FRONT_REPOSITORY)
     if dry_run:
         return f"{repository}:{tag}"
-    return push_image(client, local.tag, repository, tag, credentials_to_push(registry)).reference
+    return push_image(client, local, repository, tag, credentials_to_push(registry)).reference

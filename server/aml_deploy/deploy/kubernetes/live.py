@@ -36,12 +36,11 @@ def new_front(endpoint: str, auth_mode: str, credentials: front.Credentials, api
 
 
 def read_endpoint(cluster: kube.Cluster, namespace: str, endpoint: str) -> LiveEndpoint | None:
-    core, apps = k8s.CoreV1Api(cluster.api), k8s.AppsV1Api(cluster.api)
+    core = k8s.CoreV1Api(cluster.api)
     config = _secret_data(cluster, core, namespace, names.front_secret(endpoint))
     keys = _secret_data(cluster, core, namespace, names.keys_secret(endpoint))
-    workload = call(cluster, f"read the front of {endpoint}", apps.read_namespaced_deployment,
-                    name=names.front_name(endpoint), namespace=namespace, missing_ok=True)
-    if config is None or keys is None or workload is None:
+    running = front_workload(cluster, namespace, endpoint)
+    if config is None or keys is None or running is None:
         return None
     description = json.loads(config["front.json"])
     credentials = front.Credentials.from_json(json.loads(keys[CREDENTIALS_KEY]))
@@ -49,7 +48,7 @@ def read_endpoint(cluster: kube.Cluster, namespace: str, endpoint: str) -> LiveE
     served.deployments = [front.Deployment(d["name"], d["address"], d["weight"], d["mirror"], front.Limits(**d["limits"]))
                           for d in description["deployments"]]
     pull = _secret_data(cluster, core, namespace, names.pull_secret(endpoint))
-    return LiveEndpoint(served, workload.spec.template.spec.containers[0].image,
+    return LiveEndpoint(served, running["spec"]["template"]["spec"]["containers"][0]["image"],
                         namespace_is_own(cluster, namespace, endpoint) is not False,
                         pull[PULL_KEY] if pull and PULL_KEY in pull else None)
 
@@ -83,8 +82,16 @@ def scorer_workloads(cluster: kube.Cluster, namespace: str, endpoint: str) -> li
 
 
 def scorer_workload(cluster: kube.Cluster, namespace: str, endpoint: str, deployment: str) -> dict | None:
+    return workload(cluster, namespace, names.scorer_name(endpoint, deployment))
+
+
+def front_workload(cluster: kube.Cluster, namespace: str, endpoint: str) -> dict | None:
+    return workload(cluster, namespace, names.front_name(endpoint))
+
+
+def workload(cluster: kube.Cluster, namespace: str, name: str) -> dict | None:
+    """The Deployment `name` as the API server writes it, or None."""
     apps = k8s.AppsV1Api(cluster.api)
-    name = names.scorer_name(endpoint, deployment)
     found = call(cluster, f"read Deployment {namespace}/{name}", apps.read_namespaced_deployment, name=name,
                  namespace=namespace, missing_ok=True)
     return cluster.api.sanitize_for_serialization(found) if found is not None else None
@@ -121,13 +128,10 @@ def pod_names(cluster: kube.Cluster, namespace: str, workload: dict, terminating
 
 def wait_until_drained(cluster: kube.Cluster, namespace: str, name: str, timeout: float) -> bool:
     """Until the Deployment `name` has no pod left but its current ones (old ones end after draining)."""
-    apps = k8s.AppsV1Api(cluster.api)
     deadline = time.monotonic() + timeout
     while True:
-        workload = cluster.api.sanitize_for_serialization(call(
-            cluster, f"read Deployment {namespace}/{name}", apps.read_namespaced_deployment, name=name,
-            namespace=namespace))
-        if len(pod_names(cluster, namespace, workload, terminating=True)) <= workload["spec"].get("replicas", 1):
+        found = workload(cluster, namespace, name)
+        if found is None or len(pod_names(cluster, namespace, found, terminating=True)) <= found["spec"].get("replicas", 1):
             return True
         if time.monotonic() >= deadline:
             return False

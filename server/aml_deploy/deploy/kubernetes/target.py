@@ -50,6 +50,8 @@ class KubernetesEndpoints:
         self.services = services or PublishedServices()
         self.ca = ca_bundle()
         self.check = bool(self.settings.get("local_check", True))
+        self.deployment_config: Path | None = None  # v1: where the deploymentconfig.json came from (for update)
+        self.workspace: Path | None = None
         self._client = None
         self._clusters: dict[str | None, kube.Cluster] = {}
         self._said = ""  # the last rollout progress said, not to repeat it
@@ -112,7 +114,7 @@ class KubernetesEndpoints:
                 own = found.own_namespace if found else live.namespace_is_own(cluster, place.namespace, name) is not False
             auth = front.normalize_auth_mode(data.get("auth_mode") or (found.front.auth_mode if found else "key"))
             served = found.front if found else live.new_front(name, auth, front.Credentials())
-            served = replace(served, auth_mode=auth, credentials=_with_keys(served.credentials, auth))
+            served = replace(served, auth_mode=auth, credentials=_ready(served.credentials, auth))
             if data.get("traffic") is not None or data.get("mirror_traffic") is not None:
                 served = served.with_traffic(_shares(data.get("traffic"), served, "weight"),
                                              _shares(data.get("mirror_traffic"), served, "mirror"))
@@ -156,8 +158,12 @@ class KubernetesEndpoints:
                               "scoring_uri": record.scoring_uri, "problem": str(err), "deployments": []})
         return shown
 
-    def delete_endpoint(self, name: str) -> dict:
+    def delete_endpoint(self, name: str, delete_image: bool = False) -> dict:
+        """Every object of the endpoint, its namespace when it was made for it and holds nothing else, and
+        the local record; with `delete_image`, its deployments' images in the registry too (the front's
+        image, which other endpoints share, stays)."""
         record, place, cluster = self._where(name)
+        images_deleted = self._delete_images(record) if delete_image else []
         deleted = []
         with self.services.lock(name), translated(f"Deleting the endpoint {name}"):
             for workload in live.scorer_workloads(cluster, place.namespace, name):
@@ -170,7 +176,8 @@ class KubernetesEndpoints:
             if own and not kept:
                 kube.remove(cluster, place.namespace, instance=names.endpoint_instance(name), delete_namespace=True)
             self.services.remove(name)
-        result = {"name": name, "deleted_deployments": deleted, "deleted_objects": [str(r) for r in removed]}
+        result = {"name": name, "deleted_deployments": deleted, "deleted_objects": [str(r) for r in removed],
+                  "images_deleted": images_deleted}
         if own and kept:
             result["kept_namespace"] = f"{place.namespace} still holds {', '.join(kept[:5])}: it was not deleted"
         return result
@@ -238,6 +245,7 @@ class KubernetesEndpoints:
                 auth = front.v1_auth_mode(config)
                 served = replace(served, auth_mode=auth, credentials=_v1_keys(config, served.credentials, auth))
         served = _with_deployment(served, endpoint, deployment, place.namespace, pod, default_weight=100 if spec.is_v1 else 0)
+        served = replace(served, credentials=_ready(served.credentials, served.auth_mode))
         plan = ScorerPlan(endpoint, deployment, place.namespace, published.reference, pod, version=_version(spec),
                           pull_secret=names.pull_secret(endpoint) if pull else None)
         if found is None:
@@ -269,17 +277,46 @@ class KubernetesEndpoints:
             state.state = "Failed"
             state.problem = (f"Every replica is ready, but the liveness route answered {answer.status} through the front: "
                              f"{answer.text[:300]}")
-        state.publish = {**published.to_dict(), "seconds": {k: round(v, 3) for k, v in stages.items()},
+        state.publish = {**published.to_dict(), "stages": {k: round(v, 3) for k, v in stages.items()},
                          "replicas": pod.replicas, "namespace": place.namespace, "context": cluster.context}
         self._save(record or PublishedService(endpoint, TARGET), cluster, place, served, registry, own, front_image,
                    address, deployment=(deployment, {"config": str(spec.config), "image": published.reference,
-                                                     "image_key": published.image.key, "state": state.state}))
+                                                     "image_key": published.image.key, "state": state.state}),
+                   source=self._source(spec) if spec.is_v1 else None)
         return state
+
+    def _source(self, spec: DeploymentSpec) -> dict:
+        """What a v1 service was published from, so that `service update` can publish it again."""
+        return {"config": str(spec.config), "v1": True, "models": [m.reference or str(m.path) for m in spec.models],
+                "deployment_config": str(self.deployment_config) if self.deployment_config else None,
+                "code": str(spec.code_dir), "workspace": str(self.workspace) if self.workspace else None}
+
+    def update(self, name: str, *, models: list[str] | None = None, config: Path | None = None,
+               deployment_config: Path | None = None, timeout: float = 600.0) -> DeploymentState:
+        """`service update`: publish a v1 service again from what it was published from (the code as it is on
+        disk now); `models` replace the recorded models of the same name."""
+        from ..aci.target import _merge_models
+        from ..spec import from_config
+
+        record = self.services.require(name, TARGET)
+        source = record.source
+        config = Path(config or source.get("config") or "")
+        if not source.get("v1") and config == Path(source.get("config") or ""):
+            raise DeployError(f"{name} is a v2 endpoint: update its deployments with aml-deploy online-deployment update -f ...")
+        if not config.is_file():
+            raise DeployError(f"The configuration {config} the service {name} was published from is gone: give it again.")
+        self.deployment_config = deployment_config or (Path(source["deployment_config"]) if source.get("deployment_config")
+                                                       else None)
+        self.workspace = Path(source["workspace"]) if source.get("workspace") else None
+        spec = from_config(config, endpoint=name, deployment="default", deployment_config=self.deployment_config,
+                           models=_merge_models(source.get("models") or [], models or []), workspace=self.workspace,
+                           registry=self.registry)
+        return self.deploy(spec, timeout=timeout, must_exist=True)
 
     def _first_score(self, address: str, served: front.Front, deployment: str, timeout: float) -> calls.Answer:
         """The liveness route through the front, with the key, naming the deployment (traffic 0 or not)."""
         self.progress("Scoring through the front with the key")
-        secret = calls.credential(served, lambda: self._issue_token(served.endpoint))
+        secret = calls.credential(served)
         deadline = time.monotonic() + min(timeout, 60)
         while True:  # the front's resolver may take a moment to see the new Service's address
             answer = calls.send(address, "/", secret=secret, deployment=deployment, timeout=30)
@@ -419,7 +456,7 @@ class KubernetesEndpoints:
             if body is None:
                 raise DeployError("Give --request-file: the scoring script declares no input_sample and no "
                                   "*request*.json lies beside its configuration.")
-        secret = calls.credential(served, lambda: self._issue_token(endpoint))
+        secret = calls.credential(served, lambda: self._issue_token(cluster, place, endpoint))
         answer = calls.send(address, "/score", secret=secret, deployment=deployment, body=body, timeout=timeout)
         return Invocation(answer.deployment or deployment or "", answer.status, answer.text)
 
@@ -442,30 +479,40 @@ class KubernetesEndpoints:
 
         served = self._live(cluster, place, endpoint).front
         address = self._address(cluster, place, endpoint, 0)
-        secret = calls.credential(served, lambda: self._issue_token(endpoint))
+        secret = calls.credential(served, lambda: self._issue_token(cluster, place, endpoint))
         answer = calls.send(address, "/swagger.json", secret=secret, deployment=deployment, timeout=30)
         try:
             return json.loads(answer.text) if answer.status == 200 else None
         except ValueError:
             return None
 
-    def logs(self, endpoint: str, deployment: str | None = None, lines: int | None = None,
-             follow: bool = False) -> Iterator[str]:
+    def logs(self, endpoint: str, deployment: str | None = None, lines: int | None = None, follow: bool = False,
+             container: str = "scoring", init: bool = False) -> Iterator[str]:
+        """The newest pod's log of the deployment (`container="front"`: of the endpoint's front); `init`: only
+        what was written until the server was ready (init()'s own output)."""
         from kubernetes import client as k8s
+
+        from ..aci.target import _until_ready
 
         if follow:
             raise DeployError("--follow is not available for Kubernetes deployments; leave it out (or use kubectl logs -f).")
         record, place, cluster = self._where(endpoint)
-        name = self._resolve(cluster, place, endpoint, deployment)
-        with translated(f"Reading the log of {endpoint}/{name}"):
-            workload = live.scorer_workload(cluster, place.namespace, endpoint, name)
+        name = self._resolve(cluster, place, endpoint, deployment) if container != "front" else None
+        with translated(f"Reading the log of {endpoint}{'/' + name if name else ''}"):
+            workload = (live.scorer_workload(cluster, place.namespace, endpoint, name) if name else
+                        live.front_workload(cluster, place.namespace, endpoint))
             pods = live.pod_names(cluster, place.namespace, workload) if workload else []
             if not pods:
-                raise DeployError(f"{endpoint}/{name} has no pods on the cluster: nothing to show.")
+                raise DeployError(f"{endpoint}{'/' + name if name else ''} has no pods on the cluster: nothing to show.")
             text = kube.cluster.call(cluster, f"read the log of {pods[0]}",
                                      k8s.CoreV1Api(cluster.api).read_namespaced_pod_log, name=pods[0],
-                                     namespace=place.namespace, container=names.SCORER, tail_lines=lines)
-        yield from (text or "").splitlines()
+                                     namespace=place.namespace, container=names.FRONT if container == "front" else
+                                     names.SCORER, tail_lines=None if init else lines)
+        selected = (text or "").splitlines()
+        if init:
+            selected = _until_ready(selected)
+            selected = selected[-lines:] if lines else selected
+        yield from selected
 
     # -- the front: keys, tokens, traffic -------------------------------------------------------------
 
@@ -475,24 +522,23 @@ class KubernetesEndpoints:
         if served.auth_mode == "key":
             return served.credentials.keys_as_azure()
         if served.auth_mode == "aml_token":
-            valid = [t for t in served.credentials.valid_tokens() if t.expires - time.time() > TOKEN_LIFETIME_S / 2]
-            token = max(valid, key=lambda t: t.expires) if valid else None
+            token = _fresh_token(served.credentials)
             if token is None:
-                self._issue_token(endpoint)
-                token = max(self._live(cluster, place, endpoint).front.credentials.valid_tokens(), key=lambda t: t.expires)
+                self._issue_token(cluster, place, endpoint)
+                token = _fresh_token(self._live(cluster, place, endpoint).front.credentials)
             return token.as_azure()
         raise DeployError(f"The endpoint {endpoint} has auth_mode {served.auth_mode}: there are no keys or tokens "
                           "to show" + (" (use a Microsoft Entra token)." if served.auth_mode == "aad_token" else "."))
 
-    def _issue_token(self, endpoint: str) -> str:
+    def _issue_token(self, cluster: kube.Cluster, place: Place, endpoint: str) -> str:
         """A new token, reaching the front (a rolling update) before it is returned."""
-        record, place, cluster = self._where(endpoint)
-        found = self._live(cluster, place, endpoint)
-        token = front.Token.new()
-        credentials = replace(found.front.credentials, tokens=found.front.credentials.valid_tokens() + [token])
-        self._apply_endpoint(cluster, place, replace(found.front, credentials=credentials), found.front_image,
-                             found.pull_secret, found.own_namespace, 600)
-        return token.value
+        with self.services.lock(endpoint):
+            found = self._live(cluster, place, endpoint)
+            credentials = _ready(replace(found.front.credentials, tokens=found.front.credentials.valid_tokens()),
+                                 "aml_token")
+            self._apply_endpoint(cluster, place, replace(found.front, credentials=credentials), found.front_image,
+                                 found.pull_secret, found.own_namespace, 600)
+        return _fresh_token(credentials).value
 
     def regenerate_keys(self, endpoint: str, key_type: str, value: str | None = None) -> dict:
         if key_type not in KEY_TYPES:
@@ -571,6 +617,14 @@ class KubernetesEndpoints:
                     continue
                 others.append(f"{what} {item.metadata.name}")
         return others
+
+    def _delete_images(self, record: PublishedService) -> list[str]:
+        from ..publish.registry_api import delete_image
+
+        registry = images.registry_settings(self.settings, record.settings)
+        credentials = images.credentials_to_push(registry)
+        references = {d.get("image") for d in (record.settings.get("deployments") or {}).values() if d.get("image")}
+        return sorted(r for r in references if delete_image(r, credentials))
 
     # -- the local record -----------------------------------------------------------------------------
 
@@ -661,11 +715,20 @@ def _read(path: Path) -> tuple[Kind | None, dict]:
     return result.kind, data
 
 
-def _with_keys(credentials: front.Credentials, auth: str) -> front.Credentials:
+def _ready(credentials: front.Credentials, auth: str) -> front.Credentials:
+    """Two keys for key auth; for aml_token, a token valid for at least half its lifetime (so that
+    get-credentials has one to give without changing the front)."""
     if auth == "key" and not (credentials.primary_key and credentials.secondary_key):
         return replace(credentials, primary_key=credentials.primary_key or front.new_key(),
                        secondary_key=credentials.secondary_key or front.new_key())
+    if auth == "aml_token" and _fresh_token(credentials) is None:
+        return replace(credentials, tokens=credentials.valid_tokens() + [front.Token.new()])
     return credentials
+
+
+def _fresh_token(credentials: front.Credentials) -> front.Token | None:
+    fresh = [t for t in credentials.valid_tokens() if t.expires - time.time() > TOKEN_LIFETIME_S / 2]
+    return max(fresh, key=lambda t: t.expires) if fresh else None
 
 
 def _v1_keys(config: dict, credentials: front.Credentials, auth: str) -> front.Credentials:
@@ -673,7 +736,7 @@ def _v1_keys(config: dict, credentials: front.Credentials, auth: str) -> front.C
     keys = config.get("keys") if isinstance(config.get("keys"), dict) else {}
     credentials = replace(credentials, primary_key=keys.get("primaryKey") or credentials.primary_key,
                           secondary_key=keys.get("secondaryKey") or credentials.secondary_key)
-    return _with_keys(credentials, auth)
+    return _ready(credentials, auth)
 
 
 def _shares(value, served: front.Front, which: str) -> dict[str, int] | None:
