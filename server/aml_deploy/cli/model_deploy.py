@@ -150,10 +150,7 @@ def _deploy(args) -> int:
         plan = target.plan(spec)
         print(json.dumps(plan, indent=2) if args.format == "json" else _plan_text(plan))
         return 0
-    existing = target.services.get(args.name)
-    if existing is not None and not args.overwrite:
-        raise DeployError(f"A service named {args.name} exists already ({existing.target}): add --overwrite to replace it, "
-                          f"or update it with aml-deploy service update -n {args.name}.")
+    _refuse_existing(target, args)
     state = target.deploy(spec, timeout=args.timeout)
     data = {**state.to_dict(), "publish": target.last_run.to_dict()}
     print_result(args, data, service_text)
@@ -189,6 +186,13 @@ def kubernetes_target(args, progress=True):
     return target
 
 
+def _refuse_existing(target, args) -> None:
+    existing = target.services.get(args.name)
+    if existing is not None and not args.overwrite:
+        raise DeployError(f"A service named {args.name} exists already ({existing.target}): add --overwrite to replace it, "
+                          f"or update it with aml-deploy service update -n {args.name}.")
+
+
 def _deploy_to_kubernetes(args, spec, deploy_config: dict) -> int:
     if not deploy_config:
         spec.target_settings = {"computeType": "aks"}
@@ -196,10 +200,7 @@ def _deploy_to_kubernetes(args, spec, deploy_config: dict) -> int:
     if args.dry_run:
         sys.stdout.write(target.deployment_manifests(spec))
         return 0
-    existing = target.services.get(args.name)
-    if existing is not None and not args.overwrite:
-        raise DeployError(f"A service named {args.name} exists already ({existing.target}): add --overwrite to replace it, "
-                          f"or update it with aml-deploy service update -n {args.name}.")
+    _refuse_existing(target, args)
     state = target.deploy(spec, timeout=args.timeout)
     print_result(args, state.to_dict(), service_text)
     return 1 if state.state == "Failed" else 0

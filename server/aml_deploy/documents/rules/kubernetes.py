@@ -18,6 +18,7 @@ from ..parsing import Parsed
 from ..schemas import canonical_enum_value
 
 DEFAULT_INSTANCE_TYPE = "defaultinstancetype"  # the one instance type the Azure ML extension always creates
+APP_INSIGHTS = "Application Insights is wired by Azure ML only; on plain Kubernetes it is ignored."
 HPA_NOTE = ("plain Kubernetes scales with a HorizontalPodAutoscaler on CPU use as a share of the CPU request, not on "
             "azureml-fe's concurrency (busy replicas and queued requests)")
 
@@ -43,21 +44,27 @@ def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _no_counterpart(key: str) -> str:
+    return (f"{key} has no Kubernetes counterpart: a HorizontalPodAutoscaler is re-evaluated at the cluster's own "
+            "period (15 s by default); it is ignored.")
+
+
+def _liveness_threshold(data: dict, probe: str, key: str) -> Iterator[tuple[tuple[str, ...], str]]:
+    threshold = _dict(data.get(probe)).get(key)
+    if isinstance(threshold, int) and threshold != 1:
+        yield (probe, key), f"{key} {threshold}: Kubernetes accepts only 1 for a liveness probe; it is published as 1."
+
+
 def _v1(data: dict) -> Iterator[tuple[tuple[str, ...], str]]:
     scaler = _dict(data.get("autoScaler"))
     if scaler.get("autoscaleEnabled") is not False and "numReplicas" not in data:
         if "targetUtilization" in scaler:
             yield ("autoScaler", "targetUtilization"), f"targetUtilization: {HPA_NOTE}."
         if "refreshPeriodInSeconds" in scaler:
-            yield (("autoScaler", "refreshPeriodInSeconds"),
-                   "refreshPeriodInSeconds has no Kubernetes counterpart: a HorizontalPodAutoscaler is re-evaluated "
-                   "at the cluster's own period (15 s by default); it is ignored.")
-    threshold = _dict(data.get("livenessProbeRequirements")).get("successThreshold")
-    if isinstance(threshold, int) and threshold != 1:
-        yield (("livenessProbeRequirements", "successThreshold"),
-               f"successThreshold {threshold}: Kubernetes accepts only 1 for a liveness probe; it is published as 1.")
+            yield ("autoScaler", "refreshPeriodInSeconds"), _no_counterpart("refreshPeriodInSeconds")
+    yield from _liveness_threshold(data, "livenessProbeRequirements", "successThreshold")
     if data.get("appInsightsEnabled") is True:
-        yield ("appInsightsEnabled",), "Application Insights is wired by Azure ML only; on plain Kubernetes it is ignored."
+        yield ("appInsightsEnabled",), APP_INSIGHTS
     if _dict(data.get("dataCollection")).get("storageEnabled") is True:
         yield (("dataCollection", "storageEnabled"),
                "Model data collection to blob storage is done by Azure ML only; on plain Kubernetes it is ignored.")
@@ -79,19 +86,14 @@ def _v2_deployment(data: dict) -> Iterator[tuple[tuple[str, ...], str]]:
         if "target_utilization_percentage" in scale:
             yield ("scale_settings", "target_utilization_percentage"), f"target_utilization_percentage: {HPA_NOTE}."
         if "polling_interval" in scale:
-            yield (("scale_settings", "polling_interval"),
-                   "polling_interval has no Kubernetes counterpart: a HorizontalPodAutoscaler is re-evaluated at the "
-                   "cluster's own period (15 s by default); it is ignored.")
+            yield ("scale_settings", "polling_interval"), _no_counterpart("polling_interval")
         if scale.get("min_instances") == 0:
             yield (("scale_settings", "min_instances"),
                    "min_instances 0: a HorizontalPodAutoscaler keeps at least 1 replica (scaling to zero needs a "
                    "cluster feature gate); it is published as 1.")
-    threshold = _dict(data.get("liveness_probe")).get("success_threshold")
-    if isinstance(threshold, int) and threshold != 1:
-        yield (("liveness_probe", "success_threshold"),
-               f"success_threshold {threshold}: Kubernetes accepts only 1 for a liveness probe; it is published as 1.")
+    yield from _liveness_threshold(data, "liveness_probe", "success_threshold")
     if data.get("app_insights_enabled") is True:
-        yield ("app_insights_enabled",), "Application Insights is wired by Azure ML only; on plain Kubernetes it is ignored."
+        yield ("app_insights_enabled",), APP_INSIGHTS
     if data.get("data_collector"):
         yield ("data_collector",), "Data collection is done by Azure ML only; on plain Kubernetes it is ignored."
 
