@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from ...documents import Context, validate_or_refuse
 from ...documents.kinds import Kind
 from ...documents.rules.kubernetes import DEFAULT_INSTANCE_TYPE, not_honoured
 from ...front import V1, V2, Limits
+from ..errors import InvalidDeployment
+from ..spec import DeploymentSpec
 
 SCORING_PORT = 5001  # azmlinfsrv's port
 # defaultinstancetype, which the Azure ML extension creates and uses when none is named
@@ -156,3 +160,18 @@ def mebibytes(gigabytes: float | int) -> str:
 
 def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
+
+
+def read_config(path: Path) -> tuple[Kind | None, dict]:
+    """A v2 endpoint or deployment file, checked (refused with the validator's errors): its kind and data."""
+    path = Path(path).resolve()
+    result = validate_or_refuse(path, Context(path), "nothing was published", InvalidDeployment)
+    data = result.parsed.data if result.parsed is not None and isinstance(result.parsed.data, dict) else {}
+    return result.kind, data
+
+
+def model_version(spec: DeploymentSpec) -> str | None:
+    """<model>-<version> when the deployment has one model (for app.kubernetes.io/version)."""
+    if len(spec.models) == 1:
+        return f"{spec.models[0].name}-{spec.models[0].version}"
+    return None

@@ -14,13 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from ... import front, kube
-from ...documents import Context, validate_or_refuse
-from ...documents.kinds import Kind
-from ...front.credentials import KEY_TYPES, TOKEN_LIFETIME_S
+from ...front.credentials import KEY_TYPES
 from ...kube.rollout import FAIL_FAST
 from ...registry import Registry
 from .. import requests as sample_requests
-from ..errors import DeployError, InvalidDeployment
+from ..errors import DeployError
 from ..failures import Failure, explain
 from ..layout import code_target
 from ..local.images import ca_bundle
@@ -29,9 +27,9 @@ from ..published import PublishedService, PublishedServices
 from ..spec import DeploymentSpec
 from ..state import DeploymentState, Invocation
 from ..target import Progress
-from . import calls, images, live, names, settings
+from . import calls, dry_run, fronts, images, live, names, settings
 from .errors import KubernetesError, translated
-from .manifests import EndpointPlan, ScorerPlan, dockerconfigjson, endpoint_objects, scorer_objects, service_address
+from .manifests import EndpointPlan, ScorerPlan, endpoint_objects, scorer_objects
 from .place import Place, choose
 
 TARGET = "kubernetes"
@@ -79,7 +77,7 @@ class KubernetesEndpoints:
             cluster.close()
         self._clusters.clear()
 
-    def _record(self, endpoint: str) -> PublishedService | None:
+    def record(self, endpoint: str) -> PublishedService | None:
         record = self.services.get(endpoint)
         if record is not None and record.target != TARGET:
             raise DeployError(f"{endpoint} is published to {record.target}, not to Kubernetes.")
@@ -101,12 +99,12 @@ class KubernetesEndpoints:
     # -- endpoints ------------------------------------------------------------------------------------
 
     def create_endpoint(self, file: Path | None = None, name: str | None = None) -> dict:
-        data = _read(file)[1] if file is not None else {}
+        data = settings.read_config(file)[1] if file is not None else {}
         name = name or data.get("name")
         if not name:
             raise DeployError("Give the endpoint a name (--name, or name: in the file).")
         with self.services.lock(name):
-            record = self._record(name)
+            record = self.record(name)
             place = choose(name, self.settings, record, compute=data.get("compute"))
             cluster = self._cluster(place)
             with translated(f"Reading the endpoint {name}"):
@@ -114,10 +112,10 @@ class KubernetesEndpoints:
                 own = found.own_namespace if found else live.namespace_is_own(cluster, place.namespace, name) is not False
             auth = front.normalize_auth_mode(data.get("auth_mode") or (found.front.auth_mode if found else "key"))
             served = found.front if found else live.new_front(name, auth, front.Credentials())
-            served = replace(served, auth_mode=auth, credentials=_ready(served.credentials, auth))
+            served = replace(served, auth_mode=auth, credentials=fronts.ready(served.credentials, auth))
             if data.get("traffic") is not None or data.get("mirror_traffic") is not None:
-                served = served.with_traffic(_shares(data.get("traffic"), served, "weight"),
-                                             _shares(data.get("mirror_traffic"), served, "mirror"))
+                served = served.with_traffic(fronts.shares(data.get("traffic"), served, "weight"),
+                                             fronts.shares(data.get("mirror_traffic"), served, "mirror"))
             registry = images.registry_settings(self.settings, record.settings if record else None)
             self.progress(f"Pushing the front's image to {registry.server}")
             front_image = images.front_image(self.client, registry, ca=self.ca, setting=self.settings.get("front_image"))
@@ -188,24 +186,24 @@ class KubernetesEndpoints:
                on_line: Progress | None = None) -> DeploymentState:
         if debug:
             raise DeployError("A published deployment cannot wait for a debugger: debug it locally (--local --debug).")
-        pod = self._pod_settings(spec)
+        pod = self.pod_settings(spec)
         with self.services.lock(spec.endpoint):
             return self._deploy(spec, pod, timeout, must_exist)
 
-    def _pod_settings(self, spec: DeploymentSpec) -> settings.PodSettings:
+    def pod_settings(self, spec: DeploymentSpec) -> settings.PodSettings:
         if spec.is_v1:
             compute = str(spec.target_settings.get("computeType", "")).lower()
             if compute != "aks":
                 raise DeployError(f"The deployment configuration has computeType {compute or 'none'!r}; publishing to "
                                   "Kubernetes needs computeType aks.")
             return settings.from_v1(spec.target_settings)
-        kind, data = _read(spec.config)
+        kind, data = settings.read_config(spec.config)
         return settings.from_v2(data, kind)
 
     def _deploy(self, spec: DeploymentSpec, pod: settings.PodSettings, timeout: float,
                 must_exist: bool) -> DeploymentState:
         endpoint, deployment = spec.endpoint, spec.deployment
-        record = self._record(endpoint)
+        record = self.record(endpoint)
         if record is None and not spec.is_v1:
             raise DeployError(f"No endpoint {endpoint} is published to a cluster from here: create it first with "
                               "aml-deploy online-endpoint create -f <endpoint.yml>.")
@@ -237,16 +235,17 @@ class KubernetesEndpoints:
         if found is None:  # a v1 service published for the first time: its endpoint comes with it
             own = live.namespace_is_own(cluster, place.namespace, endpoint) is not False
             auth = front.v1_auth_mode(config)
-            served = live.new_front(endpoint, auth, _v1_keys(config, front.Credentials(), auth), front.V1)
+            served = live.new_front(endpoint, auth, fronts.v1_keys(config, front.Credentials(), auth), front.V1)
             front_image = images.front_image(self.client, registry, ca=self.ca, setting=self.settings.get("front_image"))
         else:
             own, served, front_image = found.own_namespace, found.front, found.front_image
             if spec.is_v1:
                 auth = front.v1_auth_mode(config)
-                served = replace(served, auth_mode=auth, credentials=_v1_keys(config, served.credentials, auth))
-        served = _with_deployment(served, endpoint, deployment, place.namespace, pod, default_weight=100 if spec.is_v1 else 0)
-        served = replace(served, credentials=_ready(served.credentials, served.auth_mode))
-        plan = ScorerPlan(endpoint, deployment, place.namespace, published.reference, pod, version=_version(spec),
+                served = replace(served, auth_mode=auth, credentials=fronts.v1_keys(config, served.credentials, auth))
+        served = fronts.with_deployment(served, endpoint, deployment, place.namespace, pod,
+                                        default_weight=100 if spec.is_v1 else 0)
+        served = replace(served, credentials=fronts.ready(served.credentials, served.auth_mode))
+        plan = ScorerPlan(endpoint, deployment, place.namespace, published.reference, pod, version=settings.model_version(spec),
                           pull_secret=names.pull_secret(endpoint) if pull else None)
         if found is None:
             self._apply_endpoint(cluster, place, served, front_image, pull, own, timeout)
@@ -522,10 +521,10 @@ class KubernetesEndpoints:
         if served.auth_mode == "key":
             return served.credentials.keys_as_azure()
         if served.auth_mode == "aml_token":
-            token = _fresh_token(served.credentials)
+            token = fronts.fresh_token(served.credentials)
             if token is None:
                 self._issue_token(cluster, place, endpoint)
-                token = _fresh_token(self._live(cluster, place, endpoint).front.credentials)
+                token = fronts.fresh_token(self._live(cluster, place, endpoint).front.credentials)
             return token.as_azure()
         raise DeployError(f"The endpoint {endpoint} has auth_mode {served.auth_mode}: there are no keys or tokens "
                           "to show" + (" (use a Microsoft Entra token)." if served.auth_mode == "aad_token" else "."))
@@ -534,11 +533,11 @@ class KubernetesEndpoints:
         """A new token, reaching the front (a rolling update) before it is returned."""
         with self.services.lock(endpoint):
             found = self._live(cluster, place, endpoint)
-            credentials = _ready(replace(found.front.credentials, tokens=found.front.credentials.valid_tokens()),
+            credentials = fronts.ready(replace(found.front.credentials, tokens=found.front.credentials.valid_tokens()),
                                  "aml_token")
             self._apply_endpoint(cluster, place, replace(found.front, credentials=credentials), found.front_image,
                                  found.pull_secret, found.own_namespace, 600)
-        return _fresh_token(credentials).value
+        return fronts.fresh_token(credentials).value
 
     def regenerate_keys(self, endpoint: str, key_type: str, value: str | None = None) -> dict:
         if key_type not in KEY_TYPES:
@@ -660,112 +659,8 @@ class KubernetesEndpoints:
 
     def endpoint_manifests(self, file: Path | None = None, name: str | None = None) -> str:
         """The endpoint's objects as `create_endpoint` would apply them (secrets as placeholders)."""
-        data = _read(file)[1] if file is not None else {}
-        name = name or data.get("name")
-        if not name:
-            raise DeployError("Give the endpoint a name (--name, or name: in the file).")
-        record = self._record(name)
-        place = choose(name, self.settings, record, compute=data.get("compute"))
-        served = live.new_front(name, front.normalize_auth_mode(data.get("auth_mode") or "key"), REDACTED)
-        served = _known_deployments(served, record)
-        if data.get("traffic") is not None or data.get("mirror_traffic") is not None:
-            served = served.with_traffic(_shares(data.get("traffic"), served, "weight"),
-                                         _shares(data.get("mirror_traffic"), served, "mirror"))
-        return kube.dump_manifests(self._planned_endpoint(place, served, record))
+        return dry_run.endpoint_manifests(self, file, name)
 
     def deployment_manifests(self, spec: DeploymentSpec, all_traffic: bool = False) -> str:
-        """This deployment's objects and its endpoint's, as `deploy` would apply them; nothing is sent (the
-        image is built here, and named by digest when that very image was published before)."""
-        pod = self._pod_settings(spec)
-        record = self._record(spec.endpoint)
-        config = spec.target_settings
-        place = choose(spec.endpoint, self.settings, record, compute=config.get("computeTargetName"),
-                       namespace=config.get("namespace"))
-        registry = images.registry_settings(self.settings, record.settings if record else None)
-        previous = ((record.settings.get("deployments") or {}).get(spec.deployment) if record else None)
-        published = images.planned(self.client, spec, registry, self.services, ca=self.ca, previous=previous)
-        api = front.V1 if spec.is_v1 else front.V2
-        auth = front.v1_auth_mode(config) if spec.is_v1 else (record.auth_mode if record else "key")
-        served = _known_deployments(live.new_front(spec.endpoint, auth, REDACTED, api), record)
-        served = _with_deployment(served, spec.endpoint, spec.deployment, place.namespace, pod,
-                                  default_weight=100 if spec.is_v1 or all_traffic else 0)
-        if all_traffic:
-            served = served.with_traffic({spec.deployment: 100})
-        plan = ScorerPlan(spec.endpoint, spec.deployment, place.namespace, published.reference, pod,
-                          version=_version(spec), pull_secret=names.pull_secret(spec.endpoint))
-        return kube.dump_manifests(self._planned_endpoint(place, served, record) + scorer_objects(plan))
-
-    def _planned_endpoint(self, place: Place, served: front.Front, record: PublishedService | None) -> list[dict]:
-        known = record.settings if record else {}
-        registry = images.registry_settings(self.settings, known)
-        front_image = known.get("front_image") or images.front_image(self.client, registry, ca=self.ca, dry_run=True,
-                                                                     setting=self.settings.get("front_image"))
-        pull = dockerconfigjson(registry.server, registry.username or "redacted", "redacted")
-        return endpoint_objects(EndpointPlan(served.endpoint, place.namespace, served, front_image,
-                                             known.get("own_namespace", True), pull))
-
-
-# -- helpers ----------------------------------------------------------------------------------------
-
-
-def _read(path: Path) -> tuple[Kind | None, dict]:
-    path = Path(path).resolve()
-    result = validate_or_refuse(path, Context(path), "nothing was published", InvalidDeployment)
-    data = result.parsed.data if result.parsed is not None and isinstance(result.parsed.data, dict) else {}
-    return result.kind, data
-
-
-def _ready(credentials: front.Credentials, auth: str) -> front.Credentials:
-    """Two keys for key auth; for aml_token, a token valid for at least half its lifetime (so that
-    get-credentials has one to give without changing the front)."""
-    if auth == "key" and not (credentials.primary_key and credentials.secondary_key):
-        return replace(credentials, primary_key=credentials.primary_key or front.new_key(),
-                       secondary_key=credentials.secondary_key or front.new_key())
-    if auth == "aml_token" and _fresh_token(credentials) is None:
-        return replace(credentials, tokens=credentials.valid_tokens() + [front.Token.new()])
-    return credentials
-
-
-def _fresh_token(credentials: front.Credentials) -> front.Token | None:
-    fresh = [t for t in credentials.valid_tokens() if t.expires - time.time() > TOKEN_LIFETIME_S / 2]
-    return max(fresh, key=lambda t: t.expires) if fresh else None
-
-
-def _v1_keys(config: dict, credentials: front.Credentials, auth: str) -> front.Credentials:
-    """v1's `keys` when given (azureml-core sends them as the service's keys), else kept or generated."""
-    keys = config.get("keys") if isinstance(config.get("keys"), dict) else {}
-    credentials = replace(credentials, primary_key=keys.get("primaryKey") or credentials.primary_key,
-                          secondary_key=keys.get("secondaryKey") or credentials.secondary_key)
-    return _ready(credentials, auth)
-
-
-def _shares(value, served: front.Front, which: str) -> dict[str, int] | None:
-    if value is None:
-        return {d.name: getattr(d, which) for d in served.deployments} if which == "weight" else None
-    return {str(k): int(v) for k, v in dict(value).items()}
-
-
-def _with_deployment(served: front.Front, endpoint: str, deployment: str, namespace: str,
-                     pod: settings.PodSettings, default_weight: int) -> front.Front:
-    """The front with `deployment` at its Service's address with its limits; its traffic share kept."""
-    entry = served.deployment(deployment)
-    weight = entry.weight if entry is not None else default_weight
-    mirror = entry.mirror if entry is not None else 0
-    updated = front.Deployment(deployment, service_address(endpoint, deployment, namespace), weight, mirror,
-                               pod.front_limits())
-    others = [d for d in served.deployments if d.name != deployment]
-    return replace(served, deployments=others + [updated] if entry is None else
-                   [updated if d.name == deployment else d for d in served.deployments], api=pod.api)
-
-
-def _known_deployments(served: front.Front, record: PublishedService | None) -> front.Front:
-    """The front's deployments as the local record last saw them (for --dry-run, which asks no cluster)."""
-    described = ((record.settings.get("front") or {}).get("deployments") or []) if record else []
-    return replace(served, deployments=[front.Deployment(d["name"], d["address"], d["weight"], d["mirror"],
-                                                         front.Limits(**d["limits"])) for d in described])
-
-
-def _version(spec: DeploymentSpec) -> str | None:
-    if len(spec.models) == 1:
-        return f"{spec.models[0].name}-{spec.models[0].version}"
-    return None
+        """This deployment's objects and its endpoint's, as `deploy` would apply them; nothing is sent."""
+        return dry_run.deployment_manifests(self, spec, all_traffic)
