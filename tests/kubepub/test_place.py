@@ -47,8 +47,11 @@ def test_online_commands_go_to_kubernetes_for_kubernetes_files_and_published_end
     assert remote_target_name(write_yaml(tmp_path / "d.yml", deployment("kep", "blue")), None) == "kubernetes"
     with pytest.raises(DeployError, match="No endpoint other is published to a cluster from here: add --local"):
         remote_target_name(None, "other")
+    with pytest.raises(DeployError, match="Add --local"):
+        remote_target_name(None, None)  # `online-endpoint list` with nothing published
     PublishedServices().save(PublishedService("other", "kubernetes", settings={"namespace": "x"}))
     assert remote_target_name(None, "other") == "kubernetes"
+    assert remote_target_name(None, None) == "kubernetes"
 
 
 def test_unknown_context_is_named_with_the_ones_there_are(kube_api, tmp_path, monkeypatch, capsys):

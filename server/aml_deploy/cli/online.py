@@ -236,7 +236,7 @@ def _endpoint_list(args, target) -> int:
 
 
 def _endpoint_delete(args, target) -> int:
-    confirm(args, f"Delete the local endpoint {args.name} and all its deployments?")
+    confirm(args, f"Delete the {'local ' if args.local else ''}endpoint {args.name} and all its deployments?")
     result = target.delete_endpoint(args.name)
     print_result(args, result, lambda r: f"Deleted {r['name']} ({len(r['deleted_deployments'])} deployment(s)).")
     return 0
@@ -319,7 +319,7 @@ def _deployment_list(args, target) -> int:
 
 
 def _deployment_delete(args, target) -> int:
-    confirm(args, f"Delete the local deployment {args.endpoint_name}/{args.name}?")
+    confirm(args, f"Delete the {'local ' if args.local else ''}deployment {args.endpoint_name}/{args.name}?")
     print_result(args, target.delete_deployment(args.endpoint_name, args.name), lambda r: f"Deleted {r['endpoint']}/{r['name']}.")
     return 0
 

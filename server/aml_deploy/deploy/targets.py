@@ -51,9 +51,12 @@ def remote_target_name(file: Path | None, endpoint: str | None) -> str:
         return "kubernetes"
     from .published import PublishedServices
 
-    record = PublishedServices().get(endpoint or named) if (endpoint or named) else None
+    services = PublishedServices()
+    record = services.get(endpoint or named) if (endpoint or named) else None
     if record is not None and record.target in TARGETS:
         return record.target
+    if not (file or endpoint) and services.list("kubernetes"):  # e.g. `online-endpoint list`: the published ones
+        return "kubernetes"
     remote = sorted(set(TARGETS) - {"local"})
     if record is not None:
         raise DeployError(f"{record.name} is published to {record.target}, which these commands do not serve; use "
