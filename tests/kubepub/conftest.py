@@ -52,6 +52,8 @@ def workspace(tmp_path, endpoint_name) -> Path:
     """The sample (a scikit-learn model and its score.py) with Kubernetes endpoint and deployment files."""
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES / "sample", root)
+    # a model of this test's own: the registry is shared by the session, and its layers must be new here
+    (root / "model" / "TRAINED.txt").write_text(f"{endpoint_name}\n")
     (root / "bad-src").mkdir()
     (root / "bad-src" / "score.py").write_text(SCORE_THAT_FAILS)
     write_yaml(root / "endpoint.yml", {"$schema": K8S.format("OnlineEndpoint"), "name": endpoint_name,

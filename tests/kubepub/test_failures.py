@@ -44,7 +44,7 @@ def test_a_crash_looping_init_is_reported_on_its_line_and_a_failed_update_rolls_
     write_yaml(workspace / "blue.yml", deployment(ep, "blue", code="./bad-src/"))
     broken = cli("online-deployment", "update", "-f", workspace / "blue.yml", "--skip-local-check", "-o", "json",
                  expect=1)
-    assert broken["provisioning_state"] == "Failed" and broken["failure"]["line"] == FAILING_LINE
+    assert broken["provisioning_state"] == "Failed" and broken["failure"]["line"] == FAILING_LINE, broken
     assert "previous revision keeps serving" in broken["problem"] and "rollback" in broken["problem"]
     answer = requests.post(blue["scoring_uri"], data=json.dumps({"data": [[1, 2]]}), timeout=30,
                            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})

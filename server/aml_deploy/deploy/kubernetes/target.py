@@ -34,7 +34,7 @@ from .place import Place, choose
 
 TARGET = "kubernetes"
 ADDRESS_WAIT = 600.0  # a cloud load balancer can take minutes to get its address
-REDACTED = front.Credentials("redacted-primary-key", "redacted-secondary-key")
+LOG_LINES = 200  # of a crashed container: the inference server's own lines come after init()'s traceback
 
 
 class KubernetesEndpoints:
@@ -258,7 +258,7 @@ class KubernetesEndpoints:
         self.progress("Waiting for every replica of the new revision to be ready")
         with translated(f"Waiting for {endpoint}/{deployment}"):
             report = kube.wait_for_rollout(cluster, place.namespace, [names.scorer_name(endpoint, deployment)],
-                                           timeout=timeout, progress=self._rollout_progress)
+                                           timeout=timeout, log_lines=LOG_LINES, progress=self._rollout_progress)
         stages["rollout"] = time.monotonic() - started
         if not report.ok:
             return self._failed(cluster, place, spec, report, published, created=existing is None, record=record)
@@ -376,9 +376,13 @@ class KubernetesEndpoints:
         report = kube.wait_for_rollout(cluster, place.namespace, [workload["metadata"]["name"]], timeout=0, poll=0)
         blocked = [p for p in report.problems if p.reason in FAIL_FAST or p.last_exit_reason in FAIL_FAST]
         if report.ok:
-            state = "Succeeded"
+            state, problem = "Succeeded", None
+        elif blocked:
+            state, problem = "Failed", report.summary()
+        elif details.get("state") == "Failed":  # between two crashes its pod may look fine: the last publish said
+            state, problem = "Failed", details.get("problem") or report.reason
         else:
-            state = "Failed" if blocked or details.get("state") == "Failed" else "Creating"
+            state, problem = "Creating", report.reason
         address = record.scoring_uri if record else None
         result = DeploymentState(endpoint, deployment, state, TARGET, address,
                                  address.replace("/score", "/swagger.json") if address else None,
@@ -387,8 +391,7 @@ class KubernetesEndpoints:
         progress = report.deployments[0]
         result.publish = {"replicas": progress.desired, "ready": progress.ready, "revision": progress.revision,
                           "namespace": place.namespace}
-        if not report.ok:
-            result.problem = report.summary() if blocked else report.reason
+        result.problem = problem
         return result
 
     def delete_deployment(self, endpoint: str, deployment: str) -> dict:
