@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 
 import pytest
 from lsprotocol import types as lsp
@@ -63,6 +64,11 @@ async def test_publish_list_keys_logs_invoke_and_delete_through_the_server(serve
     assert answer["status"] == 200 and answer["body"].strip() == "[9.0]"
     renewed = await command(server, "amlDeploy.server.regeneratePublishedKey", {"name": service_name, "keyType": "secondary"})
     assert renewed["primaryKey"] == keys["primaryKey"] and renewed["secondaryKey"] != keys["secondaryKey"]
+    script = workspace / "v1-aci" / "source" / "score.py"
+    script.write_text(script.read_text() + f"\n# an edit after publishing {uuid.uuid4().hex}\n")
+    updated = await command(server, "amlDeploy.server.updatePublished", {"name": service_name})  # the stored registry password
+    assert updated["provisioning_state"] == "Succeeded", updated
+    assert updated["publish"]["push"]["layers_pushed"] == 1 and updated["publish"]["push"]["bytes_pushed"] < 10_000
     logs = await command(server, "amlDeploy.server.publishedLogs", {"name": service_name})
     assert "ready for serving traffic" in logs["text"]
     deleted = await command(server, "amlDeploy.server.deletePublished", {"name": service_name})
