@@ -70,6 +70,8 @@ _ALL = [
     Code("AMLD168", "v1-ignored-key", "Key ignored for this computeType"),
     Code("AMLD169", "v1-retired", "Retired v1 web service"),
     Code("AMLD170", "aci-not-honoured", "ACI setting that Container Instances cannot honour"),
+    # Publishing to Kubernetes without the Azure ML extension
+    Code("AMLD171", "kubernetes-not-honoured", "Setting plain Kubernetes cannot honour"),
     # Scoring scripts
     Code("AMLD200", "script-syntax", "Syntax error in the scoring script"),
     Code("AMLD201", "missing-init-run", "init() or run() missing"),

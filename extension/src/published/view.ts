@@ -10,10 +10,10 @@ import { toTreeItem } from '../treeItem';
 import { vscodeUi } from '../vscodeUi';
 import { copyKey, deleteService, publish, Publisher, PublishResult, publishSummary, regenerateKey, updateModel } from './commands';
 import { completeV1Source, DeploymentNode, sourceFromNode } from './sources';
-import { PublishedService, serviceEntry } from './tree';
+import { deploymentEntry, isDeploymentNode, PublishedNode, PublishedService, serviceEntry } from './tree';
 
-export class PublishedView implements vscode.TreeDataProvider<PublishedService> {
-    private readonly changed = new vscode.EventEmitter<PublishedService | undefined>();
+export class PublishedView implements vscode.TreeDataProvider<PublishedNode> {
+    private readonly changed = new vscode.EventEmitter<PublishedNode | undefined>();
     readonly onDidChangeTreeData = this.changed.event;
 
     constructor(private readonly servers: ServerManager) {}
@@ -22,9 +22,9 @@ export class PublishedView implements vscode.TreeDataProvider<PublishedService> 
         this.changed.fire(undefined);
     }
 
-    async getChildren(node?: PublishedService): Promise<PublishedService[]> {
+    async getChildren(node?: PublishedNode): Promise<PublishedNode[]> {
         if (node) {
-            return [];
+            return isDeploymentNode(node) ? [] : (node.deployments ?? []).map((deployment) => ({ endpoint: node, deployment }));
         }
         try {
             return (await callServer<{ services: PublishedService[] }>(this.servers.current, 'amlDeploy.server.listPublished')).services;
@@ -33,8 +33,8 @@ export class PublishedView implements vscode.TreeDataProvider<PublishedService> 
         }
     }
 
-    getTreeItem(service: PublishedService): vscode.TreeItem {
-        return toTreeItem(serviceEntry(service));
+    getTreeItem(node: PublishedNode): vscode.TreeItem {
+        return toTreeItem(isDeploymentNode(node) ? deploymentEntry(node.endpoint, node.deployment) : serviceEntry(node));
     }
 }
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { copyKey, deleteService, publish, PublishResult, publishSummary, regenerateKey, updateModel } from '../published/commands';
 import { askSettings, PublishSettings, serviceNameProblem, SETTINGS_KEY, SettingsStore, suggestedServiceName } from '../published/settings';
 import { completeV1Source, sourceFromNode } from '../published/sources';
-import { PublishedService, serviceEntry } from '../published/tree';
+import { deploymentEntry, isDeploymentNode, PublishedService, serviceEntry, shares } from '../published/tree';
 import { InputOptions } from '../ui';
 import { fakeServer, FakeUi } from './fakes';
 
@@ -151,4 +151,30 @@ test('Publish… starts from a local deployment, or asks a v1 file for its deplo
     assert.deepEqual(v1, { config: '/w/v1/inferenceconfig.json', name: 'v1', deploymentConfig: '/w/v1/deploymentconfig.json', models: ['sample:1'] });
     const bare = await completeV1Source(new FakeUi(), { config: '/w/v1/inferenceconfig.json' }, ['/w/v1/inferenceconfig.json'], []);
     assert.deepEqual(bare, { config: '/w/v1/inferenceconfig.json', name: 'v1', deploymentConfig: undefined, models: [] });
+});
+
+test('a Kubernetes endpoint shows its cluster and namespace, and its deployments with their traffic under it', () => {
+    const endpoint = service({
+        name: 'ep', target: 'kubernetes', scoringUri: 'http://20.1.2.3/score', resourceGroup: null, location: null,
+        authMode: 'aml_token', context: 'prod-aks', namespace: 'scoring', image: null,
+        deployments: [
+            { name: 'blue', traffic: 80, mirror: 0, state: 'Succeeded', image: 'r/aml-deploy/ep@sha256:b' },
+            { name: 'green', traffic: 20, mirror: 0, state: 'Failed', image: 'r/aml-deploy/ep@sha256:g' },
+            { name: 'shadow', traffic: 0, mirror: 10, state: 'Succeeded' },
+        ],
+    });
+    const entry = serviceEntry(endpoint);
+    assert.equal(entry.description, 'Succeeded · Kubernetes · http://20.1.2.3/score');
+    assert.match(entry.tooltip ?? '', /on Kubernetes · prod-aks · namespace scoring/);
+    assert.match(entry.tooltip ?? '', /Token authentication/);
+    assert.equal(entry.contextValue, 'publishedService');
+    assert.equal(entry.expanded, true);
+    const rows = (endpoint.deployments ?? []).map((d) => deploymentEntry(endpoint, d));
+    assert.deepEqual(rows.map((r) => [r.label, r.description]), [
+        ['blue', 'traffic 80% · Succeeded'], ['green', 'traffic 20% · Failed'], ['shadow', 'traffic 0%, mirror 10% · Succeeded']]);
+    assert.equal(rows[1].icon, 'error:testing.iconFailed');
+    assert.match(rows[0].tooltip ?? '', /Image: r\/aml-deploy\/ep@sha256:b/);
+    assert.ok(rows.every((r) => r.contextValue === 'publishedDeployment' && isDeploymentNode(r.data)));
+    assert.equal(serviceEntry(service()).expanded, false); // an ACI service has no rows under it
+    assert.equal(shares({ name: 'x', traffic: 100, mirror: 0, state: 'Succeeded' }), 'traffic 100%');
 });

@@ -31,7 +31,9 @@ def add_parser(verbs) -> None:
                         help="inferenceconfig.json, or a v2 online deployment YAML")
     deploy.add_argument("--dc", "--deploy-config-file", dest="deploy_config", type=Path,
                         help="deploymentconfig.json (computeType local or aci)")
-    deploy.add_argument("--compute-type", choices=("local", "aci"), help="when there is no deploymentconfig.json")
+    deploy.add_argument("--compute-type", choices=("local", "aci", "aks"), help="when there is no deploymentconfig.json")
+    deploy.add_argument("--ct", "--compute-target", dest="compute_target",
+                        help="AKS: the cluster, as a kubeconfig context (default: computeTargetName, else the current context)")
     deploy.add_argument("--overwrite", action="store_true", help="replace a service of the same name")
     deploy.add_argument("--cc", "--cpu-cores", dest="cpu", type=float, help="ACI: CPU cores (containerResourceRequirements.cpu)")
     deploy.add_argument("--gb", "--memory-gb", dest="memory_gb", type=float, help="ACI: memory in GB (memoryInGB)")
@@ -45,7 +47,8 @@ def add_parser(verbs) -> None:
                         "input_sample, else a *request*.json beside the configuration)")
     deploy.add_argument("--skip-local-check", action="store_true", help="publish without running the image locally first")
     deploy.add_argument("--dry-run", action="store_true",
-                        help="ACI: build the image, then print the layers it would push and the ARM requests it would send")
+                        help="ACI: build the image, then print the layers it would push and the ARM requests it would send; "
+                             "AKS: print the Kubernetes manifests (multi-document YAML, secrets as placeholders)")
     deploy.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for init() (default 600)")
     deploy.add_argument("--workspace-folder", type=Path, help="refuse files outside it (default: the current folder)")
     deploy.add_argument("--ca-bundle", type=Path, help="extra CA bundle for package downloads during the build")
@@ -125,9 +128,9 @@ def _deploy(args) -> int:
     args.workspace = args.workspace_folder.resolve() if args.workspace_folder else _default_workspace(config)
     deploy_config = read_deployment_config(args.deploy_config, args.workspace) if args.deploy_config else {}
     compute = str(args.compute_type or deploy_config.get("computeType") or "").lower()
-    if compute not in ("local", "aci"):
-        raise DeployError("Say where to deploy: a deploymentconfig.json (--dc) with computeType local or aci, or "
-                          f"--compute-type local|aci{f' (computeType {compute} is not supported here)' if compute else ''}.")
+    if compute not in ("local", "aci", "aks"):
+        raise DeployError("Say where to deploy: a deploymentconfig.json (--dc) with computeType local, aci or aks, or "
+                          f"--compute-type local|aci|aks{f' (computeType {compute} is not supported here)' if compute else ''}.")
     from ..registry import Registry
 
     registry = Registry(getattr(args, "registry", None))
@@ -138,6 +141,8 @@ def _deploy(args) -> int:
     spec.endpoint = args.name
     if compute == "local":
         return _deploy_locally(args, spec, registry)
+    if compute == "aks":
+        return _deploy_to_kubernetes(args, spec, deploy_config)
     if not deploy_config:
         spec.target_settings = {"computeType": "aci"}
     target = aci_target(args)
@@ -145,10 +150,7 @@ def _deploy(args) -> int:
         plan = target.plan(spec)
         print(json.dumps(plan, indent=2) if args.format == "json" else _plan_text(plan))
         return 0
-    existing = target.services.get(args.name)
-    if existing is not None and not args.overwrite:
-        raise DeployError(f"A service named {args.name} exists already ({existing.target}): add --overwrite to replace it, "
-                          f"or update it with aml-deploy service update -n {args.name}.")
+    _refuse_existing(target, args)
     state = target.deploy(spec, timeout=args.timeout)
     data = {**state.to_dict(), "publish": target.last_run.to_dict()}
     print_result(args, data, service_text)
@@ -159,6 +161,46 @@ def _deploy_locally(args, spec, registry) -> int:
     from ..deploy.targets import get_target
 
     target = get_target("local", registry=registry, progress=_printer(args))
+    state = target.deploy(spec, timeout=args.timeout)
+    print_result(args, state.to_dict(), service_text)
+    return 1 if state.state == "Failed" else 0
+
+
+def kubernetes_target(args, progress=True):
+    """The Kubernetes target for these options: --ct names the kubeconfig context."""
+    from ..deploy.kubernetes.target import KubernetesEndpoints
+    from ..deploy.local.images import ca_bundle
+    from ..registry import Registry
+
+    settings = {"kube_context": getattr(args, "compute_target", None), "registry": getattr(args, "registry_server", None),
+                "registry_username": getattr(args, "registry_username", None),
+                "registry_password": getattr(args, "registry_password", None),
+                "registry_repository": getattr(args, "image_repository", None),
+                "front_image": getattr(args, "front_image", None),
+                "local_check": False if getattr(args, "skip_local_check", False) else None}
+    target = KubernetesEndpoints(Registry(getattr(args, "registry", None)), _printer(args) if progress else None,
+                                 settings={k: v for k, v in settings.items() if v is not None})
+    target.deployment_config, target.workspace = getattr(args, "deploy_config", None), getattr(args, "workspace", None)
+    if getattr(args, "ca_bundle", None):
+        target.ca = ca_bundle(str(args.ca_bundle))
+    return target
+
+
+def _refuse_existing(target, args) -> None:
+    existing = target.services.get(args.name)
+    if existing is not None and not args.overwrite:
+        raise DeployError(f"A service named {args.name} exists already ({existing.target}): add --overwrite to replace it, "
+                          f"or update it with aml-deploy service update -n {args.name}.")
+
+
+def _deploy_to_kubernetes(args, spec, deploy_config: dict) -> int:
+    if not deploy_config:
+        spec.target_settings = {"computeType": "aks"}
+    target = kubernetes_target(args)
+    if args.dry_run:
+        sys.stdout.write(target.deployment_manifests(spec))
+        return 0
+    _refuse_existing(target, args)
     state = target.deploy(spec, timeout=args.timeout)
     print_result(args, state.to_dict(), service_text)
     return 1 if state.state == "Failed" else 0

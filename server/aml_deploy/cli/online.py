@@ -25,11 +25,13 @@ def _endpoint_parsers(commands) -> None:
     command = _verb(verbs, "online-endpoint", "create", "create an endpoint", _endpoint_create)
     command.add_argument("-f", "--file", type=Path)
     command.add_argument("-n", "--name")
+    _publish_options(command)
     command = _verb(verbs, "online-endpoint", "update", "update an endpoint: its file, traffic or mirror traffic", _endpoint_update)
     command.add_argument("-f", "--file", type=Path)
     command.add_argument("-n", "--name")
     command.add_argument("--traffic", type=_shares, help='traffic shares in percent, e.g. "blue=90 green=10"')
     command.add_argument("--mirror-traffic", type=_shares, help='mirrored share in percent, e.g. "green=10" (or "" for none)')
+    _publish_options(command)
     command = _verb(verbs, "online-endpoint", "show", "show an endpoint and its deployments", _endpoint_show)
     command.add_argument("-n", "--name", required=True)
     _verb(verbs, "online-endpoint", "list", "list endpoints", _endpoint_list)
@@ -71,6 +73,13 @@ def _deployment_parsers(commands) -> None:
         command.add_argument("--workspace-folder", type=Path,
                              help="refuse files outside it (default: the current folder, if it holds the file)")
         command.add_argument("--ca-bundle", type=Path, help="extra CA bundle for package downloads during the build")
+        _publish_options(command)
+        command.add_argument("--skip-local-check", action="store_true",
+                             help="Kubernetes: push without first running the image behind a front on this machine")
+    command = _verb(verbs, "online-deployment", "rollback", "return a published deployment to its previous revision",
+                    _deployment_rollback)
+    _names(command)
+    command.add_argument("--revision", type=int, help="the revision to return to (default: the one before the current)")
     command = _verb(verbs, "online-deployment", "show", "show a deployment", _deployment_show)
     _names(command)
     command = _verb(verbs, "online-deployment", "list", "list the deployments of an endpoint", _deployment_list)
@@ -121,6 +130,14 @@ def _verb(verbs, group: str, name: str, help_text: str, handler):
     return parser
 
 
+def _publish_options(parser) -> None:
+    parser.add_argument("--dry-run", action="store_true",
+                        help="Kubernetes: print the manifests (multi-document YAML, secrets as placeholders); send nothing")
+    parser.add_argument("--registry", help="Kubernetes: the registry the cluster pulls from (default: $AML_DEPLOY_IMAGE_REGISTRY)")
+    parser.add_argument("--registry-username", help="with the password in $AML_DEPLOY_REGISTRY_PASSWORD "
+                                                    "(default: what docker login stored)")
+
+
 def _names(parser) -> None:
     parser.add_argument("-n", "--name", required=True)
     parser.add_argument("-e", "--endpoint-name", required=True)
@@ -139,7 +156,9 @@ def _with_target(handler):
         from ..deploy.targets import get_target, remote_target_name
 
         progress = (lambda message: print(f"  {message}", file=sys.stderr)) if args.format == "text" else None
-        settings = {"kube_context": args.kube_context, "namespace": args.namespace}
+        settings = {"kube_context": args.kube_context, "namespace": args.namespace,
+                    "registry": getattr(args, "registry", None), "registry_username": getattr(args, "registry_username", None),
+                    "local_check": False if getattr(args, "skip_local_check", False) else None}
         name = "local" if args.local else remote_target_name(getattr(args, "file", None), _endpoint_of(args))
         return handler(args, get_target(name, progress=progress, settings=settings))
 
@@ -153,7 +172,19 @@ def _endpoint_of(args) -> str | None:
 # -- endpoints ------------------------------------------------------------------------------------
 
 
+def _dry_run(target, method: str):
+    """The target's manifests function for --dry-run (Kubernetes only)."""
+    from ..deploy.errors import DeployError
+
+    if not hasattr(target, method):
+        raise DeployError("--dry-run prints Kubernetes manifests: leave out --local and give a Kubernetes endpoint.")
+    return getattr(target, method)
+
+
 def _endpoint_create(args, target) -> int:
+    if args.dry_run:
+        sys.stdout.write(_dry_run(target, "endpoint_manifests")(args.file, args.name))
+        return 0
     endpoint = target.create_endpoint(args.file, args.name)
     print_result(args, endpoint, lambda e: f"Endpoint {e['name']} is ready for deployments"
                  + (f" at {e['scoring_uri']}" if e.get("scoring_uri") else "") + ".")
@@ -165,6 +196,8 @@ def _endpoint_update(args, target) -> int:
 
     if args.file is None and args.traffic is None and args.mirror_traffic is None:
         raise DeployError("Nothing to update: give --file, --traffic or --mirror-traffic.")
+    if args.dry_run:
+        return _endpoint_create(args, target)
     if args.file is not None:
         endpoint = target.create_endpoint(args.file, args.name)
         args.name = endpoint["name"]
@@ -205,7 +238,7 @@ def _endpoint_list(args, target) -> int:
 
 
 def _endpoint_delete(args, target) -> int:
-    confirm(args, f"Delete the local endpoint {args.name} and all its deployments?")
+    confirm(args, f"Delete the {'local ' if args.local else ''}endpoint {args.name} and all its deployments?")
     result = target.delete_endpoint(args.name)
     print_result(args, result, lambda r: f"Deleted {r['name']} ({len(r['deleted_deployments'])} deployment(s)).")
     return 0
@@ -237,6 +270,9 @@ def _deployment_create(args, target) -> int:
                        models=args.model, port=args.port, workspace=workspace, registry=target.registry)
     if args.ca_bundle:
         target.ca = ca_bundle(str(args.ca_bundle))
+    if args.dry_run:
+        sys.stdout.write(_dry_run(target, "deployment_manifests")(spec, all_traffic=args.all_traffic))
+        return 0
     state = target.deploy(spec, debug=args.debug, timeout=args.timeout, must_exist=args.command_name == "update")
     if args.all_traffic and state.state != "Failed":
         target.set_traffic(state.endpoint, {state.deployment: 100})
@@ -257,6 +293,17 @@ def _default_workspace(file: Path) -> Path:
                       "give --workspace-folder, the folder that holds your project.")
 
 
+def _deployment_rollback(args, target) -> int:
+    rollback = getattr(target, "rollback", None)
+    if rollback is None:
+        from ..deploy.errors import DeployError
+
+        raise DeployError("Only published (Kubernetes) deployments have revisions to return to.")
+    state = rollback(args.endpoint_name, args.name, args.revision)
+    print_result(args, state.to_dict(), _deployment_text)
+    return 1 if state.state == "Failed" else 0
+
+
 def _deployment_show(args, target) -> int:
     state = target.show_deployment(args.endpoint_name, args.name)
     data = state.to_dict()
@@ -274,7 +321,7 @@ def _deployment_list(args, target) -> int:
 
 
 def _deployment_delete(args, target) -> int:
-    confirm(args, f"Delete the local deployment {args.endpoint_name}/{args.name}?")
+    confirm(args, f"Delete the {'local ' if args.local else ''}deployment {args.endpoint_name}/{args.name}?")
     print_result(args, target.delete_deployment(args.endpoint_name, args.name), lambda r: f"Deleted {r['endpoint']}/{r['name']}.")
     return 0
 

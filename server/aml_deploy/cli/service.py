@@ -7,16 +7,16 @@ import json
 from pathlib import Path
 
 from ..deploy.errors import DeployError
-from .model_deploy import _model_reference, aci_target, add_publish_options, service_text
+from .model_deploy import _model_reference, aci_target, add_publish_options, kubernetes_target, service_text
 from .output import add_format, confirm, print_result
 
 
 def add_parser(commands) -> None:
-    service = commands.add_parser("service", help="services published to Azure Container Instances",
+    service = commands.add_parser("service", help="services published to Azure Container Instances or Kubernetes",
                                   description="Services published with aml-deploy model deploy (az ml service's verbs).")
     verbs = service.add_subparsers(title="commands", metavar="COMMAND")
     command = _verb(verbs, "list", "list the published services", _list)
-    command.add_argument("--compute-type", choices=("aci",), help="only these")
+    command.add_argument("--compute-type", choices=("aci", "aks"), help="only these")
     command.add_argument("--model-name", help="only services that use this model")
     command = _verb(verbs, "show", "show a service: state, scoring URI, image, where it runs", _show)
     _name(command)
@@ -64,16 +64,23 @@ def _target(args):
     for option in ("registry_server", "subscription", "resource_group", "location", "front_image"):
         if not hasattr(args, option):
             setattr(args, option, None)
+    from ..deploy.published import PublishedServices
+
+    record = PublishedServices().get(args.name) if getattr(args, "name", None) else None
+    if record is not None and record.target == "kubernetes":
+        return kubernetes_target(args)
     return aci_target(args, progress=True)
 
 
 def _list(args) -> int:
     target = _target(args)
-    services = target.services.list("aci")
+    services = target.services.list({"aci": "aci", "aks": "kubernetes"}.get(args.compute_type))
     if args.model_name:
         services = [s for s in services if any(_model_name(m) == args.model_name for m in s.source.get("models") or [])]
     rows = [{"name": s.name, "target": s.target, "state": s.state, "scoring_uri": s.scoring_uri, "image": s.image,
              "resource_group": s.settings.get("resource_group"), "location": s.settings.get("location"),
+             **({"context": s.settings.get("context"), "namespace": s.settings.get("namespace")}
+                if s.target == "kubernetes" else {}),
              "updated": s.updated, **({"problem": s.problem} if s.problem else {})} for s in services]
     print_result(args, rows, lambda items: "\n".join(
         f"{r['name']}  {r['target']}  {r['state']}  {r['scoring_uri'] or ''}".rstrip() for r in items) or "No published services.")
@@ -92,7 +99,9 @@ def _show(args) -> int:
 
 
 def _show_text(data: dict) -> str:
-    lines = [f"{data['name']}: {data['provisioning_state']} on ACI ({data.get('resource_group')}, {data.get('location')})"]
+    where = (f"Kubernetes ({data.get('context')}, namespace {data.get('namespace')})" if data.get("target") == "kubernetes"
+             else f"ACI ({data.get('resource_group')}, {data.get('location')})")
+    lines = [f"{data['name']}: {data['provisioning_state']} on {where}"]
     for label, key in (("scoring URI", "scoring_uri"), ("swagger", "swagger_uri"), ("image", "image"), ("auth", "auth_mode"),
                        ("problem", "problem")):
         if data.get(key):
@@ -111,7 +120,8 @@ def _logs(args) -> int:
 
 def _keys(args) -> int:
     print_result(args, _target(args).get_credentials(args.name),
-                 lambda keys: f"primaryKey: {keys['primaryKey']}\nsecondaryKey: {keys['secondaryKey']}")
+                 lambda keys: f"accessToken: {keys['accessToken']}" if "accessToken" in keys else
+                 f"primaryKey: {keys['primaryKey']}\nsecondaryKey: {keys['secondaryKey']}")
     return 0
 
 
@@ -126,7 +136,10 @@ def _update(args) -> int:
     target = _target(args)
     state = target.update(args.name, models=[_model_reference(m) for m in args.model], config=args.inference_config,
                           deployment_config=args.deploy_config, timeout=args.timeout)
-    print_result(args, {**state.to_dict(), "publish": target.last_run.to_dict()}, service_text)
+    data = state.to_dict()
+    if hasattr(target, "last_run"):  # ACI says what its publish did there; Kubernetes in the state itself
+        data["publish"] = target.last_run.to_dict()
+    print_result(args, data, service_text)
     return 1 if state.state == "Failed" else 0
 
 
@@ -158,6 +171,16 @@ def _delete(args) -> int:
     what = "and its image" if args.delete_image else "(its container group; the image stays in the registry)"
     confirm(args, f"Delete the service {args.name} {what}?")
     result = _target(args).delete_endpoint(args.name, delete_image=args.delete_image)
-    print_result(args, result, lambda r: f"Deleted {r['name']}" + ("" if r["group_deleted"] else " (its group was already gone)")
-                 + (f"; deleted its image {r['image']}" if r["image_deleted"] else f"; its image stays in the registry: {r['image']}"))
+    print_result(args, result, _deleted_text)
+    return 0
+
+
+def _deleted_text(r: dict) -> str:
+    if "group_deleted" not in r:  # Kubernetes
+        images = r.get("images_deleted") or []
+        return (f"Deleted {r['name']} ({len(r['deleted_deployments'])} deployment(s), {len(r['deleted_objects'])} "
+                f"object(s))" + (f"; deleted its images {', '.join(images)}" if images else "") +
+                (f"; {r['kept_namespace']}" if r.get("kept_namespace") else ""))
+    return (f"Deleted {r['name']}" + ("" if r["group_deleted"] else " (its group was already gone)")
+            + (f"; deleted its image {r['image']}" if r["image_deleted"] else f"; its image stays in the registry: {r['image']}"))
     return 0

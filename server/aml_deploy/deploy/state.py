@@ -31,6 +31,7 @@ class DeploymentState:
     code_dir: str | None = None
     code_target: str | None = None
     problem: str | None = None  # why the state is what it is, and what to do (e.g. for Missing)
+    publish: dict | None = None  # a remote target: the image pushed, bytes sent, seconds per stage, replicas...
 
     def to_dict(self) -> dict:
         data: dict = {
@@ -47,6 +48,8 @@ class DeploymentState:
             data["failure"] = {"message": self.failure.message, "path": str(self.failure.path) if self.failure.path else None,
                                "line": self.failure.line, "function": self.failure.function, "log": self.log_excerpt,
                                "timed_out": self.failure.timed_out}
+        if self.publish is not None:
+            data["publish"] = self.publish
         if self.debug_configuration is not None:
             data["debug_configuration"] = self.debug_configuration
         return data

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ..documents.kinds import Kind
 from ..errors import UsageError
 from ..registry import Registry
 from .errors import DeployError
@@ -23,8 +24,15 @@ def _aci(registry: Registry | None, progress: Progress | None, settings: dict) -
     return AciServices(registry=registry, progress=progress)
 
 
+def _kubernetes(registry: Registry | None, progress: Progress | None, settings: dict) -> Target:
+    from .kubernetes.target import KubernetesEndpoints
+
+    return KubernetesEndpoints(registry=registry, progress=progress, settings=settings)
+
+
 # name -> a function of (registry, progress, settings such as the kube context) making the target
-TARGETS: dict[str, Callable[[Registry | None, Progress | None, dict], Target]] = {"local": _local, "aci": _aci}
+TARGETS: dict[str, Callable[[Registry | None, Progress | None, dict], Target]] = {
+    "local": _local, "aci": _aci, "kubernetes": _kubernetes}
 
 
 def get_target(name: str, registry: Registry | None = None, progress: Progress | None = None,
@@ -39,8 +47,36 @@ def get_target(name: str, registry: Registry | None = None, progress: Progress |
 def remote_target_name(file: Path | None, endpoint: str | None) -> str:
     """Which target a command without --local is for: decided by the configuration's kind (a
     Kubernetes online endpoint or deployment), else by where the endpoint was published."""
+    kind, named = _kind_and_endpoint(file) if file is not None else (None, None)
+    if kind in (Kind.KUBERNETES_ONLINE_ENDPOINT, Kind.KUBERNETES_ONLINE_DEPLOYMENT):
+        return "kubernetes"
+    from .published import PublishedServices
+
+    services = PublishedServices()
+    record = services.get(endpoint or named) if (endpoint or named) else None
+    if record is not None and record.target in TARGETS:
+        return record.target
+    if not (file or endpoint) and services.list("kubernetes"):  # e.g. `online-endpoint list`: the published ones
+        return "kubernetes"
     remote = sorted(set(TARGETS) - {"local"})
-    if not remote:
-        raise UsageError("Add --local: AML Deploy runs online endpoints on this machine's Docker engine (--local); "
-                          "publishing them elsewhere is done with `aml-deploy model deploy` and `aml-deploy service`.")
-    raise UsageError(f"Add --local, or give a Kubernetes online endpoint or deployment file (targets: {', '.join(remote)}).")
+    if record is not None:
+        raise DeployError(f"{record.name} is published to {record.target}, which these commands do not serve; use "
+                          "aml-deploy service ... for it.")
+    if endpoint or named:
+        raise UsageError(f"No endpoint {endpoint or named} is published to a cluster from here: add --local for a "
+                          "local endpoint, or create it on a cluster with a Kubernetes online endpoint file.")
+    raise UsageError("Add --local to run it on this machine's Docker engine, or give a Kubernetes online endpoint or "
+                      f"deployment file to publish it (targets: {', '.join(remote)}).")
+
+
+def _kind_and_endpoint(file: Path) -> tuple[Kind | None, str | None]:
+    """The file's kind, and the endpoint it names (a deployment's endpoint_name, an endpoint's name)."""
+    from ..documents import Context, validate_file
+
+    path = Path(file).resolve()
+    result = validate_file(path, Context(path), explicit=True)
+    kind, data = result.kind, result.parsed.data if result.parsed is not None else None
+    if kind is None or not isinstance(data, dict):
+        return kind, None
+    name = data.get("endpoint_name") if kind.is_online_deployment else data.get("name") if kind.is_endpoint else None
+    return kind, name if isinstance(name, str) else None

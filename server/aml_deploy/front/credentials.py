@@ -33,6 +33,11 @@ class Token:
     value: str = field(repr=False)
     expires: int  # Unix time, seconds
 
+    @classmethod
+    def new(cls, lifetime_s: int = TOKEN_LIFETIME_S, now: float | None = None) -> Token:
+        """A random token that expires `lifetime_s` from `now`."""
+        return cls(secrets.token_urlsafe(TOKEN_BYTES), int((time.time() if now is None else now) + lifetime_s))
+
     def expired(self, now: float | None = None) -> bool:
         return self.expires <= (time.time() if now is None else now)
 
@@ -51,6 +56,17 @@ class Credentials:
     def valid_tokens(self, now: float | None = None) -> list[Token]:
         return [t for t in self.tokens if not t.expired(now)]
 
+    def to_json(self) -> dict:
+        """As stored (the KeyStore's file, a Kubernetes Secret): secrets included."""
+        return {"primaryKey": self.primary_key, "secondaryKey": self.secondary_key,
+                "tokens": [{"token": t.value, "expires": t.expires} for t in self.tokens]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Credentials:
+        """From to_json()'s form; KeyError, TypeError or ValueError when it is not that."""
+        return cls(data.get("primaryKey"), data.get("secondaryKey"),
+                   [Token(t["token"], int(t["expires"])) for t in data.get("tokens", [])])
+
     def keys_as_azure(self) -> dict:
         """What `az ml online-endpoint get-credentials` prints for keys."""
         return {"primaryKey": self.primary_key, "secondaryKey": self.secondary_key}
@@ -66,9 +82,7 @@ class KeyStore:
         if not self.path.exists():
             return Credentials()
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            return Credentials(data.get("primaryKey"), data.get("secondaryKey"),
-                               [Token(t["token"], int(t["expires"])) for t in data.get("tokens", [])])
+            return Credentials.from_json(json.loads(self.path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise FrontError(f"The credentials file {self.path} cannot be read ({type(err).__name__}); "
                              "delete it and regenerate the keys.") from None
@@ -97,7 +111,7 @@ class KeyStore:
         """A new token that expires after `lifetime_s`; expired ones are dropped."""
         now = time.time() if now is None else now
         credentials = self.load()
-        token = Token(secrets.token_urlsafe(TOKEN_BYTES), int(now + lifetime_s))
+        token = Token.new(lifetime_s, now)
         credentials.tokens = credentials.valid_tokens(now) + [token]
         self.save(credentials)
         return token
@@ -106,8 +120,7 @@ class KeyStore:
         """Write atomically; the file is never readable by others, not even for a moment."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.path.parent, 0o700)
-        data = {"primaryKey": credentials.primary_key, "secondaryKey": credentials.secondary_key,
-                "tokens": [{"token": t.value, "expires": t.expires} for t in credentials.tokens]}
+        data = credentials.to_json()
         descriptor, temporary = tempfile.mkstemp(prefix=".credentials-", dir=self.path.parent)  # mode 0600
         try:
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:

@@ -92,6 +92,7 @@ class Front:
     listen_port: int | None = None  # inside the container; None: 8080, or 8443 with TLS
     runtime_api: bool = True  # False where other containers share the front's localhost (ACI, a pod)
     access_log: bool = False
+    max_timeout_ms: int = V2_MAX_REQUEST_TIMEOUT_MS  # v2: Azure's limit (managed 180000; Kubernetes 300000)
 
     @property
     def port_in_container(self) -> int:
@@ -168,8 +169,8 @@ def _deployment_problems(front: Front, deployment: Deployment):
                          ("instance_count", limits.instance_count), ("max_queue_wait_ms", limits.max_queue_wait_ms)):
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             yield f"{where}: {label} must be a positive whole number, not {value!r}"
-    if front.api == V2 and isinstance(limits.timeout_ms, int) and limits.timeout_ms > V2_MAX_REQUEST_TIMEOUT_MS:
-        yield f"{where}: request_timeout_ms {limits.timeout_ms} is above Azure's maximum {V2_MAX_REQUEST_TIMEOUT_MS}"
+    if front.api == V2 and isinstance(limits.timeout_ms, int) and limits.timeout_ms > front.max_timeout_ms:
+        yield f"{where}: request_timeout_ms {limits.timeout_ms} is above Azure's maximum {front.max_timeout_ms}"
     for label, value in (("traffic", deployment.weight), ("mirror_traffic", deployment.mirror)):
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
             yield f"{where}: {label} {value!r} is not a percentage from 0 to 100"

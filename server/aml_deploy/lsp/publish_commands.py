@@ -1,6 +1,7 @@
 """Server commands behind the Published Services view: publish a local deployment or a v1
-configuration to ACI, list the published services, keys, logs, update, delete. Thin wrappers around
-the ACI target; publishing runs on a worker thread and reports its stages as work-done progress."""
+configuration to ACI, list the published services (ACI services, Kubernetes endpoints with their
+deployments and traffic), keys, logs, update, delete. Thin wrappers around the ACI and Kubernetes
+targets; publishing runs on a worker thread and reports its stages as work-done progress."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from lsprotocol import types as lsp
 from ..deploy.aci.settings import AciOptions
 from ..deploy.aci.target import AciServices
 from ..deploy.failures import failure_finding
-from ..deploy.publish import PUSH, RegistrySettings, StageProgress
+from ..deploy.publish import PROVISION, PUSH, RegistrySettings, StageProgress
 from ..deploy.spec import from_config
 from ..deploy.state import DeploymentState
 from .commands import command
@@ -106,17 +107,45 @@ def _target(ls: AmlDeployServer, args: PublishArgs | None = None, report=None) -
                        deployment_config=deployment_config, workspace=ls.workspace_root(path_argument(args.config)))
 
 
+def _published_target(ls: AmlDeployServer, name: str, report=None):
+    """The target a published service lives on: Kubernetes, else ACI."""
+    from ..deploy.published import PublishedServices
+
+    record = PublishedServices().get(name)
+    if record is not None and record.target == "kubernetes":
+        from ..deploy.kubernetes.target import KubernetesEndpoints
+
+        return KubernetesEndpoints(registry=ls.model_registry(),
+                                   progress=(lambda message: report(StageProgress(PROVISION, message))) if report else None)
+    return _target(ls, report=report)
+
+
 def list_published(ls: AmlDeployServer) -> dict:
     """The services as last seen (no Azure call: the view opens at once; showPublished reads the live state)."""
     services = _target(ls).services.list()
     return {"services": [{"name": s.name, "target": s.target, "state": s.state, "scoringUri": s.scoring_uri,
                           "image": s.image, "resourceGroup": s.settings.get("resource_group"),
                           "location": s.settings.get("location"), "authMode": s.auth_mode, "updated": s.updated,
-                          "problem": s.problem, "config": s.source.get("config")} for s in services]}
+                          "problem": s.problem, "config": s.source.get("config"), **_on_kubernetes(s)}
+                         for s in services]}
+
+
+def _on_kubernetes(service) -> dict:
+    """A Kubernetes endpoint's cluster, namespace and deployments with their traffic, as last published."""
+    if service.target != "kubernetes":
+        return {}
+    described = {d["name"]: d for d in (service.settings.get("front") or {}).get("deployments") or []}
+    known = service.settings.get("deployments") or {}
+    return {"context": service.settings.get("context"), "namespace": service.settings.get("namespace"),
+            "deployments": [{"name": name, "traffic": (described.get(name) or {}).get("weight", 0),
+                             "mirror": (described.get(name) or {}).get("mirror", 0),
+                             "state": (known.get(name) or {}).get("state", "Unknown"),
+                             "image": (known.get(name) or {}).get("image")}
+                            for name in sorted(set(described) | set(known))]}
 
 
 def show_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
-    return _target(ls).show_endpoint(args.name)
+    return _published_target(ls, args.name).show_endpoint(args.name)
 
 
 def publish(ls: AmlDeployServer, args: PublishArgs) -> dict:
@@ -142,34 +171,34 @@ def publish(ls: AmlDeployServer, args: PublishArgs) -> dict:
 def update_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
     progress = _Progress(ls, args.progressToken, f"Updating {args.name} on ACI")
     try:
-        target = _target(ls, report=progress)
+        target = _published_target(ls, args.name, progress)
         state = target.update(args.name, models=[_model(m) for m in args.models])
     finally:
         progress.end()
     if state.failure is not None and state.failure.path is not None:
         _show_failure(ls, state.failure.path, state)
-    return {**state.to_dict(), "publish": target.last_run.to_dict()}
+    return {**state.to_dict(), **({"publish": target.last_run.to_dict()} if hasattr(target, "last_run") else {})}
 
 
 def published_keys(ls: AmlDeployServer, args: ServiceArgs) -> dict:
-    return _target(ls).get_credentials(args.name)
+    return _published_target(ls, args.name).get_credentials(args.name)
 
 
 def regenerate_key(ls: AmlDeployServer, args: ServiceArgs) -> dict:
-    return _target(ls).regenerate_keys(args.name, args.keyType)
+    return _published_target(ls, args.name).regenerate_keys(args.name, args.keyType)
 
 
 def published_logs(ls: AmlDeployServer, args: ServiceArgs) -> dict:
-    return {"text": "\n".join(_target(ls).logs(args.name, lines=args.lines, init=args.init))}
+    return {"text": "\n".join(_published_target(ls, args.name).logs(args.name, lines=args.lines, init=args.init))}
 
 
 def invoke_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
-    answer = _target(ls).invoke(args.name, None, args.body.encode() if args.body else None)
+    answer = _published_target(ls, args.name).invoke(args.name, None, args.body.encode() if args.body else None)
     return {"deployment": answer.deployment, "status": answer.status, "body": answer.body}
 
 
 def delete_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
-    return _target(ls).delete_endpoint(args.name, delete_image=args.deleteImage)
+    return _published_target(ls, args.name).delete_endpoint(args.name, delete_image=args.deleteImage)
 
 
 def _model(value: str) -> str:
@@ -180,7 +209,8 @@ def _show_failure(ls: AmlDeployServer, script, state: DeploymentState) -> None:
     """A publish that failed in the user's code puts AMLD401 on that line; a success clears it."""
     failure = state.failure
     if failure is not None and failure.path is not None:
-        where = f"{'local check' if state.target == 'local-check' else 'ACI service'} {state.endpoint}"
+        kind = {"local-check": "local check", "kubernetes": "Kubernetes deployment"}.get(state.target, "ACI service")
+        where = f"{kind} {state.endpoint}" + (f"/{state.deployment}" if state.target == "kubernetes" else "")
         finding = failure_finding(failure, where, ls.session.files.read_text(failure.path) or "")
         if finding is not None:
             path = failure.path

@@ -24,6 +24,7 @@ from .resources import BY_KIND
 from .store import Store, now
 
 POD, SECRET, CONFIGMAP = BY_KIND["Pod"], BY_KIND["Secret"], BY_KIND["ConfigMap"]
+MAX_GRACE = 30.0  # seconds a deleted pod may take to end (preStop hooks, then SIGTERM)
 
 
 @dataclass
@@ -252,6 +253,37 @@ class ContainerRunner:
             elif readiness.failed:
                 self.ready = False
 
+    def stop(self, deadline: float) -> None:
+        """preStop (exec or sleep), then SIGTERM with what is left of the grace period."""
+        hook = (self.spec.get("lifecycle") or {}).get("preStop") or {}
+        container = self.worker.docker_container(self.container_id)
+        if container is None:
+            return
+        if "exec" in hook:
+            done = threading.Thread(target=self._exec_hook, args=(container, hook["exec"].get("command") or []),
+                                    daemon=True)
+            done.start()
+            done.join(timeout=max(0.0, deadline - time.monotonic()))
+        elif "sleep" in hook:
+            time.sleep(max(0.0, min(float(hook["sleep"].get("seconds", 0)), deadline - time.monotonic())))
+        left = deadline - time.monotonic()
+        term = int(max(0, left if hook else min(left, 2)))
+        try:
+            self.worker.node.docker.api.stop(self.container_id, timeout=term)
+        except docker.errors.NotFound:
+            pass
+
+    def _exec_hook(self, container, command: list) -> None:
+        try:
+            result = container.exec_run(command)
+        except docker.errors.APIError as error:
+            if "is not running" not in str(error):  # a container that stopped meanwhile needs no hook
+                self.event("Warning", "FailedPreStopHook", f"PreStopHook failed: {str(error)[:300]}")
+            return
+        if result.exit_code not in (0, None):
+            self.event("Warning", "FailedPreStopHook",
+                       f"PreStopHook failed: {result.output.decode(errors='replace')[-300:]}")
+
     def _kill(self, container, why: str) -> None:
         self.event("Normal", "Killing", f"Container {self.name} {why}, will be restarted")
         self.worker.stop_container(container.id)
@@ -312,6 +344,8 @@ class PodWorker:
         for runner in self.runners.values():
             if runner.container_id:
                 runner.event("Normal", "Killing", f"Stopping container {runner.name}")
+        if not self.stopping.is_set():  # the pod was deleted (not the node stopped): end it gracefully
+            self._stop_gracefully()
         for runner in self.runners.values():
             for docker_id in (runner.container_id, runner.previous_id):
                 if docker_id:
@@ -321,6 +355,19 @@ class PodWorker:
         current = self.node.store.get(POD, self.namespace, self.name)
         if current is not None and current["metadata"]["uid"] == self.uid:
             self.node.store.remove(POD, self.namespace, self.name)
+
+    def _stop_gracefully(self) -> None:
+        """As a kubelet ends a deleted pod (already out of every Service's endpoints): each container's
+        preStop hook, then SIGTERM, within terminationGracePeriodSeconds (at most MAX_GRACE here); a
+        container with no hook gets at most 2 s after SIGTERM, as before, so tests do not wait."""
+        grace = min(float(self.pod["spec"].get("terminationGracePeriodSeconds", 30)), MAX_GRACE)
+        deadline = time.monotonic() + grace
+        threads = [threading.Thread(target=runner.stop, args=(deadline,), daemon=True)
+                   for runner in self.runners.values() if runner.container_id]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=grace + 5)
 
     def backoff(self, failures: int) -> float:
         first, longest = self.node.backoff

@@ -30,6 +30,7 @@ SCORING_PORT = 5001
 SERVER = "/opt/aml-deploy/env/bin/azmlinfsrv"  # the environment install.sh creates (conda or venv)
 DOCKERFILE = "Dockerfile.aml-deploy"
 LABEL = "aml-deploy.publish"
+IGNORED = f"{DOCKERFILE}\n.dockerignore\n".encode()  # the context's own files: not copied into the image
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 Lines = Callable[[str], None]
@@ -74,7 +75,8 @@ def build_image(client, spec: DeploymentSpec, *, on_line: Lines | None = None, c
         parent_key = _digest(parent_key, models.digest())
         tag = f"{MODELS_REPOSITORY}:{parent_key[:20]}"
         if not _exists(client, tag):
-            models.add_bytes(DOCKERFILE, f"FROM {parent}\nCOPY models/ {MODELS_ROOT}/\n".encode())
+            models.add_bytes(DOCKERFILE, f"FROM {parent}\nCOPY . /\n".encode())
+            models.add_bytes(".dockerignore", IGNORED)
             run_build(client, models, tag, "the model layer", on_line, {f"{LABEL}.models": parent_key})
             built.append("model")
         parent = tag
@@ -84,6 +86,7 @@ def build_image(client, spec: DeploymentSpec, *, on_line: Lines | None = None, c
     tag = f"{REPOSITORY}:{key[:20]}"
     if not _exists(client, tag):
         code.add_bytes(DOCKERFILE, dockerfile.encode())
+        code.add_bytes(".dockerignore", IGNORED)
         run_build(client, code, tag, "the code layer", on_line, {LABEL: key})
         built.append("code")
     image = client.images.get(tag)
@@ -93,19 +96,29 @@ def build_image(client, spec: DeploymentSpec, *, on_line: Lines | None = None, c
 
 
 def model_context(spec: DeploymentSpec) -> Context:
-    """models/<name>/<version>/<file or folder>: copied to AZUREML_MODEL_DIR's layout."""
-    context = Context()
-    context.add_folder("models")
+    """<models root>/<name>/<version>/<file or folder>: AZUREML_MODEL_DIR's layout, from the root."""
+    context = _rooted(MODELS_ROOT)
     for model in sorted(spec.models, key=lambda m: (m.name, m.version)):
-        context.add_folder(f"models/{model.name}")
-        context.add_folder(f"models/{model.name}/{model.version}")
-        context.add_tree(model.path, f"models/{model.name}/{model.version}/{model.path.name}")
+        context.add_folder(f"{MODELS_ROOT[1:]}/{model.name}")
+        context.add_folder(f"{MODELS_ROOT[1:]}/{model.name}/{model.version}")
+        context.add_tree(model.path, f"{MODELS_ROOT[1:]}/{model.name}/{model.version}/{model.path.name}")
     return context
 
 
 def code_context(spec: DeploymentSpec) -> Context:
+    context = _rooted(APP_ROOT)
+    context.add_tree(spec.code_dir, code_target(spec)[1:])
+    return context
+
+
+def _rooted(folder: str) -> Context:
+    """A context holding `folder` and its parents, copied with `COPY . /`: every folder of a layer then
+    comes from the context (fixed times), none is made at build time, so a layer built again on another
+    model is the same layer (the engine says "already exists", and the code is not pushed again)."""
     context = Context()
-    context.add_tree(spec.code_dir, "code")
+    parts = folder.strip("/").split("/")
+    for depth in range(1, len(parts) + 1):
+        context.add_folder("/".join(parts[:depth]))
     return context
 
 
@@ -114,7 +127,7 @@ def app_dockerfile(spec: DeploymentSpec, parent: str) -> str:
     variables = {**container_environment(spec), "PYTHONUNBUFFERED": "1"}
     app_root = variables["AML_APP_ROOT"]
     entry = f"{app_root}/{variables['AZUREML_ENTRY_SCRIPT']}"
-    lines = [f"FROM {parent}", f"COPY code/ {code_target(spec)}/"]
+    lines = [f"FROM {parent}", "COPY . /"]
     lines += [f"ENV {name}={_quoted(name, value)}" for name, value in variables.items()]
     lines += [f"WORKDIR {app_root if app_root.startswith(APP_ROOT) else APP_ROOT}",
               f"EXPOSE {SCORING_PORT}",
