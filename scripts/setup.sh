@@ -60,8 +60,8 @@ fi
 # Every Python package comes at the exact version scripts/constraints.txt pins (scripts/refresh-pins.sh
 # writes it); pyproject.toml keeps the ranges for people who install the package themselves.
 PINS=scripts/constraints.txt
-extras=""
-[ "$WANT_TESTS" = 1 ] && extras="[test,charts]"  # charts: the profile's chart, tested too
+extras="[kubernetes]"  # the command line publishes to Kubernetes too
+[ "$WANT_TESTS" = 1 ] && extras="[test,charts,kubernetes]"  # charts: the profile's chart, tested too
 say "creating the Python environment .venv and installing aml-deploy$extras into it (the versions pinned in $PINS)"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet -c "$PINS" pip setuptools wheel

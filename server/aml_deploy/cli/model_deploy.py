@@ -168,8 +168,8 @@ def _deploy_locally(args, spec, registry) -> int:
 
 def kubernetes_target(args, progress=True):
     """The Kubernetes target for these options: --ct names the kubeconfig context."""
-    from ..deploy.kubernetes.target import KubernetesEndpoints
     from ..deploy.local.images import ca_bundle
+    from ..deploy.targets import kubernetes_endpoints
     from ..registry import Registry
 
     settings = {"kube_context": getattr(args, "compute_target", None), "registry": getattr(args, "registry_server", None),
@@ -178,7 +178,7 @@ def kubernetes_target(args, progress=True):
                 "registry_repository": getattr(args, "image_repository", None),
                 "front_image": getattr(args, "front_image", None),
                 "local_check": False if getattr(args, "skip_local_check", False) else None}
-    target = KubernetesEndpoints(Registry(getattr(args, "registry", None)), _printer(args) if progress else None,
+    target = kubernetes_endpoints()(Registry(getattr(args, "registry", None)), _printer(args) if progress else None,
                                  settings={k: v for k, v in settings.items() if v is not None})
     target.deployment_config, target.workspace = getattr(args, "deploy_config", None), getattr(args, "workspace", None)
     if getattr(args, "ca_bundle", None):

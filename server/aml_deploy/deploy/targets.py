@@ -25,9 +25,21 @@ def _aci(registry: Registry | None, progress: Progress | None, settings: dict) -
 
 
 def _kubernetes(registry: Registry | None, progress: Progress | None, settings: dict) -> Target:
-    from .kubernetes.target import KubernetesEndpoints
+    return kubernetes_endpoints()(registry=registry, progress=progress, settings=settings)
 
-    return KubernetesEndpoints(registry=registry, progress=progress, settings=settings)
+
+def kubernetes_endpoints():
+    """The Kubernetes target's class. Its packages (the kubernetes client, kubernetes-validate:
+    180 MB) are an extra, so the editor's bundle stays small; without them, say how to add them."""
+    try:
+        from .kubernetes.target import KubernetesEndpoints
+    except ImportError as err:
+        if not (err.name or "").startswith("kubernetes"):
+            raise
+        raise DeployError("Publishing to Kubernetes needs the kubernetes client packages: pip install "
+                          "'aml-deploy[kubernetes]' into the Python that runs AML Deploy (in the editor: the amlDeploy.python "
+                          "setting's interpreter).") from None
+    return KubernetesEndpoints
 
 
 # name -> a function of (registry, progress, settings such as the kube context) making the target

@@ -113,9 +113,9 @@ def _published_target(ls: AmlDeployServer, name: str, report=None):
 
     record = PublishedServices().get(name)
     if record is not None and record.target == "kubernetes":
-        from ..deploy.kubernetes.target import KubernetesEndpoints
+        from ..deploy.targets import kubernetes_endpoints
 
-        return KubernetesEndpoints(registry=ls.model_registry(),
+        return kubernetes_endpoints()(registry=ls.model_registry(),
                                    progress=(lambda message: report(StageProgress(PROVISION, message))) if report else None)
     return _target(ls, report=report)
 
