@@ -65,7 +65,8 @@ def remote_target_name(file: Path | None, endpoint: str | None) -> str:
     from .published import PublishedServices
 
     services = PublishedServices()
-    record = services.get(endpoint or named) if (endpoint or named) else None
+    name = endpoint or named
+    record = services.get(name) if name else None
     if record is not None and record.target in TARGETS:
         return record.target
     if not (file or endpoint) and services.list("kubernetes"):  # e.g. `online-endpoint list`: the published ones

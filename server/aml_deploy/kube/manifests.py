@@ -19,7 +19,7 @@ def kind_rank(kind: str) -> int:
 
 def apply_order(objects: list[dict]) -> list[dict]:
     """A stable sort by kind: the order apply() sends objects in and dump_manifests() writes them."""
-    return sorted(objects, key=lambda obj: kind_rank(obj.get("kind")))
+    return sorted(objects, key=lambda obj: kind_rank(str(obj.get("kind", ""))))
 
 
 def load_manifests(text: str, source: str = "<manifests>") -> list[dict]:

@@ -55,10 +55,11 @@ def rollback(cluster: Cluster, namespace: str, deployment: str, to_revision: int
             raise ApplyError(f"Deployment {namespace}/{deployment} has no previous revision to return to")
         target = history[-2]
     else:
-        target = next((r for r in history if r.number == to_revision), None)
-        if target is None:
+        found = next((r for r in history if r.number == to_revision), None)
+        if found is None:
             raise ApplyError(f"Deployment {namespace}/{deployment} has no revision {to_revision}; it has "
                              f"{', '.join(str(r.number) for r in history) or 'none'}")
+        target = found
     apps = k8s.AppsV1Api(cluster.api)
     live = cluster.api.sanitize_for_serialization(call(
         cluster, f"read Deployment {namespace}/{deployment}", apps.read_namespaced_deployment, name=deployment,

@@ -203,7 +203,7 @@ class _Watcher:
                 reason = waiting.get("reason")
                 if reason in _WAITING or last.get("reason") == "OOMKilled":
                     found.append(ContainerProblem(
-                        name, pod_name, container["name"], reason or last.get("reason"), waiting.get("message", ""),
+                        name, pod_name, container["name"], str(reason or last.get("reason") or ""), waiting.get("message", ""),
                         container.get("restartCount", 0), last.get("exitCode"), last.get("reason")))
         return found
 

@@ -55,7 +55,7 @@ def errors_only(findings: list[ManifestFinding]) -> list[ManifestFinding]:
 
 
 def _finding(index: int, obj: dict, field: str, message: str, rule: str, severity: str = "error") -> ManifestFinding:
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta: dict = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
     return ManifestFinding(index, str(obj.get("kind", "?")), str(meta.get("name", "?")), meta.get("namespace"),
                            field, message, rule, severity)
 

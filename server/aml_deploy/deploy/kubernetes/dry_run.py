@@ -33,7 +33,7 @@ def endpoint_manifests(target: KubernetesEndpoints, file: Path | None = None, na
     served = live.new_front(name, front.normalize_auth_mode(data.get("auth_mode") or "key"), REDACTED)
     served = fronts.known_deployments(served, record)
     if data.get("traffic") is not None or data.get("mirror_traffic") is not None:
-        served = served.with_traffic(fronts.shares(data.get("traffic"), served, "weight"),
+        served = served.with_traffic(fronts.shares(data.get("traffic"), served, "weight") or {},
                                      fronts.shares(data.get("mirror_traffic"), served, "mirror"))
     return kube.dump_manifests(_planned_endpoint(target, place, served, record))
 

@@ -32,7 +32,7 @@ def fresh_token(credentials: front.Credentials) -> front.Token | None:
 
 def v1_keys(config: dict, credentials: front.Credentials, auth: str) -> front.Credentials:
     """v1's `keys` when given (azureml-core sends them as the service's keys), else kept or generated."""
-    keys = config.get("keys") if isinstance(config.get("keys"), dict) else {}
+    keys: dict = config["keys"] if isinstance(config.get("keys"), dict) else {}
     credentials = replace(credentials, primary_key=keys.get("primaryKey") or credentials.primary_key,
                           secondary_key=keys.get("secondaryKey") or credentials.secondary_key)
     return ready(credentials, auth)

@@ -108,6 +108,7 @@ def _scorer_deployment(plan: ScorerPlan, name: str, labels: dict) -> dict:
 
 def _autoscaler(plan: ScorerPlan, name: str, labels: dict) -> dict:
     autoscale = plan.settings.autoscale
+    assert autoscale is not None  # called only when the deployment asks for autoscaling
     metric = {"type": "Resource", "resource": {"name": "cpu", "target": {
         "type": "Utilization", "averageUtilization": autoscale.target_utilization}}}
     spec = {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},

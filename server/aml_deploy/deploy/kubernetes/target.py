@@ -114,7 +114,7 @@ class KubernetesEndpoints:
             served = found.front if found else live.new_front(name, auth, front.Credentials())
             served = replace(served, auth_mode=auth, credentials=fronts.ready(served.credentials, auth))
             if data.get("traffic") is not None or data.get("mirror_traffic") is not None:
-                served = served.with_traffic(fronts.shares(data.get("traffic"), served, "weight"),
+                served = served.with_traffic(fronts.shares(data.get("traffic"), served, "weight") or {},
                                              fronts.shares(data.get("mirror_traffic"), served, "mirror"))
             registry = images.registry_settings(self.settings, record.settings if record else None)
             self.progress(f"Pushing the front's image to {registry.server}")
@@ -198,6 +198,8 @@ class KubernetesEndpoints:
                                   "Kubernetes needs computeType aks.")
             return settings.from_v1(spec.target_settings)
         kind, data = settings.read_config(spec.config)
+        if kind is None:
+            raise DeployError(f"{spec.config} is not a Kubernetes online deployment.")
         return settings.from_v2(data, kind)
 
     def _deploy(self, spec: DeploymentSpec, pod: settings.PodSettings, timeout: float,
@@ -528,6 +530,8 @@ class KubernetesEndpoints:
             if token is None:
                 self._issue_token(cluster, place, endpoint)
                 token = fronts.fresh_token(self._live(cluster, place, endpoint).front.credentials)
+            if token is None:
+                raise DeployError(f"The front of {endpoint} did not take the new token; try again.")
             return token.as_azure()
         raise DeployError(f"The endpoint {endpoint} has auth_mode {served.auth_mode}: there are no keys or tokens "
                           "to show" + (" (use a Microsoft Entra token)." if served.auth_mode == "aad_token" else "."))
@@ -540,7 +544,10 @@ class KubernetesEndpoints:
                                  "aml_token")
             self._apply_endpoint(cluster, place, replace(found.front, credentials=credentials), found.front_image,
                                  found.pull_secret, found.own_namespace, 600)
-        return fronts.fresh_token(credentials).value
+        token = fronts.fresh_token(credentials)
+        if token is None:  # ready() issues one when none is fresh
+            raise DeployError(f"No token could be issued for {endpoint}.")
+        return token.value
 
     def regenerate_keys(self, endpoint: str, key_type: str, value: str | None = None) -> dict:
         if key_type not in KEY_TYPES:
@@ -550,7 +557,9 @@ class KubernetesEndpoints:
             found = self._live(cluster, place, endpoint)
             if found.front.auth_mode != "key":
                 raise DeployError(f"The endpoint {endpoint} uses {found.front.auth_mode}, not keys.")
-            credentials = replace(found.front.credentials, **{f"{key_type}_key": value or front.new_key()})
+            new = value or front.new_key()
+            credentials = (replace(found.front.credentials, primary_key=new) if key_type == "primary"
+                           else replace(found.front.credentials, secondary_key=new))
             self.progress("Rolling the new key out to the front (the other key keeps working)")
             self._apply_endpoint(cluster, place, replace(found.front, credentials=credentials), found.front_image,
                                  found.pull_secret, found.own_namespace, 600)
