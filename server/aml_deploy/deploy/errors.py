@@ -19,3 +19,10 @@ class InvalidDeployment(DeployError, InvalidConfiguration):
     """The deployment's configuration has errors, so nothing was built."""
 
     code = "invalid-configuration"
+
+
+class NoTarget(DeployError):
+    """A command that names no target it can serve (--local left out, say): a usage error (exit 2)."""
+
+    code = "usage"
+    exit_code = 2

@@ -6,9 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..documents.kinds import Kind
-from ..errors import UsageError
 from ..registry import Registry
-from .errors import DeployError
+from .errors import DeployError, NoTarget
 from .target import Progress, Target
 
 
@@ -76,9 +75,9 @@ def remote_target_name(file: Path | None, endpoint: str | None) -> str:
         raise DeployError(f"{record.name} is published to {record.target}, which these commands do not serve; use "
                           "aml-deploy service ... for it.")
     if endpoint or named:
-        raise UsageError(f"No endpoint {endpoint or named} is published to a cluster from here: add --local for a "
+        raise NoTarget(f"No endpoint {endpoint or named} is published to a cluster from here: add --local for a "
                           "local endpoint, or create it on a cluster with a Kubernetes online endpoint file.")
-    raise UsageError("Add --local to run it on this machine's Docker engine, or give a Kubernetes online endpoint or "
+    raise NoTarget("Add --local to run it on this machine's Docker engine, or give a Kubernetes online endpoint or "
                       f"deployment file to publish it (targets: {', '.join(remote)}).")
 
 
