@@ -161,3 +161,30 @@ def test_the_front_listens_on_loopback_only_and_nothing_is_left_after_delete(loc
     assert docker_client.containers.list(all=True, filters={"label": f"aml-deploy.endpoint={endpoint}"}) == []
     assert [n for n in docker_client.networks.list() if endpoint in n.name] == []
     assert not (local.home / "keys" / f"{endpoint}.json").exists()
+
+
+def test_a_v1_aks_configuration_gets_azureml_fe_answers_locally(local, workspace, docker_client):
+    """A v1 service configured for AKS, run locally: the front answers as azureml-fe does (504 after
+    scoringTimeoutMs; 503 for a request that waited maxQueueWaitMs for the one slot)."""
+    name = f"v{uuid.uuid4().hex[:9]}"
+    folder = workspace / "front-sample"
+    shutil.copytree(DATA, folder)
+    spec = from_config(folder / "inferenceconfig.json", endpoint=name, deployment_config=folder / "deploymentconfig-aks.json",
+                       workspace=workspace, registry=local.registry)
+    try:
+        state = local.deploy(spec, timeout=300)
+        assert state.state == "Succeeded", state.log_excerpt
+        assert any("computeType aks" in warning for warning in state.warnings)
+        uri = local.show_endpoint(name)["scoring_uri"]
+        assert _post(uri, None, {"n": 1}).status_code == 200  # authEnabled: false
+        started = time.monotonic()
+        assert _post(uri, None, {"n": 2, "sleep": 4}).status_code == 504
+        assert 1.2 < time.monotonic() - started < 3.5
+        time.sleep(3)  # the one worker finishes the slow request
+        with concurrent.futures.ThreadPoolExecutor(3) as pool:
+            answers = list(pool.map(lambda n: (_post(uri, None, {"n": n, "sleep": 1.2}).status_code, time.monotonic()), range(3)))
+        statuses = Counter(status for status, _ in answers)
+        assert statuses[503] >= 1 and statuses[200] >= 1, statuses
+    finally:
+        local.delete_endpoint(name)
+        remove_containers(docker_client, name)

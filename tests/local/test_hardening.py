@@ -186,3 +186,21 @@ while True:
     threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
     threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
 """
+
+
+@pytest.mark.parametrize("what, edit", [
+    ("conda file", lambda text: text.replace("conda_file: ./environment/conda.yaml", "conda_file: ../../outside/conda.yaml")),
+    ("build context", lambda text: text.replace("  image: python:3.11-slim\n", "  build:\n    path: ../../outside/ctx\n")),
+])
+def test_files_outside_the_workspace_are_refused_before_anything_is_built(workspace, tmp_path, what, edit):
+    outside = workspace.parent / "outside"  # ws/sample/../../outside
+    (outside / "ctx").mkdir(parents=True, exist_ok=True)
+    (outside / "ctx" / "Dockerfile").write_text("FROM python:3.11-slim\nCOPY secret.txt /\n")
+    (outside / "ctx" / "secret.txt").write_text("do not copy me")
+    (outside / "conda.yaml").write_text("name: x\ndependencies:\n  - pip:\n    - azureml-inference-server-http\n")
+    deployment = workspace / "sample" / "blue-deployment.yml"
+    deployment.write_text(edit(deployment.read_text()))
+    from aml_deploy.registry import Registry
+
+    with pytest.raises(DeployError, match="outside the workspace"):
+        from_config(deployment, workspace=workspace, registry=Registry(tmp_path / "registry"))

@@ -137,8 +137,9 @@ class LocalEndpoints:
             details = {"config": str(spec.config), "state": state.state, "port": state.port,
                        "failure": state.to_dict().get("failure"), "operation": "done", "front": settings}
             self.records.note_deployment(spec.endpoint, spec.deployment, details)
-            if spec.is_v1:  # a v1 service is its own endpoint: its deployment config decides the auth
-                self.records.update(spec.endpoint, lambda r: r.update(auth_mode=settings["auth_mode"]))
+            if spec.is_v1:  # a v1 service is its own endpoint: its config decides the auth, it takes all requests
+                self.records.update(spec.endpoint, lambda r: r.update(auth_mode=settings["auth_mode"],
+                                                                      traffic={spec.deployment: 100}))
             state.warnings += self._refresh_front(spec.endpoint)
             return state
 
