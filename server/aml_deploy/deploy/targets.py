@@ -74,6 +74,9 @@ def remote_target_name(file: Path | None, endpoint: str | None) -> str:
     if record is not None:
         raise DeployError(f"{record.name} is published to {record.target}, which these commands do not serve; use "
                           "aml-deploy service ... for it.")
+    if endpoint and not file:  # a name alone: an endpoint that is not there (exit 1, like any not-found)
+        raise DeployError(f"No endpoint {endpoint} is published to a cluster from here: add --local for a "
+                          "local endpoint, or create it on a cluster with a Kubernetes online endpoint file.")
     if endpoint or named:
         raise NoTarget(f"No endpoint {endpoint or named} is published to a cluster from here: add --local for a "
                           "local endpoint, or create it on a cluster with a Kubernetes online endpoint file.")
