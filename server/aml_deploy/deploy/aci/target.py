@@ -15,7 +15,7 @@ from ... import front
 from ...azure import ArmClient, ArmError, AzureError, ContainerGroup, ContainerGroups, ProvisioningProgress, connect, resolve_target
 from ...registry import Registry
 from .. import requests as sample_requests
-from ..errors import DeployError
+from ..errors import DeployError, Interrupted
 from ..failures import Failure
 from ..front_answers import explain_status
 from ..local import http
@@ -458,11 +458,35 @@ class _Provision:
                 self.say(StageProgress(PROVISION, f"{progress.status} after {progress.elapsed_seconds:.0f} s"))
 
             try:
-                group = groups.create_or_update(self.name, body, progress=polled, timeout=self.timeout)
-            except ArmError as err:
-                return self._failed(groups, Failure(str(err)), created, started)
-            self.run.stages[PROVISION] = time.monotonic() - started
-            return self._wait_ready(groups, group, created, time.monotonic())
+                try:
+                    group = groups.create_or_update(self.name, body, progress=polled, timeout=self.timeout)
+                except ArmError as err:
+                    return self._failed(groups, Failure(str(err)), created, started)
+                self.run.stages[PROVISION] = time.monotonic() - started
+                return self._wait_ready(groups, group, created, time.monotonic())
+            except KeyboardInterrupt:
+                raise self._interrupted(groups, created) from None
+
+    def _interrupted(self, groups: ContainerGroups, created: bool) -> Interrupted:
+        """Ctrl+C once the group was sent to Azure: a first publish deletes the group it created (as a failed
+        one does) and is forgotten; an interrupted update is recorded, with what to do."""
+        if created:
+            try:
+                groups.delete(self.name)
+            except AzureError as err:
+                self.record.state, self.record.problem = "Failed", f"interrupted while it was being created: {err}"
+                self.target.services.save(self.record)
+                return Interrupted(f"Interrupted while the service was being created; deleting its container group "
+                                   f"failed ({err}): delete it with aml-deploy service delete -n {self.name}")
+            self.target.services.remove(self.name)
+            return Interrupted(f"Interrupted while the service was being created: deleted the container group "
+                               f"{self.name} in {self.settings.resource_group}; nothing of it is left in Azure.")
+        self.record.state = "Failed"
+        self.record.problem = ("an update was interrupted: the container group may run the new version or the previous "
+                               f"one; publish again with aml-deploy service update -n {self.name}")
+        self.target.services.save(self.record)
+        return Interrupted(f"Interrupted during the update of {self.name}: its container group was left as it was "
+                           f"(the new version or the previous one); publish again with aml-deploy service update -n {self.name}")
 
     def _scoring_uri(self, group: ContainerGroup) -> str:
         host = self.settings.cname if self.settings.ssl_enabled and self.settings.cname else group.host
