@@ -319,11 +319,9 @@ def _invoke(args, target) -> int:
 
 def _request_file(path: Path) -> bytes:
     from ..deploy.errors import DeployError
+    from ..deploy.requests import read_request
 
-    try:
-        body = path.read_bytes()
-    except OSError as err:
-        raise DeployError(f"Cannot read the request file {path}: {err.strerror}.") from None
+    body = read_request(path)
     try:
         json.loads(body)
     except ValueError as err:

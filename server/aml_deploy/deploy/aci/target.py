@@ -235,7 +235,7 @@ class AciServices:
         body = sample_requests.swagger_example(_get_json(record.swagger_uri, self._auth(record))) if record.swagger_uri else None
         if body is None:
             beside = sample_requests.request_file_beside(record.source.get("config"))
-            body = beside.read_bytes() if beside is not None else None
+            body = sample_requests.read_request(beside) if beside is not None else None
         return DEPLOYMENT, body
 
     def logs(self, endpoint: str, deployment: str | None = None, lines: int | None = None, follow: bool = False,

@@ -434,7 +434,7 @@ class LocalEndpoints:
         body = sample_requests.swagger_example(http.get_json(target.openapi_uri)) if target.openapi_uri else None
         if body is None:
             beside = sample_requests.request_file_beside(target.config)
-            body = beside.read_bytes() if beside is not None else None
+            body = sample_requests.read_request(beside) if beside is not None else None
         return target.deployment, body
 
     def swagger(self, target: DeploymentState) -> dict | None:
