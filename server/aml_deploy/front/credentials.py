@@ -26,6 +26,11 @@ _KEY_VALUE = re.compile(r"[A-Za-z0-9+/=_-]{16,256}")  # what a map file and the 
 KEY_TYPES = ("primary", "secondary")
 
 
+def valid_key(value: str) -> bool:
+    """Whether the front can carry `value` as a key or token verbatim (its map files are line based)."""
+    return bool(_KEY_VALUE.fullmatch(value))
+
+
 def new_key() -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(KEY_LENGTH))
 

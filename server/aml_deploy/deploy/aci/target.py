@@ -306,6 +306,7 @@ class _Publish:
                                       options.resource_group or (before.resource_group if before else None), options.location)
         settings = resolve(self.spec.target_settings, options, before, azure_target)
         settings.registry = self._with_stored_password(settings)
+        tls_files(settings, self._config_dir(), self.target.workspace)  # a bad certificate stops it before the build
         arm = connect(polling_interval=self.target.polling_interval)
         if not settings.location:
             settings.location = _resource_group_location(arm, azure_target.subscription_id, azure_target.resource_group)
@@ -372,7 +373,7 @@ class _Publish:
         return pushed, front_pushed.reference
 
     def _front_files(self, settings: AciSettings, credentials: front.Credentials) -> dict[str, bytes]:
-        tls = tls_files(settings, self._config_dir())
+        tls = tls_files(settings, self._config_dir(), self.target.workspace)
         return front.render(front_spec(self.name, settings, limits_of(self.spec)[1], credentials, tls)).files
 
     def _config_dir(self) -> Path:
@@ -550,7 +551,8 @@ class _Republish:
         pull = RegistryCredentials(secret["server"], secret["username"], secret["password"], source="stored") if secret else None
         limits = front.Limits.from_v1({}) if self.record.source.get("v1", True) else front.Limits.from_v2({})
         config = self.record.source.get("deployment_config")
-        tls = tls_files(settings, Path(config).resolve().parent if config else Path.cwd())
+        workspace = self.record.source.get("workspace")
+        tls = tls_files(settings, Path(config).resolve().parent if config else Path.cwd(), Path(workspace) if workspace else None)
         files = front.render(front_spec(self.record.name, settings, limits, credentials, tls)).files
         body = container_group(self.record.name, settings, self.record.image or "", self.record.settings["front_image_reference"],
                                files, pull)
