@@ -385,6 +385,8 @@ class LocalEndpoints:
 
     def set_traffic(self, endpoint: str, traffic: dict[str, int] | None = None,
                     mirror: dict[str, int] | None = None) -> dict:
+        traffic = shares(traffic) if traffic is not None else None  # whole percentages, whoever calls
+        mirror = shares(mirror, "mirror_traffic") if mirror is not None else None
         self._known_endpoint(endpoint)
         self._check_traffic(endpoint, traffic, mirror)
 
