@@ -16,9 +16,10 @@ from pathlib import Path
 
 from ..errors import DeployError
 
-# What a record or lock may be named: endpoint, deployment and service names ('_' starts internal ones).
-# Never a path: no '/', no '.', so `../x` cannot reach a file outside the home folder.
-_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,99}")
+# What a record or lock may be named: endpoint, deployment and service names ('_' starts internal ones; a
+# profile's temporary service may have '.'). Never a path: no '/', no leading '.', so `../x` cannot reach
+# a file outside the home folder.
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
 
 
 def check_name(name: str) -> str:
@@ -78,8 +79,8 @@ class Records:
             self.update(endpoint, change)
 
     def _lock_file(self, name: str, deployment: str | None = None) -> Path:
-        """`name.lock` for a record, `endpoint.deployment.lock` for a deployment: names have no '.', so a
-        deployment (called `endpoint`, say) never shares its record's lock, which would wait on itself."""
+        """`name.lock` for a record, `endpoint.deployment.lock` for a deployment: a deployment (called
+        `endpoint`, say) never shares its own endpoint's record lock, which it would wait on forever."""
         parts = [check_name(name)] + ([check_name(deployment)] if deployment is not None else [])
         folder = self.home / "locks"
         folder.mkdir(parents=True, exist_ok=True)
