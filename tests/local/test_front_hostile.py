@@ -164,3 +164,12 @@ def test_two_processes_changing_traffic_and_keys_at_once_lose_nothing(local, end
         for key in keys_after.values():
             assert requests.post(uri, data='{"data": [[1, 2]]}', timeout=30, headers={
                 "Authorization": f"Bearer {key}", "Content-Type": "application/json"}).status_code == 200
+
+
+def test_deleting_a_deployment_that_has_traffic_says_where_its_share_went(local, endpoint):
+    local.set_traffic(endpoint, {"blue": 70, "green": 30})
+    local.delete_deployment(endpoint, "blue")
+    shown = local.show_endpoint(endpoint)
+    assert shown["traffic"] == {"green": 30}
+    assert _served(local, endpoint) == {"green"}  # the front scales the shares that are left up
+    assert any("adds up to 30%" in note and "green gets all" in note for note in shown["notes"]), shown["notes"]

@@ -507,6 +507,13 @@ def _endpoint_notes(record: dict, deployments: list[dict], front_status: str) ->
         notes.append("No deployment has traffic: requests that do not name one (azureml-model-deployment header) get "
                      "404, as in Azure. Give one all traffic: aml-deploy online-endpoint update --local -n "
                      f"{record.get('name')} --traffic \"{deployments[0]['name']}=100\"")
+    traffic = {name: share for name, share in (record.get("traffic") or {}).items() if share}
+    if traffic and sum(traffic.values()) != 100:  # e.g. a deployment that had traffic was deleted
+        biggest = max(traffic, key=lambda name: traffic[name])
+        who = f"{biggest} gets all requests" if len(traffic) == 1 else "the front scales them up in proportion"
+        notes.append(f"traffic adds up to {sum(traffic.values())}%, not 100: {who} that do not name a deployment. "
+                     f"Give shares that add up to 100: aml-deploy online-endpoint update --local -n {record.get('name')} "
+                     f"--traffic \"{biggest}=100\"")
     if front_status != "running" and deployments:
         notes.append("The endpoint's front is not running: call the deployments on their own ports, or update a "
                      "deployment to start it again.")
