@@ -27,33 +27,38 @@ def trouble(group: ContainerGroup) -> str | None:
 
 
 def _scoring_trouble(scoring) -> str | None:
-    current = scoring.current_state or ContainerState("Waiting")
-    if scoring.restart_count == 0 and current.state != "Terminated" and "BackOff" not in current.detail_status:
+    ended = _ended(scoring)
+    if ended is None:
         pulled = [e for e in scoring.events if e.name == "Failed"]
         return pulled[-1].message if pulled else None
-    ended = current if current.state == "Terminated" else (scoring.previous_state or current)
     if ended.detail_status == "OOMKilled":
         return f"the scoring container ran out of memory (OOMKilled, exit code {ended.exit_code or OOM_EXIT})"
-    restarts = f" and was restarted {scoring.restart_count} time(s)" if scoring.restart_count else ""
-    code = f"exit code {ended.exit_code}" if ended.exit_code is not None else ended.detail_status or "no exit code"
-    return f"the scoring container exited ({code}){restarts}"
+    return f"the scoring container exited ({_how(scoring, ended)})"
 
 
 def _front_trouble(group: ContainerGroup) -> str | None:
     """The front (HAProxy) exits at once when it cannot load what it was given: a TLS certificate and key
     that do not belong together, say. The scoring container may be fine meanwhile."""
     front = group.container(FRONT)
-    if front is None:
+    ended = _ended(front) if front is not None else None
+    if ended is None:
         return None
-    current = front.current_state or ContainerState("Waiting")
-    if front.restart_count == 0 and current.state != "Terminated" and "BackOff" not in current.detail_status:
-        return None
-    ended = current if current.state == "Terminated" else (front.previous_state or current)
-    code = f"exit code {ended.exit_code}" if ended.exit_code is not None else ended.detail_status or "no exit code"
-    restarts = f" and was restarted {front.restart_count} time(s)" if front.restart_count else ""
-    return (f"the front container exited ({code}){restarts}: HAProxy could not start with the service's front "
+    return (f"the front container exited ({_how(front, ended)}): HAProxy could not start with the service's front "
             "configuration (with sslEnabled: a certificate and key that do not belong together, or a certificate it "
             f"cannot read). Its log: aml-deploy service get-logs -n {group.name} --container front")
+
+
+def _ended(container) -> ContainerState | None:
+    """The state it ended in, once it has exited or is backing off; None while it runs or starts."""
+    current = container.current_state or ContainerState("Waiting")
+    if container.restart_count == 0 and current.state != "Terminated" and "BackOff" not in current.detail_status:
+        return None
+    return current if current.state == "Terminated" else (container.previous_state or current)
+
+
+def _how(container, ended: ContainerState) -> str:
+    code = f"exit code {ended.exit_code}" if ended.exit_code is not None else ended.detail_status or "no exit code"
+    return code + (f" and was restarted {container.restart_count} time(s)" if container.restart_count else "")
 
 
 def log_trouble(log: str) -> str | None:
