@@ -72,3 +72,54 @@ def test_delete_removes_the_file_and_its_folder(tmp_path):
     store.ensure("key")
     store.delete()
     assert not (tmp_path / "ep").exists()
+
+
+def test_a_front_error_is_an_error_for_the_user():
+    from aml_deploy.errors import AmlDeployError
+
+    error = FrontError("x")
+    assert isinstance(error, AmlDeployError) and error.code == "front"
+
+
+@pytest.mark.parametrize("content", ["garbage{", "[1, 2]", '"a string"', '{"primaryKey": 5, "secondaryKey": null}',
+                                     '{"primaryKey": "abc def\\nxx primary", "secondaryKey": "zzzzzzzzzzzzzzzzzzzzzzzz"}',
+                                     '{"primaryKey": "short", "secondaryKey": "zzzzzzzzzzzzzzzzzzzzzzzz"}',
+                                     '{"tokens": [{"token": "a b\\nc", "expires": 99999999999}]}',
+                                     '{"tokens": "x"}'])
+def test_a_damaged_store_is_named_and_no_value_from_it_is_used(tmp_path, content):
+    store = KeyStore(tmp_path / "credentials.json")
+    store.path.write_text(content)
+    with pytest.raises(FrontError, match="cannot be read") as raised:
+        store.load()
+    assert str(store.path) in str(raised.value) and "abc def" not in str(raised.value)
+    with pytest.raises(FrontError):
+        store.regenerate("secondary")
+    assert store.path.read_text() == content  # nothing written over it
+
+
+def test_two_processes_regenerating_the_two_keys_lose_neither(tmp_path):
+    import multiprocessing
+    import time
+
+    store = KeyStore(tmp_path / "credentials.json")
+    before = store.ensure("key")
+    context = multiprocessing.get_context("fork")
+    for _ in range(20):
+        start = time.time() + 0.3
+        workers = [context.Process(target=_regenerate_at, args=(store.path, which, start)) for which in ("primary", "secondary")]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(30)
+        after = store.load()
+        assert after.primary_key != before.primary_key and after.secondary_key != before.secondary_key
+        before = after
+
+
+def _regenerate_at(path, which: str, start: float) -> None:
+    import time
+
+    store = KeyStore(path)
+    while time.time() < start:
+        pass
+    store.regenerate(which)

@@ -84,9 +84,9 @@ def test_an_interrupted_create_leaves_nothing_running(workspace, docker_client, 
         remove_containers(docker_client, endpoint_name)
 
 
-def _labelled_image(docker_client, tag: str):
+def _labelled_image(docker_client, tag: str, base: str = "python:3.11-slim", label: str = "aml-deploy.environment"):
     """A small image labelled as an environment image (what the prune looks for), built in seconds."""
-    dockerfile = f"FROM python:3.11-slim\nLABEL aml-deploy.environment={uuid.uuid4().hex}\nRUN echo {tag} > /marker\n".encode()
+    dockerfile = f"FROM {base}\nLABEL {label}={uuid.uuid4().hex}\nRUN echo {tag} > /marker\n".encode()
     context = io.BytesIO()
     with tarfile.open(fileobj=context, mode="w") as tar:
         info = tarfile.TarInfo("Dockerfile")
@@ -119,3 +119,36 @@ def test_prune_lists_and_removes_only_unused_environment_images(docker_client, h
                 docker_client.images.remove(image.id, force=True)
             except Exception:  # noqa: BLE001 - already removed by the test
                 pass
+
+
+def test_prune_leaves_publish_images_and_their_environments_and_goes_on_past_a_refusal(docker_client, home):
+    suffix = uuid.uuid4().hex[:8]
+    parent = _labelled_image(docker_client, f"aml-deploy-env:prune-parent-{suffix}")
+    child = _labelled_image(docker_client, f"aml-deploy-publish:prune-{suffix}", base=parent.id, label="aml-deploy.publish")
+    twice = _labelled_image(docker_client, f"aml-deploy-env:prune-twice-{suffix}")
+    twice.tag(f"127.0.0.1:9/aml-deploy/prune-{suffix}", "1")  # as a push tags it
+    alone = _labelled_image(docker_client, f"aml-deploy-env:prune-alone-{suffix}")
+    try:
+        listed = _cli("environment", "prune", "--local", "--dry-run", "--format", "json", env=_env(home))
+        assert listed.returncode == 0, listed.stderr
+        ids = {image["id"] for image in json.loads(listed.stdout)["images"]}
+        assert child.id not in ids  # a publish image is not an environment image
+        assert parent.id not in ids  # another image is built on it
+        assert {twice.id, alone.id} <= ids
+        mine = [i for i in unused_environment_images(docker_client) if i.id in (twice.id, alone.id)]
+        removed = remove_images(docker_client, mine + [_unused(parent)])  # the parent as a race would hand it over
+        present = {image.id for image in docker_client.images.list(all=True)}
+        assert twice.id not in present and alone.id not in present and parent.id in present and child.id in present
+        assert [kept.id for kept in removed.kept] == [parent.id] and "child" in removed.kept[0].reason
+    finally:
+        for image in (child, parent, twice, alone):
+            try:
+                docker_client.images.remove(image.id, force=True)
+            except Exception:  # noqa: BLE001 - already removed by the test
+                pass
+
+
+def _unused(image):
+    from aml_deploy.deploy.local.prune import UnusedImage
+
+    return UnusedImage(image.tags[0], image.id, 0, "")

@@ -89,3 +89,24 @@ def test_dry_run_prints_the_layers_and_the_arm_requests_with_secrets_masked(azur
     assert plan["image"]["bytes_to_push"] == sum(layer["size"] for layer in plan["image"]["layers"] if layer["push"])
     assert [r for r in arm_api.requests if r.method != "GET"] == []  # nothing created
     assert _catalog(session_registry) == before  # nothing pushed
+
+
+def test_a_front_that_cannot_start_on_aci_is_named_before_the_timeout(azure_env, arm, session_registry, home, workspace,
+                                                                     service_name, standin_ca):
+    label = f"tls-{service_name}"
+    fqdn = arm.fqdn_for(label, "westeurope")
+    config = workspace / "v1-aci" / "deploymentconfig.json"
+    (config.parent / "cert.pem").write_bytes(standin_ca.issue(label, [fqdn]).cert_file.read_bytes())
+    (config.parent / "key.pem").write_bytes(standin_ca.issue(f"other-{label}", [fqdn]).key_file.read_bytes())  # not its key
+    config.write_text(json.dumps({"computeType": "aci", "containerResourceRequirements": {"cpu": 0.5, "memoryInGB": 1},
+                                  "sslEnabled": True, "sslCertificate": "cert.pem", "sslKey": "key.pem", "cname": fqdn,
+                                  "dnsNameLabel": label}))
+    target = aci_services(home, session_registry, deployment_config=config, workspace=workspace, check=False)
+
+    state = target.deploy(v1_spec(workspace, service_name, target.registry), timeout=240)
+
+    assert state.state == "Failed"
+    assert state.failure.message.startswith("the front container exited"), state.failure.message
+    assert "did not answer within" not in state.failure.message and state.seconds < 200
+    assert "front:" in state.log_excerpt  # its events are in the report
+    assert arm.group(service_name) is None

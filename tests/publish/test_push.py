@@ -63,6 +63,17 @@ def test_a_wrong_password_is_named(registry, standin_docker, busybox_image):
     assert standin_docker.images.list(name=f"{registry.host}/pushtest/denied") == []  # the push tag is not left behind
 
 
+def test_a_registry_that_was_never_there_is_not_said_to_have_stopped(standin_docker, busybox_image):
+    from tests.standins.registry import free_port
+
+    server = f"127.0.0.1:{free_port()}"  # nothing listens there
+    with pytest.raises(RegistryUnreachable) as unreachable:
+        push_image(standin_docker, busybox_image, f"{server}/pushtest/nowhere", "1", RegistryCredentials(server, "u", "p"))
+    message = str(unreachable.value)
+    assert message.startswith(f"Cannot reach the registry {server}") and "nothing was pushed" in message
+    assert "stopped answering" not in message
+
+
 @pytest.fixture
 def layered_image(standin_docker, busybox_image):
     """busybox + a small layer + a 48 MB layer of random bytes (nothing to compress: the push takes a while)."""

@@ -150,3 +150,52 @@ def test_given_credentials_win_and_are_never_in_the_record():
     settings = RegistrySettings("r.example.com", username="u", password="p4ss")
     assert push_credentials(settings).auth_config() == {"username": "u", "password": "p4ss", "serveraddress": "r.example.com"}
     assert "p4ss" not in json.dumps(settings.describe()) and "p4ss" not in repr(settings)
+
+
+def _aci_settings(config: dict):
+    from types import SimpleNamespace
+
+    from aml_deploy.deploy.aci.settings import AciOptions, resolve
+
+    target = SimpleNamespace(subscription_id="s", resource_group="g", location="westeurope")
+    return resolve(config, AciOptions(registry=RegistrySettings("registry.example")), None, target)
+
+
+@pytest.mark.parametrize("config, says", [
+    ({"authEnabled": "false"}, "authEnabled must be true or false"),
+    ({"sslEnabled": "no"}, "sslEnabled must be true or false"),
+    ({"authEnabled": True, "keys": {"primaryKey": "short"}}, "keys.primaryKey"),
+    ({"authEnabled": True, "keys": {"secondaryKey": "a b\nc-long-enough-0123456789"}}, "keys.secondaryKey"),
+    ({"authEnabled": True, "keys": "not a mapping"}, "keys must be"),
+])
+def test_deployment_settings_aci_cannot_take_are_refused_before_anything_is_built(config, says):
+    with pytest.raises(DeployError, match=says) as raised:
+        _aci_settings(config)
+    assert "a b\nc" not in str(raised.value)  # a key is never repeated in a message
+
+
+def test_tls_files_are_regular_pem_files_inside_the_workspace(tmp_path):
+    from aml_deploy.deploy.aci.settings import tls_files
+
+    workspace, outside = tmp_path / "ws", tmp_path / "outside"
+    workspace.mkdir(), outside.mkdir()
+    certificate = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"
+    (workspace / "cert.pem").write_text(certificate)
+    (workspace / "key.pem").write_text(key)
+    (outside / "key.pem").write_text(key)
+    (workspace / "notes.txt").write_text("not a certificate")
+    os.mkfifo(workspace / "fifo.pem")
+
+    def files(cert: str, key_file: str):
+        settings = _aci_settings({"sslEnabled": True, "sslCertificate": cert, "sslKey": key_file, "cname": "x.example.com"})
+        return tls_files(settings, workspace, workspace)
+
+    assert files("cert.pem", "key.pem") == (certificate.encode(), key.encode())
+    for cert, key_file, says in (("cert.pem", "../outside/key.pem", "outside the workspace"),
+                                 ("cert.pem", str(outside / "key.pem"), "outside the workspace"),
+                                 ("fifo.pem", "key.pem", "a FIFO, not a file"),
+                                 ("notes.txt", "key.pem", "not a PEM certificate"),
+                                 ("cert.pem", "cert.pem", "not a PEM private key")):
+        with pytest.raises(DeployError, match=says):
+            files(cert, key_file)

@@ -11,7 +11,7 @@ import yaml
 
 from aml_deploy.profiling import Targets
 from aml_deploy.profiling.edit import apply, set_values
-from aml_deploy.profiling.errors import BadRequestFile, CannotWrite
+from aml_deploy.profiling.errors import BadRequestFile, CannotWrite, ProfileError
 from aml_deploy.profiling.inputs import parse_requests
 from aml_deploy.profiling.options import ProfileOptions
 from aml_deploy.profiling.recommend import Recommendation, recommend
@@ -321,3 +321,25 @@ def test_results_are_saved_beside_the_chart_or_with_a_hint(tmp_path, monkeypatch
     assert saved["recommendation"] is None  # not recommended yet: the saved file holds what the profile had
     with pytest.raises(Exception, match="Invalid profile name"):
         results.check_name("../escape")
+
+
+@pytest.mark.parametrize("settings, says", [
+    ({"duration": float("inf")}, "duration"), ({"duration": 1e308}, "duration"), ({"duration": -1}, "duration"),
+    ({"duration": float("nan")}, "duration"), ({"max_concurrency": 0}, "max_concurrency"),
+    ({"max_concurrency": 10000}, "max_concurrency"), ({"max_concurrency": -3}, "max_concurrency"),
+    ({"targets": Targets(requests_per_second=float("inf"))}, "target"), ({"targets": Targets(p99_ms=-1)}, "target"),
+])
+def test_a_profile_that_could_not_end_or_would_swamp_the_machine_is_refused(settings, says):
+    with pytest.raises(ProfileError, match=says):
+        ProfileOptions(**settings)
+
+
+@pytest.mark.parametrize("option, value", [("--duration", "inf"), ("--duration", "1e308"), ("--target-rps", "inf"),
+                                           ("--max-concurrency", "10000")])
+def test_the_command_line_refuses_them_as_usage_errors(option, value):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "aml_deploy", "online-deployment", "profile", "--local", "-n", "blue",
+                             "-e", "nowhere", option, value], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and option in result.stderr and "Traceback" not in result.stderr

@@ -366,11 +366,9 @@ def _invoke(args, target) -> int:
 
 def _request_file(path: Path) -> bytes:
     from ..deploy.errors import DeployError
+    from ..deploy.requests import read_request
 
-    try:
-        body = path.read_bytes()
-    except OSError as err:
-        raise DeployError(f"Cannot read the request file {path}: {err.strerror}.") from None
+    body = read_request(path)
     try:
         json.loads(body)
     except ValueError as err:
@@ -406,7 +404,9 @@ def _prune(args, target) -> int:
     if args.format == "text":
         print("\n".join(["Removing environment images no deployment uses:", *listing]))
     confirm(args, f"Remove {len(unused)} image(s)?")
-    freed = remove_images(target.client, unused)
-    print_result(args, {"images": [i.to_dict() for i in unused], "removed": True, "freed": freed},
-                 lambda _: f"Removed {len(unused)} image(s), freed {human_size(freed)}.")
-    return 0
+    removal = remove_images(target.client, unused)
+    data = {"images": [i.to_dict() for i in removal.removed], "removed": True, "freed": removal.freed,
+            "kept": [{"tag": k.tag, "id": k.id, "reason": k.reason} for k in removal.kept]}
+    print_result(args, data, lambda _: "\n".join([f"Removed {len(removal.removed)} image(s), freed {human_size(removal.freed)}.",
+                                                  *(f"  kept {k.tag}: {k.reason}" for k in removal.kept)]))
+    return 1 if removal.kept else 0

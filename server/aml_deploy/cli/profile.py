@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def _parser(verbs, group: str, help_text: str):
     parser = verbs.add_parser("profile", help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
     add_format(parser)
     load = parser.add_argument_group("load")
-    load.add_argument("--duration", type=_positive, default=DEFAULT_DURATION,
+    load.add_argument("--duration", type=_seconds, default=DEFAULT_DURATION,
                       help=f"seconds at each concurrency level (default {DEFAULT_DURATION:g})")
     load.add_argument("--max-concurrency", type=_count, default=DEFAULT_MAX_CONCURRENCY,
                       help=f"the highest concurrency; levels go 1, 2, 4, ... up to it (default {DEFAULT_MAX_CONCURRENCY})")
@@ -70,8 +71,17 @@ def _positive(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text} is not above 0")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text} is not a number above 0")
+    return value
+
+
+def _seconds(text: str) -> float:
+    from ..profiling.options import MAX_DURATION
+
+    value = _positive(text)
+    if value > MAX_DURATION:
+        raise argparse.ArgumentTypeError(f"{text} s is more than the {MAX_DURATION:g} s a level may take")
     return value
 
 
@@ -80,8 +90,10 @@ def _count(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= 256:
-        raise argparse.ArgumentTypeError(f"{value} is not between 1 and 256")
+    from ..profiling.options import MAX_CONCURRENCY
+
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"{value} is not between 1 and {MAX_CONCURRENCY}")
     return value
 
 

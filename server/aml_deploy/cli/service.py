@@ -155,11 +155,9 @@ def _run(args) -> int:
 
 def _input(value: str) -> bytes:
     if value.startswith("@"):
-        path = Path(value[1:])
-        try:
-            value = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise DeployError(f"Cannot read the request file {path}: {err.strerror}.") from None
+        from ..deploy.requests import read_request
+
+        value = read_request(Path(value[1:])).decode("utf-8", errors="replace")
     try:
         json.loads(value)
     except ValueError as err:

@@ -11,6 +11,13 @@ class DeployError(AmlDeployError):
     code = "deploy"
 
 
+class Interrupted(DeployError):
+    """Ctrl+C or SIGTERM stopped an operation; the message says what was cleaned up and what is left."""
+
+    code = "interrupted"
+    exit_code = 130
+
+
 class EngineUnavailable(DeployError):
     code = "engine-unavailable"
 

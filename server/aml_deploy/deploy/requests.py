@@ -7,6 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .. import files
+from .errors import DeployError
+
+MAX_REQUEST = 64 * 1024 * 1024  # a request body AML Deploy reads from a file (the profiler's limit too)
+
 
 def swagger_example(document: dict | None) -> bytes | None:
     """The example input of a swagger 2 or 3 document generated from @input_schema."""
@@ -23,6 +28,15 @@ def request_file_beside(config: str | Path | None) -> Path | None:
     if not config:
         return None
     return next(iter(sorted(Path(config).parent.glob("*request*.json"))), None)
+
+
+def read_request(path: str | Path) -> bytes:
+    """A request file's bytes: a regular file of at most MAX_REQUEST bytes (a FIFO or /dev/zero is named,
+    never read)."""
+    try:
+        return files.read_bytes(path, MAX_REQUEST)
+    except files.UnreadableFile as err:
+        raise DeployError(f"Cannot read the request file {err}") from None
 
 
 EMPTY_REQUEST = json.dumps({"data": []}, indent=2)

@@ -28,17 +28,17 @@ API: describe the front with `Front` (spec.py); `render()` gives its files (pure
 """
 
 from .container import COMMAND, ENTRYPOINT, FrontState, UpdateResult, container_name, remove, start, status, update
-from .credentials import Credentials, KeyStore, Token, new_key
+from .credentials import Credentials, KeyStore, Token, new_key, valid_key
 from .errors import FrontError
 from .image import DEFAULT_IMAGE, FALLBACK_BASE, FrontImage, ensure_image
 from .network import connect_deployment, disconnect_deployment, ensure_network, network_name, remove_network
 from .render import CONFIG_DIR, READY_URI, Rendered, render
-from .spec import V1, V2, Deployment, Front, Limits, Tls, normalize_auth_mode, v1_auth_mode
+from .spec import V1, V2, Deployment, Front, Limits, Tls, normalize_auth_mode, shares, v1_auth_mode
 
 __all__ = [
     "COMMAND", "CONFIG_DIR", "Credentials", "DEFAULT_IMAGE", "Deployment", "ENTRYPOINT", "FALLBACK_BASE", "Front",
     "FrontError", "FrontImage", "FrontState", "KeyStore", "Limits", "READY_URI", "Rendered", "Tls", "Token",
     "UpdateResult", "V1", "V2", "connect_deployment", "container_name", "disconnect_deployment", "ensure_image",
     "ensure_network", "network_name", "new_key", "normalize_auth_mode", "remove", "remove_network", "render",
-    "start", "status", "update", "v1_auth_mode",
+    "shares", "start", "status", "update", "v1_auth_mode", "valid_key",
 ]

@@ -4,6 +4,8 @@ readable by the user only; never logged and never shown by repr()."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -20,8 +22,13 @@ KEY_LENGTH = 32  # Azure ML endpoint keys are 32 letters and digits
 TOKEN_BYTES = 48
 TOKEN_LIFETIME_S = 24 * 3600
 _ALPHABET = string.ascii_letters + string.digits
-_KEY_VALUE = re.compile(r"^[A-Za-z0-9+/=_-]{16,256}$")  # what a map file and the runtime API carry verbatim
+_KEY_VALUE = re.compile(r"[A-Za-z0-9+/=_-]{16,256}")  # what a map file and the runtime API carry verbatim
 KEY_TYPES = ("primary", "secondary")
+
+
+def valid_key(value: str) -> bool:
+    """Whether the front can carry `value` as a key or token verbatim (its map files are line based)."""
+    return bool(_KEY_VALUE.fullmatch(value))
 
 
 def new_key() -> str:
@@ -79,11 +86,17 @@ class KeyStore:
         self.path = Path(path)
 
     def load(self) -> Credentials:
+        """What the file holds; a file whose keys or tokens are not what the front can carry verbatim (a
+        hand edit, say, with a space or a line break that would add entries to the front's key map) is refused."""
         if not self.path.exists():
             return Credentials()
         try:
-            return Credentials.from_json(json.loads(self.path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError) as err:
+            credentials = Credentials.from_json(json.loads(self.path.read_text(encoding="utf-8")))
+            values = [credentials.primary_key, credentials.secondary_key, *(t.value for t in credentials.tokens)]
+            if not all(value is None or (isinstance(value, str) and _KEY_VALUE.fullmatch(value)) for value in values):
+                raise ValueError("a key or token that is not 16 to 256 letters, digits, '+', '/', '=', '_' or '-'")
+            return credentials
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
             raise FrontError(f"The credentials file {self.path} cannot be read ({type(err).__name__}); "
                              "delete it and regenerate the keys.") from None
 
@@ -91,30 +104,46 @@ class KeyStore:
         """The stored credentials, with two keys created the first time a key endpoint needs them."""
         credentials = self.load()
         if auth_mode == "key" and not (credentials.primary_key and credentials.secondary_key):
-            credentials.primary_key = credentials.primary_key or new_key()
-            credentials.secondary_key = credentials.secondary_key or new_key()
-            self.save(credentials)
+            with self._changing():
+                credentials = self.load()  # another process may have made them meanwhile
+                credentials.primary_key = credentials.primary_key or new_key()
+                credentials.secondary_key = credentials.secondary_key or new_key()
+                self.save(credentials)
         return credentials
 
     def regenerate(self, key_type: str, value: str | None = None) -> Credentials:
         """A new primary or secondary key (random, or `value` as `az ml ... regenerate-keys --key-value`)."""
         if key_type not in KEY_TYPES:
             raise FrontError(f"--key-type must be primary or secondary, not {key_type!r}.")
-        if value is not None and not _KEY_VALUE.match(value):
+        if value is not None and not _KEY_VALUE.fullmatch(value):
             raise FrontError("A key must be at least 16 characters: letters, digits, '+', '/', '=', '_' or '-'.")
-        credentials = self.load()
-        setattr(credentials, f"{key_type}_key", value or new_key())
-        self.save(credentials)
+        with self._changing():
+            credentials = self.load()
+            setattr(credentials, f"{key_type}_key", value or new_key())
+            self.save(credentials)
         return credentials
 
     def issue_token(self, lifetime_s: int = TOKEN_LIFETIME_S, now: float | None = None) -> Token:
         """A new token that expires after `lifetime_s`; expired ones are dropped."""
         now = time.time() if now is None else now
-        credentials = self.load()
         token = Token.new(lifetime_s, now)
-        credentials.tokens = credentials.valid_tokens(now) + [token]
-        self.save(credentials)
+        with self._changing():
+            credentials = self.load()
+            credentials.tokens = credentials.valid_tokens(now) + [token]
+            self.save(credentials)
         return token
+
+    @contextlib.contextmanager
+    def _changing(self):
+        """Read-change-write by one process at a time (two regenerations at once must both count): an
+        flock on the folder, which the kernel drops if the process dies."""
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(folder)
 
     def save(self, credentials: Credentials) -> None:
         """Write atomically; the file is never readable by others, not even for a moment."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from ..errors import AmlDeployError
 
-class FrontError(Exception):
+
+class FrontError(AmlDeployError):
     """The front cannot be configured, started or changed; the message says why and what to do."""
+
+    code = "front"
 
 
 class RuntimeApiError(FrontError):

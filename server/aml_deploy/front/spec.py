@@ -194,6 +194,22 @@ def _traffic_problems(front: Front):
         yield "a v1 service has a single deployment"
 
 
+def shares(value, what: str = "traffic") -> dict[str, int]:
+    """An endpoint file's `traffic` or `mirror_traffic` as whole percentages (Azure takes numbers or digit
+    strings); anything else is refused with the entry that is wrong."""
+    if not isinstance(value, dict):
+        raise FrontError(f"{what} must map deployment names to percentages, not {value!r}.")
+    return {str(name): _percent(share, f"{what} {name}") for name, share in value.items()}
+
+
+def _percent(value, where: str) -> int:
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise FrontError(f"{where}={value!r} is not a percentage from 0 to 100.")
+    return value
+
+
 def normalize_auth_mode(value: str | None) -> str:
     """Azure's spellings (Key, AMLToken, aml_token, AADToken, ...) to key | aml_token | aad_token."""
     text = (value or "key").replace("_", "").lower()

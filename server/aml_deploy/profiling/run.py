@@ -186,7 +186,7 @@ def _check(stop: threading.Event | None) -> None:
 def _sample_bodies(target: LocalEndpoints, state: DeploymentState) -> list[bytes]:
     _deployment, body = target.sample_request(state.endpoint, state.deployment)
     if body is None:
-        raise ProfileError("Give a request file (--request-file): the scoring script declares no input_sample "
+        raise ProfileError("Give a request file (--request-file; model profile: --input-data): the scoring script declares no input_sample "
                            "(inference-schema @input_schema) and no *request*.json lies beside "
                            f"{state.config or 'the configuration'}.")
     return [body]

@@ -9,30 +9,56 @@ from ...azure import ContainerGroup, ContainerState
 from ..failures import Failure, explain
 from ..layout import code_target
 from ..spec import DeploymentSpec
-from .group import SCORING
+from .group import FRONT, SCORING
 from .settings import AciSettings
 
 OOM_EXIT = 137
 
 
 def trouble(group: ContainerGroup) -> str | None:
-    """Why the scoring container is not serving, once it has crashed or is backing off; None while it
-    runs (or is still starting)."""
+    """Why the service is not serving, once its scoring container has crashed or is backing off, or its
+    front cannot start; None while they run (or are still starting)."""
     scoring = group.container(SCORING)
     if scoring is None:
         return "the group has no scoring container"
-    current = scoring.current_state or ContainerState("Waiting")
     if group.state in ("Stopped",):
         return "the container group is stopped (aml-deploy service update starts it again)"
-    if scoring.restart_count == 0 and current.state != "Terminated" and "BackOff" not in current.detail_status:
+    return _scoring_trouble(scoring) or _front_trouble(group)
+
+
+def _scoring_trouble(scoring) -> str | None:
+    ended = _ended(scoring)
+    if ended is None:
         pulled = [e for e in scoring.events if e.name == "Failed"]
         return pulled[-1].message if pulled else None
-    ended = current if current.state == "Terminated" else (scoring.previous_state or current)
     if ended.detail_status == "OOMKilled":
         return f"the scoring container ran out of memory (OOMKilled, exit code {ended.exit_code or OOM_EXIT})"
-    restarts = f" and was restarted {scoring.restart_count} time(s)" if scoring.restart_count else ""
+    return f"the scoring container exited ({_how(scoring, ended)})"
+
+
+def _front_trouble(group: ContainerGroup) -> str | None:
+    """The front (HAProxy) exits at once when it cannot load what it was given: a TLS certificate and key
+    that do not belong together, say. The scoring container may be fine meanwhile."""
+    front = group.container(FRONT)
+    ended = _ended(front) if front is not None else None
+    if ended is None:
+        return None
+    return (f"the front container exited ({_how(front, ended)}): HAProxy could not start with the service's front "
+            "configuration (with sslEnabled: a certificate and key that do not belong together, or a certificate it "
+            f"cannot read). Its log: aml-deploy service get-logs -n {group.name} --container front")
+
+
+def _ended(container) -> ContainerState | None:
+    """The state it ended in, once it has exited or is backing off; None while it runs or starts."""
+    current = container.current_state or ContainerState("Waiting")
+    if container.restart_count == 0 and current.state != "Terminated" and "BackOff" not in current.detail_status:
+        return None
+    return current if current.state == "Terminated" else (container.previous_state or current)
+
+
+def _how(container, ended: ContainerState) -> str:
     code = f"exit code {ended.exit_code}" if ended.exit_code is not None else ended.detail_status or "no exit code"
-    return f"the scoring container exited ({code}){restarts}"
+    return code + (f" and was restarted {container.restart_count} time(s)" if container.restart_count else "")
 
 
 def log_trouble(log: str) -> str | None:
@@ -48,6 +74,8 @@ def log_trouble(log: str) -> str | None:
 def failure(spec: DeploymentSpec, settings: AciSettings, why: str, log: str) -> Failure:
     """The Failure to report: the user's line when the log has a traceback through their code; the
     reason with what to do otherwise."""
+    if why.startswith("the front container"):
+        return Failure(why)  # the scoring container's log says nothing about it
     found = explain(log, code_target(spec), spec.code_dir)
     if found.path is not None:
         found.message = f"{found.message} ({why} on ACI)"

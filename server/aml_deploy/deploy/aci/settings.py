@@ -8,8 +8,9 @@ import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from ... import files
 from ...documents.rules.v1 import aci_not_honoured
-from ...front import DEFAULT_IMAGE
+from ...front import DEFAULT_IMAGE, valid_key
 from ..errors import DeployError
 from ..publish import RegistrySettings
 
@@ -94,8 +95,8 @@ def resolve(config: dict, options: AciOptions, previous: AciSettings | None, tar
         cpu_limit=_number(None, resources.get("cpuLimit"), base.cpu_limit),
         memory_gb_limit=_number(None, resources.get("memoryInGBLimit"), base.memory_gb_limit),
         dns_name_label=options.dns_name_label or config.get("dnsNameLabel") or base.dns_name_label,
-        auth_enabled=_flag(options.auth_enabled, config.get("authEnabled"), base.auth_enabled),
-        ssl_enabled=_flag(None, config.get("sslEnabled"), base.ssl_enabled),
+        auth_enabled=_flag(options.auth_enabled, config.get("authEnabled"), base.auth_enabled, "authEnabled"),
+        ssl_enabled=_flag(None, config.get("sslEnabled"), base.ssl_enabled, "sslEnabled"),
         ssl_certificate=config.get("sslCertificate") or base.ssl_certificate,
         ssl_key_file=config.get("sslKey") or base.ssl_key_file,
         cname=config.get("cname") or base.cname,
@@ -107,20 +108,45 @@ def resolve(config: dict, options: AciOptions, previous: AciSettings | None, tar
     for what, value in (("cpu", settings.cpu), ("memoryInGB", settings.memory_gb)):
         if not value or value <= 0:
             raise DeployError(f"containerResourceRequirements.{what} must be a positive number, not {value!r}.")
+    _check_keys(config.get("keys"))
     return settings
 
 
-def tls_files(settings: AciSettings, config_dir: Path) -> tuple[bytes, bytes] | None:
-    """The PEM certificate and key, read relative to the deployment configuration's folder."""
+def _check_keys(keys) -> None:
+    """The configuration's own keys go into the front's key map verbatim: refused before anything is built
+    when the front could not carry them (never repeating them)."""
+    if keys is None:
+        return
+    if not isinstance(keys, dict):
+        raise DeployError("keys must be {\"primaryKey\": ..., \"secondaryKey\": ...} in the deployment configuration.")
+    for name in ("primaryKey", "secondaryKey"):
+        if keys.get(name) is not None and not (isinstance(keys[name], str) and valid_key(keys[name])):
+            raise DeployError(f"keys.{name} in the deployment configuration is not a key the front can use: 16 to 256 "
+                              "letters, digits, '+', '/', '=', '_' or '-'.")
+
+
+PEM = {"sslCertificate": (b"-----BEGIN CERTIFICATE-----", "a PEM certificate"),
+       "sslKey": (b"PRIVATE KEY-----", "a PEM private key")}
+
+
+def tls_files(settings: AciSettings, config_dir: Path, workspace: Path | None = None) -> tuple[bytes, bytes] | None:
+    """The PEM certificate and key, read relative to the deployment configuration's folder: regular files
+    inside the workspace (a private key from elsewhere never travels to Azure), each what it says it is."""
     if not settings.ssl_enabled:
         return None
     pair = []
     for what, name in (("sslCertificate", settings.ssl_certificate), ("sslKey", settings.ssl_key_file)):
         path = (config_dir / str(name)).resolve()
+        if workspace is not None and not path.is_relative_to(workspace.resolve()):
+            raise DeployError(f"{what} {path} is outside the workspace {workspace}: copy it into the workspace.")
         try:
-            pair.append(path.read_bytes())
-        except OSError as err:
-            raise DeployError(f"{what} {path} cannot be read: {err.strerror}.") from None
+            data = files.read_bytes(path, 1024 * 1024)
+        except files.UnreadableFile as err:
+            raise DeployError(f"{what} cannot be read: {err}") from None
+        marker, kind = PEM[what]
+        if marker not in data:
+            raise DeployError(f"{what} {path} is not {kind}.")
+        pair.append(data)
     return pair[0], pair[1]
 
 
@@ -133,10 +159,12 @@ def _number(given, configured, default):
     return default
 
 
-def _flag(given, configured, default) -> bool:
+def _flag(given, configured, default, what: str) -> bool:
     for value in (given, configured):
         if value is not None:
-            return bool(value)
+            if not isinstance(value, bool):  # "false" is a true value in Python: never guess
+                raise DeployError(f"{what} must be true or false, not {value!r}.")
+            return value
     return default
 
 

@@ -15,7 +15,7 @@ from ... import front
 from ...azure import ArmClient, ArmError, AzureError, ContainerGroup, ContainerGroups, ProvisioningProgress, connect, resolve_target
 from ...registry import Registry
 from .. import requests as sample_requests
-from ..errors import DeployError
+from ..errors import DeployError, Interrupted
 from ..failures import Failure
 from ..front_answers import explain_status
 from ..local import http
@@ -235,7 +235,7 @@ class AciServices:
         body = sample_requests.swagger_example(_get_json(record.swagger_uri, self._auth(record))) if record.swagger_uri else None
         if body is None:
             beside = sample_requests.request_file_beside(record.source.get("config"))
-            body = beside.read_bytes() if beside is not None else None
+            body = sample_requests.read_request(beside) if beside is not None else None
         return DEPLOYMENT, body
 
     def logs(self, endpoint: str, deployment: str | None = None, lines: int | None = None, follow: bool = False,
@@ -306,6 +306,7 @@ class _Publish:
                                       options.resource_group or (before.resource_group if before else None), options.location)
         settings = resolve(self.spec.target_settings, options, before, azure_target)
         settings.registry = self._with_stored_password(settings)
+        tls_files(settings, self._config_dir(), self.target.workspace)  # a bad certificate stops it before the build
         arm = connect(polling_interval=self.target.polling_interval)
         if not settings.location:
             settings.location = _resource_group_location(arm, azure_target.subscription_id, azure_target.resource_group)
@@ -372,7 +373,7 @@ class _Publish:
         return pushed, front_pushed.reference
 
     def _front_files(self, settings: AciSettings, credentials: front.Credentials) -> dict[str, bytes]:
-        tls = tls_files(settings, self._config_dir())
+        tls = tls_files(settings, self._config_dir(), self.target.workspace)
         return front.render(front_spec(self.name, settings, limits_of(self.spec)[1], credentials, tls)).files
 
     def _config_dir(self) -> Path:
@@ -458,11 +459,35 @@ class _Provision:
                 self.say(StageProgress(PROVISION, f"{progress.status} after {progress.elapsed_seconds:.0f} s"))
 
             try:
-                group = groups.create_or_update(self.name, body, progress=polled, timeout=self.timeout)
-            except ArmError as err:
-                return self._failed(groups, Failure(str(err)), created, started)
-            self.run.stages[PROVISION] = time.monotonic() - started
-            return self._wait_ready(groups, group, created, time.monotonic())
+                try:
+                    group = groups.create_or_update(self.name, body, progress=polled, timeout=self.timeout)
+                except ArmError as err:
+                    return self._failed(groups, Failure(str(err)), created, started)
+                self.run.stages[PROVISION] = time.monotonic() - started
+                return self._wait_ready(groups, group, created, time.monotonic())
+            except KeyboardInterrupt:
+                raise self._interrupted(groups, created) from None
+
+    def _interrupted(self, groups: ContainerGroups, created: bool) -> Interrupted:
+        """Ctrl+C once the group was sent to Azure: a first publish deletes the group it created (as a failed
+        one does) and is forgotten; an interrupted update is recorded, with what to do."""
+        if created:
+            try:
+                groups.delete(self.name)
+            except AzureError as err:
+                self.record.state, self.record.problem = "Failed", f"interrupted while it was being created: {err}"
+                self.target.services.save(self.record)
+                return Interrupted(f"Interrupted while the service was being created; deleting its container group "
+                                   f"failed ({err}): delete it with aml-deploy service delete -n {self.name}")
+            self.target.services.remove(self.name)
+            return Interrupted(f"Interrupted while the service was being created: deleted the container group "
+                               f"{self.name} in {self.settings.resource_group}; nothing of it is left in Azure.")
+        self.record.state = "Failed"
+        self.record.problem = ("an update was interrupted: the container group may run the new version or the previous "
+                               f"one; publish again with aml-deploy service update -n {self.name}")
+        self.target.services.save(self.record)
+        return Interrupted(f"Interrupted during the update of {self.name}: its container group was left as it was "
+                           f"(the new version or the previous one); publish again with aml-deploy service update -n {self.name}")
 
     def _scoring_uri(self, group: ContainerGroup) -> str:
         host = self.settings.cname if self.settings.ssl_enabled and self.settings.cname else group.host
@@ -526,7 +551,8 @@ class _Republish:
         pull = RegistryCredentials(secret["server"], secret["username"], secret["password"], source="stored") if secret else None
         limits = front.Limits.from_v1({}) if self.record.source.get("v1", True) else front.Limits.from_v2({})
         config = self.record.source.get("deployment_config")
-        tls = tls_files(settings, Path(config).resolve().parent if config else Path.cwd())
+        workspace = self.record.source.get("workspace")
+        tls = tls_files(settings, Path(config).resolve().parent if config else Path.cwd(), Path(workspace) if workspace else None)
         files = front.render(front_spec(self.record.name, settings, limits, credentials, tls)).files
         body = container_group(self.record.name, settings, self.record.image or "", self.record.settings["front_image_reference"],
                                files, pull)

@@ -69,7 +69,13 @@ class LocalFront:
                            self.keystore(endpoint).ensure(auth_mode), api=api)
 
     def apply(self, endpoint: str, force: bool = False) -> front.FrontState:
-        """Start the front, or bring it up to date; nothing is done when nothing changed."""
+        """Start the front, or bring it up to date; nothing is done when nothing changed. One process at a
+        time, each from the record and keys as they are when its turn comes: the last one to apply serves
+        the latest change."""
+        with self.records.front_lock(endpoint):
+            return self._apply(endpoint, force)
+
+    def _apply(self, endpoint: str, force: bool) -> front.FrontState:
         wanted = self.describe(endpoint)
         wanted.check()
         fingerprint = _fingerprint(wanted)

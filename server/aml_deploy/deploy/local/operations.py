@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ...documents import Context, validate_or_refuse
 from ...errors import AmlDeployError
+from ...front import shares
 from ...registry import Registry, RegistryError
 from .. import requests as sample_requests
 from ..errors import DeployError, InvalidDeployment
@@ -66,16 +67,21 @@ class LocalEndpoints:
         name = name or data.get("name")
         if not name:
             raise DeployError("Give the endpoint a name (--name, or name: in the file).")
+        traffic = shares(data["traffic"]) if data.get("traffic") is not None else None
+        mirror = shares(data["mirror_traffic"], "mirror_traffic") if data.get("mirror_traffic") is not None else None
+        if traffic or mirror:
+            self._check_traffic(name, traffic, mirror)  # before anything is created or changed
 
         def change(record: dict) -> None:
             record.update(auth_mode=data.get("auth_mode", record.get("auth_mode", "key")),
-                          traffic=data.get("traffic") or record.get("traffic") or {},
-                          mirror_traffic=data.get("mirror_traffic") or record.get("mirror_traffic") or {},
+                          traffic=record.get("traffic") or {}, mirror_traffic=record.get("mirror_traffic") or {},
                           file=str(Path(file).resolve()) if file else record.get("file"))
             record.setdefault("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
         self.records.update(name, change)
         self.front.apply(name)
+        if traffic or mirror:
+            return self.set_traffic(name, traffic, mirror)
         return self.show_endpoint(name)
 
     def show_endpoint(self, name: str) -> dict:
@@ -380,16 +386,10 @@ class LocalEndpoints:
 
     def set_traffic(self, endpoint: str, traffic: dict[str, int] | None = None,
                     mirror: dict[str, int] | None = None) -> dict:
+        traffic = shares(traffic) if traffic is not None else None  # whole percentages, whoever calls
+        mirror = shares(mirror, "mirror_traffic") if mirror is not None else None
         self._known_endpoint(endpoint)
-        names = {d.deployment for d in self.list_deployments(endpoint)}
-        unknown = sorted((set(traffic or {}) | set(mirror or {})) - names)
-        if unknown:
-            raise DeployError(f"The local endpoint {endpoint} has no deployment {', '.join(unknown)}; it has "
-                              f"{', '.join(sorted(names)) or 'none'}.")
-        if traffic is not None and sum(traffic.values()) not in (0, 100):
-            shares = " ".join(f"{k}={v}" for k, v in traffic.items())
-            raise DeployError(f"Traffic must add up to 100 (or 0 for none), as in Azure: {shares} adds up to "
-                              f"{sum(traffic.values())}.")
+        self._check_traffic(endpoint, traffic, mirror)
 
         def change(record: dict) -> None:
             if traffic is not None:
@@ -402,9 +402,29 @@ class LocalEndpoints:
         try:
             self.front.apply(endpoint)
         except AmlDeployError:
-            self.records.write(endpoint, previous)  # refused (a mirror over 50%, say): keep what was
+            self.records.update(endpoint, lambda record: record.update(  # keep what was; nothing else it holds
+                traffic=previous.get("traffic") or {}, mirror_traffic=previous.get("mirror_traffic") or {}))
             raise
         return self.show_endpoint(endpoint)
+
+    def _check_traffic(self, endpoint: str, traffic: dict[str, int] | None, mirror: dict[str, int] | None) -> None:
+        """Refuse what Azure refuses (unknown deployments, shares that do not add up, a mirror over 50% or
+        on a deployment with live traffic) before anything is written."""
+        names = {d.deployment for d in self.list_deployments(endpoint)}
+        unknown = sorted((set(traffic or {}) | set(mirror or {})) - names)
+        if unknown:
+            raise DeployError(f"The local endpoint {endpoint} has no deployment {', '.join(unknown)}; it has "
+                              f"{', '.join(sorted(names)) or 'none'}. Create the deployments first, then set their traffic.")
+        if traffic is not None and sum(traffic.values()) not in (0, 100):
+            given = " ".join(f"{k}={v}" for k, v in traffic.items())
+            raise DeployError(f"Traffic must add up to 100 (or 0 for none), as in Azure: {given} adds up to "
+                              f"{sum(traffic.values())}.")
+        if self.records.read(endpoint) is not None:
+            current = self.front.describe(endpoint)
+            running = {d.name for d in current.deployments}
+            weights = {d.name: d.weight for d in current.deployments} if traffic is None else traffic
+            current.with_traffic({k: v for k, v in weights.items() if k in running},
+                                 None if mirror is None else {k: v for k, v in mirror.items() if k in running}).check()
 
     def _known_endpoint(self, endpoint: str) -> None:
         if self.records.read(endpoint) is None:
@@ -417,7 +437,7 @@ class LocalEndpoints:
         body = sample_requests.swagger_example(http.get_json(target.openapi_uri)) if target.openapi_uri else None
         if body is None:
             beside = sample_requests.request_file_beside(target.config)
-            body = beside.read_bytes() if beside is not None else None
+            body = sample_requests.read_request(beside) if beside is not None else None
         return target.deployment, body
 
     def swagger(self, target: DeploymentState) -> dict | None:
@@ -488,6 +508,13 @@ def _endpoint_notes(record: dict, deployments: list[dict], front_status: str) ->
         notes.append("No deployment has traffic: requests that do not name one (azureml-model-deployment header) get "
                      "404, as in Azure. Give one all traffic: aml-deploy online-endpoint update --local -n "
                      f"{record.get('name')} --traffic \"{deployments[0]['name']}=100\"")
+    traffic = {name: share for name, share in (record.get("traffic") or {}).items() if share}
+    if traffic and sum(traffic.values()) != 100:  # e.g. a deployment that had traffic was deleted
+        biggest = max(traffic, key=lambda name: traffic[name])
+        who = f"{biggest} gets all requests" if len(traffic) == 1 else "the front scales them up in proportion"
+        notes.append(f"traffic adds up to {sum(traffic.values())}%, not 100: {who} that do not name a deployment. "
+                     f"Give shares that add up to 100: aml-deploy online-endpoint update --local -n {record.get('name')} "
+                     f"--traffic \"{biggest}=100\"")
     if front_status != "running" and deployments:
         notes.append("The endpoint's front is not running: call the deployments on their own ports, or update a "
                      "deployment to start it again.")

@@ -9,11 +9,23 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import DeployError
+
+# What a record or lock may be named: endpoint, deployment and service names ('_' starts internal ones; a
+# profile's temporary service may have '.'). Never a path: no '/', no leading '.', so `../x` cannot reach
+# a file outside the home folder.
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise DeployError(f"{name!r} is not a valid name: letters, digits and '-', starting with a letter.")
+    return name
 
 
 class Records:
@@ -21,7 +33,7 @@ class Records:
         self.home = home
 
     def _endpoint_file(self, name: str) -> Path:
-        return self.home / "endpoints" / f"{name}.json"
+        return self.home / "endpoints" / f"{check_name(name)}.json"
 
     def endpoint_names(self) -> set[str]:
         return {p.stem for p in (self.home / "endpoints").glob("*.json")}
@@ -45,7 +57,7 @@ class Records:
         os.replace(temporary, path)
 
     def update(self, name: str, change: Callable[[dict], None]) -> dict:
-        with self.lock(name, "endpoint"):
+        with self._locked(self._lock_file(name), f"the record of {name}"):
             record = self.read(name) or {"name": name}
             change(record)
             self.write(name, record)
@@ -66,10 +78,13 @@ class Records:
         if details is not None or self.read(endpoint) is not None:
             self.update(endpoint, change)
 
-    def _lock_file(self, endpoint: str, deployment: str) -> Path:
+    def _lock_file(self, name: str, deployment: str | None = None) -> Path:
+        """`name.lock` for a record, `endpoint.deployment.lock` for a deployment: a deployment (called
+        `endpoint`, say) never shares its own endpoint's record lock, which it would wait on forever."""
+        parts = [check_name(name)] + ([check_name(deployment)] if deployment is not None else [])
         folder = self.home / "locks"
         folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"{endpoint}.{deployment}.lock"
+        return folder / (".".join(parts) + ".lock")
 
     def is_locked(self, endpoint: str, deployment: str) -> bool:
         """Whether some process is operating on the deployment right now."""
@@ -81,15 +96,23 @@ class Records:
             fcntl.flock(handle, fcntl.LOCK_UN)
             return False
 
-    @contextlib.contextmanager
-    def lock(self, endpoint: str, deployment: str, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    def lock(self, endpoint: str, deployment: str, waiting: Callable[[str], None] | None = None):
         """Hold the deployment's lock; `waiting` hears about it when another process holds it."""
-        with open(self._lock_file(endpoint, deployment), "a") as handle:
+        return self._locked(self._lock_file(endpoint, deployment), f"{endpoint}/{deployment}", waiting)
+
+    def front_lock(self, endpoint: str):
+        """Held while the endpoint's front is brought up to date, so that two processes changing traffic or
+        keys at once apply one after the other, each from the record as it is then."""
+        return self._locked(self._lock_file(endpoint).with_suffix(".front-lock"), f"the front of {endpoint}")
+
+    @contextlib.contextmanager
+    def _locked(self, path: Path, what: str, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+        with open(path, "a") as handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 if waiting:
-                    waiting(f"Waiting for another operation on {endpoint}/{deployment} to finish")
+                    waiting(f"Waiting for another operation on {what} to finish")
                 started = time.monotonic()
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 if waiting:

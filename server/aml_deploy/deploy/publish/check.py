@@ -142,13 +142,13 @@ def _request(given: bytes | None, request_file: Path | None, spec: DeploymentSpe
     if given is not None:
         return given, "given"
     if request_file is not None:
-        return request_file.read_bytes(), str(request_file)
+        return sample_requests.read_request(request_file), str(request_file)
     example = sample_requests.swagger_example(http.get_json(f"http://127.0.0.1:{port}/swagger.json")) if port else None
     if example is not None:
         return example, "input_sample"
     beside = sample_requests.request_file_beside(spec.config)
     if beside is not None:
-        return beside.read_bytes(), beside.name
+        return sample_requests.read_request(beside), beside.name
     return None, "none"
 
 

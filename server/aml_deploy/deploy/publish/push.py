@@ -144,6 +144,9 @@ def _failure(server: str, line: dict, layers: dict[str, LayerPush]) -> PushFaile
                                   f"(docker login {server}, or the registry username and password given).")
     if any(word in lowered for word in ("connection refused", "connection reset", "eof", "broken pipe", "no such host",
                                         "i/o timeout", "no route to host", "server misbehaving", "dial tcp")):
+        if not layers:  # it never answered: nothing was under way
+            return RegistryUnreachable(f"Cannot reach the registry {server} ({message}): check its name and that it runs; "
+                                       "nothing was pushed.")
         return RegistryUnreachable(f"The registry {server} stopped answering during the push ({message}). {done} of "
                                    f"{len(layers)} layers had arrived and stay there: publish again when it is back, "
                                    "and only the missing layers are sent.")
