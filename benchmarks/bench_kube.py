@@ -74,8 +74,14 @@ class Caller(threading.Thread):
 
 def workspace(root: Path, endpoint: str) -> Path:
     shutil.copytree(ROOT / "test-fixtures" / "sample", root)
-    write_yaml(root / "endpoint.yml", {"$schema": "https://azuremlschemas.azureedge.net/latest/kubernetesOnlineEndpoint"
-                                                  ".schema.json", "name": endpoint, "auth_mode": "key"})
+    write_yaml(
+        root / "endpoint.yml",
+        {
+            "$schema": "https://azuremlschemas.azureedge.net/latest/kubernetesOnlineEndpoint.schema.json",
+            "name": endpoint,
+            "auth_mode": "key",
+        },
+    )
     for name in ("blue", "green"):
         write_yaml(root / f"{name}.yml", deployment(endpoint, name))
     return root
@@ -100,8 +106,13 @@ def switch(target: KubernetesEndpoints, endpoint: str, caller: Caller, to: str, 
     first_new = next((t for t, who in after if who == to), None)
     last_old = max((t for t, who in after if who == old), default=began)
     late = [t for t, who in after if who == old and t > returned]
-    return {"first": (first_new - began) if first_new else float("nan"), "last_old": last_old - began,
-            "returned": returned - began, "old_after_return": len(late), "requests": len(after)}
+    return {
+        "first": (first_new - began) if first_new else float("nan"),
+        "last_old": last_old - began,
+        "returned": returned - began,
+        "old_after_return": len(late),
+        "requests": len(after),
+    }
 
 
 def main() -> None:
@@ -115,14 +126,18 @@ def main() -> None:
     registry = DebianRegistry(scratch / "registry", users={"pusher": password})
     registry.start()
     standin = KubeStandin(scratch / "kube", docker_client=client, backoff=(1.0, 8.0)).start()
-    os.environ.update({"KUBECONFIG": str(standin.kubeconfig), "AML_DEPLOY_HOME": str(scratch / "home"),
-                       "AML_DEPLOY_REGISTRY_PASSWORD": password})
+    os.environ.update(
+        {"KUBECONFIG": str(standin.kubeconfig), "AML_DEPLOY_HOME": str(scratch / "home"), "AML_DEPLOY_REGISTRY_PASSWORD": password}
+    )
     endpoint = f"bench-{uuid.uuid4().hex[:6]}"
     runs: list[dict] = []
     try:
         root = workspace(scratch / "ws", endpoint)
-        target = KubernetesEndpoints(Registry(scratch / "models"), services=PublishedServices(scratch / "home" / "published"),
-                                     settings={"registry": registry.host, "registry_username": "pusher"})
+        target = KubernetesEndpoints(
+            Registry(scratch / "models"),
+            services=PublishedServices(scratch / "home" / "published"),
+            settings={"registry": registry.host, "registry_username": "pusher"},
+        )
         started = time.monotonic()
         created = target.create_endpoint(root / "endpoint.yml")
         create_seconds = time.monotonic() - started
@@ -148,29 +163,46 @@ def main() -> None:
 
 
 def table(create_seconds: float, runs: list[dict], switches: list[dict], failed: int) -> list[str]:
-    lines = [f"Creating the endpoint (its front's image pushed, Namespace, Secrets, the front Deployment and its "
-             f"LoadBalancer applied, the front ready): {create_seconds:.1f} s.", "",
-             "| publish | " + " | ".join(STAGES) + " | total | layers pushed | bytes sent |",
-             "|---|" + "---:|" * (len(STAGES) + 3)]
+    lines = [
+        f"Creating the endpoint (its front's image pushed, Namespace, Secrets, the front Deployment and its "
+        f"LoadBalancer applied, the front ready): {create_seconds:.1f} s.",
+        "",
+        "| publish | " + " | ".join(STAGES) + " | total | layers pushed | bytes sent |",
+        "|---|" + "---:|" * (len(STAGES) + 3),
+    ]
     for run in runs:
         stages = run.get("stages") or {}
         push = run.get("push") or {}
         sent = push.get("layer_kinds") or []
-        kinds = ", ".join(f"{kind}{f' x{sent.count(kind)}' if sent.count(kind) > 1 else ''}"
-                          for kind in ("environment", "model", "code") if kind in sent) or "none"
-        lines.append(f"| {run['label']} | " + " | ".join(f"{stages[s]:.2f}" if s in stages else "–" for s in STAGES)
-                     + f" | {run['total']:.1f} | {kinds} | {_size(push.get('bytes_pushed', 0))} |")
+        kinds = (
+            ", ".join(
+                f"{kind}{f' x{sent.count(kind)}' if sent.count(kind) > 1 else ''}"
+                for kind in ("environment", "model", "code")
+                if kind in sent
+            )
+            or "none"
+        )
+        lines.append(
+            f"| {run['label']} | "
+            + " | ".join(f"{stages[s]:.2f}" if s in stages else "–" for s in STAGES)
+            + f" | {run['total']:.1f} | {kinds} | {_size(push.get('bytes_pushed', 0))} |"
+        )
     first = [s["first"] for s in switches]
     last = [s["last_old"] for s in switches]
     returned = [s["returned"] for s in switches]
-    lines += ["", f"Switching all traffic between two deployments, {len(switches)} times, while a caller scores without "
-                  f"pause ({sum(s['requests'] for s in switches)} requests, {failed} failed):", "",
-              "| from the command's start to | median | slowest |", "|---|---:|---:|",
-              f"| the first request served by the new deployment | {statistics.median(first):.1f} s | {max(first):.1f} s |",
-              f"| the last request served by the old one | {statistics.median(last):.1f} s | {max(last):.1f} s |",
-              f"| the command's return (old fronts drained) | {statistics.median(returned):.1f} s | {max(returned):.1f} s |",
-              "", f"Requests served by the old deployment after the command returned: "
-                  f"{sum(s['old_after_return'] for s in switches)}."]
+    lines += [
+        "",
+        f"Switching all traffic between two deployments, {len(switches)} times, while a caller scores without "
+        f"pause ({sum(s['requests'] for s in switches)} requests, {failed} failed):",
+        "",
+        "| from the command's start to | median | slowest |",
+        "|---|---:|---:|",
+        f"| the first request served by the new deployment | {statistics.median(first):.1f} s | {max(first):.1f} s |",
+        f"| the last request served by the old one | {statistics.median(last):.1f} s | {max(last):.1f} s |",
+        f"| the command's return (old fronts drained) | {statistics.median(returned):.1f} s | {max(returned):.1f} s |",
+        "",
+        f"Requests served by the old deployment after the command returned: {sum(s['old_after_return'] for s in switches)}.",
+    ]
     return lines
 
 

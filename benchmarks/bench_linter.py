@@ -23,7 +23,9 @@ CONDA = "dependencies:\n  - python=3.11\n  - pip:\n    - azureml-inference-serve
 
 
 def deployment(name: str, script: str) -> str:
-    return SCHEMA + f"""name: {name}
+    return (
+        SCHEMA
+        + f"""name: {name}
 endpoint_name: bench-endpoint
 model:
   path: ./model/
@@ -36,10 +38,11 @@ environment:
 instance_type: Standard_DS3_v2
 instance_count: 1
 """
+    )
 
 
 def long_script(lines: int = 1000) -> str:
-    head = '''import json
+    head = """import json
 import os
 
 import joblib
@@ -54,12 +57,14 @@ def init():
 def run(raw_data):
     data = numpy.array(json.loads(raw_data)["data"])
     return model.predict(data).tolist()
-'''
+"""
     body = []
     index = 0
     while len((head + "".join(body)).splitlines()) < lines - 5:
-        body.append(f"\n\ndef helper_{index}(values, scale={index}):\n    total = 0\n    for value in values:\n"
-                    f"        total += value * scale\n    return total\n")
+        body.append(
+            f"\n\ndef helper_{index}(values, scale={index}):\n    total = 0\n    for value in values:\n"
+            f"        total += value * scale\n    return total\n"
+        )
         index += 1
     return head + "".join(body)
 
@@ -92,10 +97,18 @@ def edit_latency(edits: int) -> list[float]:
         script.write_text(text)
         client = Client(SERVER, cwd=root)
         client.initialize(root, {"scanWorkspace": False})
-        client.notify("textDocument/didOpen", {"textDocument": {"uri": (root / "deployment.yml").as_uri(), "languageId": "yaml",
-                                                                "version": 1, "text": (root / "deployment.yml").read_text()}})
-        latencies = edit_latencies(client, script, text, "python", edits,
-                                   lambda text, n: text.replace("scale=0)", f"scale={n})"))
+        client.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": (root / "deployment.yml").as_uri(),
+                    "languageId": "yaml",
+                    "version": 1,
+                    "text": (root / "deployment.yml").read_text(),
+                }
+            },
+        )
+        latencies = edit_latencies(client, script, text, "python", edits, lambda text, n: text.replace("scale=0)", f"scale={n})"))
         client.close()
         return latencies
 
@@ -115,14 +128,17 @@ def recheck_after_conda_edit(scripts: int) -> tuple[float, int]:
         time.sleep(0.5)
         client.drain()
         conda = root / "conda.yml"
-        client.notify("textDocument/didOpen", {"textDocument": {"uri": conda.as_uri(), "languageId": "yaml", "version": 1,
-                                                                "text": conda.read_text()}})
+        client.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": conda.as_uri(), "languageId": "yaml", "version": 1, "text": conda.read_text()}}
+        )
         client.wait_for_diagnostics(conda.as_uri())
         time.sleep(1.0)  # opening re-checks the scripts too; nothing changes for them, so nothing is sent
         client.drain()
         sent = time.perf_counter()
-        client.notify("textDocument/didChange", {"textDocument": {"uri": conda.as_uri(), "version": 2},
-                                                 "contentChanges": [{"text": CONDA + "    - opencv-python\n"}]})
+        client.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": conda.as_uri(), "version": 2}, "contentChanges": [{"text": CONDA + "    - opencv-python\n"}]},
+        )
         waiting, last = set(uris), sent
         while waiting:
             received, message = client.notifications.get(timeout=120)
@@ -143,12 +159,17 @@ def main() -> None:
     args = parser.parse_args()
     latencies = edit_latency(args.edits)
     seconds, count = recheck_after_conda_edit(args.scripts)
-    publish("linter", [
-        "| measurement | result | target |", "|---|---|---|",
-        f"| 1,000-line script, didChange to publishDiagnostics, p50 / p95 over {args.edits} edits | "
-        f"{percentile(latencies, 50):.1f} / {percentile(latencies, 95):.1f} ms | p95 under 30 ms |",
-        f"| conda-file edit to the last of {count} scripts re-published | {seconds:.2f} s | under 2 s |",
-    ], args.update_readme)
+    publish(
+        "linter",
+        [
+            "| measurement | result | target |",
+            "|---|---|---|",
+            f"| 1,000-line script, didChange to publishDiagnostics, p50 / p95 over {args.edits} edits | "
+            f"{percentile(latencies, 50):.1f} / {percentile(latencies, 95):.1f} ms | p95 under 30 ms |",
+            f"| conda-file edit to the last of {count} scripts re-published | {seconds:.2f} s | under 2 s |",
+        ],
+        args.update_readme,
+    )
 
 
 if __name__ == "__main__":

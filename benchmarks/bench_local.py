@@ -110,18 +110,38 @@ def measure_sdk_style(local: LocalEndpoints, folder: Path, runs: int) -> tuple[l
         expected = scale_in_script(folder, run + 10)
         started = time.monotonic()
         context = images._context(spec.environment, local.ca, [])  # the same build, every layer cached
-        for _ in client.api.build(fileobj=context, custom_context=True, dockerfile="Dockerfile.aml-deploy", tag=built.tag,
-                                  rm=True, decode=True, pull=False, labels={"aml-deploy.environment": built.key}):
+        for _ in client.api.build(
+            fileobj=context,
+            custom_context=True,
+            dockerfile="Dockerfile.aml-deploy",
+            tag=built.tag,
+            rm=True,
+            decode=True,
+            pull=False,
+            labels={"aml-deploy.environment": built.key},
+        ):
             pass
         for old in containers.find(client, spec.endpoint, spec.deployment):
             old.remove(force=True)
         container = client.containers.create(
-            built.tag, name=f"{spec.endpoint}.sdk", detach=True,
-            command=[containers.PYTHON, "-m", "azureml_inference_server_http.amlserver", "--entry_script",
-                     f"{spec.code_target}/{spec.scoring_script}", "--port", "5001"],
-            volumes={str(spec.code_dir): {"bind": spec.code_target, "mode": "ro"},
-                     **{str(m.host): {"bind": m.target, "mode": "ro"} for m in spec.models}},
-            environment={"AZUREML_MODEL_DIR": spec.model_dir}, ports={"5001/tcp": ("127.0.0.1", None)},
+            built.tag,
+            name=f"{spec.endpoint}.sdk",
+            detach=True,
+            command=[
+                containers.PYTHON,
+                "-m",
+                "azureml_inference_server_http.amlserver",
+                "--entry_script",
+                f"{spec.code_target}/{spec.scoring_script}",
+                "--port",
+                "5001",
+            ],
+            volumes={
+                str(spec.code_dir): {"bind": spec.code_target, "mode": "ro"},
+                **{str(m.host): {"bind": m.target, "mode": "ro"} for m in spec.models},
+            },
+            environment={"AZUREML_MODEL_DIR": spec.model_dir},
+            ports={"5001/tcp": ("127.0.0.1", None)},
             labels={containers.LABEL: "1", "aml-deploy.endpoint": spec.endpoint, "aml-deploy.deployment": spec.deployment},
         )
         container.start()
@@ -178,16 +198,28 @@ def measure_requests(local: LocalEndpoints, folder: Path, count: int = 200) -> t
         session.post(state.scoring_uri, json=REQUEST, timeout=10).raise_for_status()
         endpoint.append((time.perf_counter() - started) * 1000)
     container = local.client.containers.get(state.container)
-    in_process = container.exec_run([containers.PYTHON, "-c", (
-        "import json, os, sys, time, statistics\n"
-        "sys.path.insert(0, os.environ['AML_APP_ROOT'])\n"
-        "import score\n"
-        "score.init()\n"
-        f"body = json.dumps({REQUEST!r})\n"
-        "times = []\n"
-        f"for _ in range({count}):\n"
-        "    start = time.perf_counter(); score.run(body); times.append((time.perf_counter() - start) * 1000)\n"
-        "print(statistics.median(times))\n")]).output.decode().strip().splitlines()[-1]
+    in_process = (
+        container.exec_run(
+            [
+                containers.PYTHON,
+                "-c",
+                (
+                    "import json, os, sys, time, statistics\n"
+                    "sys.path.insert(0, os.environ['AML_APP_ROOT'])\n"
+                    "import score\n"
+                    "score.init()\n"
+                    f"body = json.dumps({REQUEST!r})\n"
+                    "times = []\n"
+                    f"for _ in range({count}):\n"
+                    "    start = time.perf_counter(); score.run(body); times.append((time.perf_counter() - start) * 1000)\n"
+                    "print(statistics.median(times))\n"
+                ),
+            ]
+        )
+        .output.decode()
+        .strip()
+        .splitlines()[-1]
+    )
     return statistics.median(endpoint), float(in_process)
 
 
@@ -218,7 +250,8 @@ def main() -> None:
     median = statistics.median
     b, c = median(updated), median(sdk_first_score)
     rows = [
-        "| step | median (s) | runs |", "|---|---|---|",
+        "| step | median (s) | runs |",
+        "|---|---|---|",
         f"| (a) create, environment image cached, to Succeeded | {median(created):.2f} | {args.runs} |",
         f"| (b) update after a score.py edit, to the first correct score | {b:.2f} | {args.runs} |",
         f"| (c) az ml-style update: rebuild (cached) + replace container + the fixed {SDK_WAIT_SECONDS} s wait, until it returns | "
@@ -229,12 +262,14 @@ def main() -> None:
         "",
         f"(b) is {c / b:.1f}x faster than (c) (target: 8x) and {median(floor) / b:.1f}x faster than the floor (d).",
         "",
-        "| request | median (ms) |", "|---|---|",
+        "| request | median (ms) |",
+        "|---|---|",
         f"| POST /score to the local endpoint (200 requests) | {endpoint_ms:.2f} |",
         f"| run() called in-process in the same container | {in_process_ms:.3f} |",
         f"| overhead of the endpoint | {endpoint_ms - in_process_ms:.2f} |",
         "",
-        "| image | size |", "|---|---|",
+        "| image | size |",
+        "|---|---|",
         f"| base image ({warm.environment.image}) | {base / 2**20:.0f} MB |",
         f"| environment layer (venv, inference server, scikit-learn, debugpy) | {layer / 2**20:.0f} MB |",
     ]

@@ -41,7 +41,7 @@ BODY = b'{"data": [[1, 2]]}'
 SECONDS = 3.0
 V1_PROFILE_MINUTES = 25  # what Model.profile could take (issue 15)
 
-TRIVIAL_SERVER = r'''
+TRIVIAL_SERVER = r"""
 import asyncio, sys
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
 class Answer(asyncio.Protocol):
@@ -61,7 +61,7 @@ async def main():
     print("ready", flush=True)
     await server.serve_forever()
 asyncio.run(main())
-'''
+"""
 
 
 def free_port() -> int:
@@ -160,7 +160,8 @@ def main() -> None:
         "|---|---|---|---|",
         *(f"| concurrency {c} | {rate:,.0f} | {cpu:.0%} | {alternative:,.0f} |" for c, rate, cpu, alternative in ceiling),
         "",
-        "| default profile of the sample (5 levels x 10 s) | median (s) | runs |", "|---|---|---|",
+        "| default profile of the sample (5 levels x 10 s) | median (s) | runs |",
+        "|---|---|---|",
         f"| start the deployment (environment image cached) | {median(p[0] for p in profiles):.1f} | {len(profiles)} |",
         f"| whole profile: start, warm-up, concurrency 1-16, remove | {total:.1f} | {len(profiles)} |",
         "",

@@ -60,8 +60,13 @@ def whole_image_push(client, tag: str, folder: Path) -> tuple[int, float]:
     registry.start()
     try:
         started = time.monotonic()
-        push_image(client, tag, f"{registry.host}/whole/image", "1",
-                   RegistryCredentials(registry.host, "pusher", registry.users["pusher"], source="given"))
+        push_image(
+            client,
+            tag,
+            f"{registry.host}/whole/image",
+            "1",
+            RegistryCredentials(registry.host, "pusher", registry.users["pusher"], source="given"),
+        )
         return stored_bytes(registry), time.monotonic() - started
     finally:
         registry.stop()
@@ -75,19 +80,34 @@ class StandIns:
         self.ca = TestCA(folder / "ca")
         self.aad = AadStandIn(self.ca)
         principal = self.aad.add_service_principal()
-        self.arm = ArmStandIn(aad=self.aad, ca=self.ca, subscription_id=str(uuid.uuid4()), tenant_id=principal.tenant_id,
-                              resource_groups={RESOURCE_GROUP: LOCATION}, pause_image=BUSYBOX_IMAGE)
+        self.arm = ArmStandIn(
+            aad=self.aad,
+            ca=self.ca,
+            subscription_id=str(uuid.uuid4()),
+            tenant_id=principal.tenant_id,
+            resource_groups={RESOURCE_GROUP: LOCATION},
+            pause_image=BUSYBOX_IMAGE,
+        )
         self.proxy = FqdnProxy(self.arm.resolve_public)
         config = folder / "azure-cli"
         config.mkdir()
         (config / "config").write_text(f"[defaults]\ngroup = {RESOURCE_GROUP}\nlocation = {LOCATION}\n")
-        os.environ.update({
-            "AZURE_AUTHORITY_HOST": self.aad.url, "AZURE_TENANT_ID": principal.tenant_id, "AZURE_CLIENT_ID": principal.client_id,
-            "AZURE_CLIENT_SECRET": principal.client_secret, "AML_DEPLOY_ARM_ENDPOINT": self.arm.url,
-            "AZURE_SUBSCRIPTION_ID": self.arm.subscription_id, "AZURE_CONFIG_DIR": str(config),
-            "REQUESTS_CA_BUNDLE": str(self.ca.bundle), "SSL_CERT_FILE": str(self.ca.bundle),
-            "HTTP_PROXY": self.proxy.url, "HTTPS_PROXY": self.proxy.url, "NO_PROXY": "127.0.0.1,localhost",
-        })
+        os.environ.update(
+            {
+                "AZURE_AUTHORITY_HOST": self.aad.url,
+                "AZURE_TENANT_ID": principal.tenant_id,
+                "AZURE_CLIENT_ID": principal.client_id,
+                "AZURE_CLIENT_SECRET": principal.client_secret,
+                "AML_DEPLOY_ARM_ENDPOINT": self.arm.url,
+                "AZURE_SUBSCRIPTION_ID": self.arm.subscription_id,
+                "AZURE_CONFIG_DIR": str(config),
+                "REQUESTS_CA_BUNDLE": str(self.ca.bundle),
+                "SSL_CERT_FILE": str(self.ca.bundle),
+                "HTTP_PROXY": self.proxy.url,
+                "HTTPS_PROXY": self.proxy.url,
+                "NO_PROXY": "127.0.0.1,localhost",
+            }
+        )
 
     def close(self) -> None:
         self.proxy.close()
@@ -114,8 +134,9 @@ def main() -> None:
     try:
         client.images.get(BUSYBOX_IMAGE)
     except Exception:  # noqa: BLE001 - docker's ImageNotFound
-        raise SystemExit(f"{BUSYBOX_IMAGE} (the stand-in's pause image) is not here: run the stand-in tests once "
-                         "(pytest tests/standins) to build it.") from None
+        raise SystemExit(
+            f"{BUSYBOX_IMAGE} (the stand-in's pause image) is not here: run the stand-in tests once (pytest tests/standins) to build it."
+        ) from None
     scratch = Path(tempfile.mkdtemp(prefix="bench-publish-"))
     os.environ["AML_DEPLOY_HOME"] = str(scratch / "home")
     standins = StandIns(scratch)
@@ -134,12 +155,23 @@ def main() -> None:
         # that the first publish's numbers are the sample image's own.
         front_tag = publish_front_image(client)
         front_before = stored_bytes(registry)
-        push_image(client, front_tag, f"{registry.host}/aml-deploy/aml-front", front_tag.rsplit(":", 1)[-1],
-                   RegistryCredentials(registry.host, "pusher", registry.users["pusher"], source="given"))
+        push_image(
+            client,
+            front_tag,
+            f"{registry.host}/aml-deploy/aml-front",
+            front_tag.rsplit(":", 1)[-1],
+            RegistryCredentials(registry.host, "pusher", registry.users["pusher"], source="given"),
+        )
         front_stored = stored_bytes(registry) - front_before
         folder = workspace / "v1-aci"
-        target = AciServices(models, options=AciOptions(registry=settings), services=PublishedServices(scratch / "home" / "published"),
-                             deployment_config=folder / "deploymentconfig.json", workspace=workspace, polling_interval=1)
+        target = AciServices(
+            models,
+            options=AciOptions(registry=settings),
+            services=PublishedServices(scratch / "home" / "published"),
+            deployment_config=folder / "deploymentconfig.json",
+            workspace=workspace,
+            polling_interval=1,
+        )
         runs = []
 
         def publish_once(label: str, update: bool, model: str = f"{model_name}:1") -> None:
@@ -148,16 +180,30 @@ def main() -> None:
             if update:
                 state = target.update(name, models=[model], timeout=600)
             else:
-                spec = from_config(folder / "inferenceconfig.json", endpoint=name, deployment_config=folder / "deploymentconfig.json",
-                                   models=[f"azureml:{model}"], workspace=workspace, registry=models)
+                spec = from_config(
+                    folder / "inferenceconfig.json",
+                    endpoint=name,
+                    deployment_config=folder / "deploymentconfig.json",
+                    models=[f"azureml:{model}"],
+                    workspace=workspace,
+                    registry=models,
+                )
                 state = target.deploy(spec, timeout=600)
             if state.state != "Succeeded":
                 raise SystemExit(f"{label} failed: {state.failure} {state.log_excerpt}")
             total = time.monotonic() - started
             run = target.last_run
             whole_bytes, whole_seconds = whole_image_push(client, run.image["tag"], scratch / f"whole-{len(runs)}")
-            runs.append({"label": label, "total": total, "run": run.to_dict(),
-                         "stored": stored_bytes(registry) - before, "whole_bytes": whole_bytes, "whole_seconds": whole_seconds})
+            runs.append(
+                {
+                    "label": label,
+                    "total": total,
+                    "run": run.to_dict(),
+                    "stored": stored_bytes(registry) - before,
+                    "whole_bytes": whole_bytes,
+                    "whole_seconds": whole_seconds,
+                }
+            )
 
         publish_once("first publish", update=False)
         script.write_text(script.read_text() + f"\n# a code-only change {uuid.uuid4().hex}\n")
@@ -174,28 +220,41 @@ def main() -> None:
 
 def table(runs: list[dict], front_stored: int) -> list[str]:
     size = runs[0]["run"]["image"]["size"]
-    lines = [f"The sample's publish image: {size / 1e6:.1f} MB uncompressed "
-             f"({runs[0]['whole_bytes'] / 1e6:.1f} MB compressed in a registry). The front's image (HAProxy) goes to the "
-             f"registry once, beside it; pushed here before the first publish ({front_stored / 1e6:.1f} MB stored, not counted "
-             "below), it shares the base image's layer with the sample's image, which the first publish therefore found there.", "",
-             "| publish | layers pushed | bytes sent by the engine | bytes the registry stored | push | whole image each time | share |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"The sample's publish image: {size / 1e6:.1f} MB uncompressed "
+        f"({runs[0]['whole_bytes'] / 1e6:.1f} MB compressed in a registry). The front's image (HAProxy) goes to the "
+        f"registry once, beside it; pushed here before the first publish ({front_stored / 1e6:.1f} MB stored, not counted "
+        "below), it shares the base image's layer with the sample's image, which the first publish therefore found there.",
+        "",
+        "| publish | layers pushed | bytes sent by the engine | bytes the registry stored | push | whole image each time | share |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for entry in runs:
         push = entry["run"]["push"]
         share = entry["stored"] / entry["whole_bytes"] if entry["whole_bytes"] else 0
-        lines.append(f"| {entry['label']} | {push['layers_pushed']} of {push['layers_pushed'] + push['layers_skipped']} "
-                     f"| {_size(push['bytes_pushed'])} | {_size(entry['stored'])} | {push['seconds']:.1f} s "
-                     f"| {_size(entry['whole_bytes'])} in {entry['whole_seconds']:.1f} s | {share:.4%} |")
-    lines += ["", "Stages of each publish against the stand-in (seconds; provision and ready are the stand-in's, not ACI's):", "",
-              "| publish | build | local check | push | provision | ready | total |", "|---|---:|---:|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {entry['label']} | {push['layers_pushed']} of {push['layers_pushed'] + push['layers_skipped']} "
+            f"| {_size(push['bytes_pushed'])} | {_size(entry['stored'])} | {push['seconds']:.1f} s "
+            f"| {_size(entry['whole_bytes'])} in {entry['whole_seconds']:.1f} s | {share:.4%} |"
+        )
+    lines += [
+        "",
+        "Stages of each publish against the stand-in (seconds; provision and ready are the stand-in's, not ACI's):",
+        "",
+        "| publish | build | local check | push | provision | ready | total |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for entry in runs:
         stages = entry["run"]["stages"]
         cells = " | ".join(f"{stages.get(stage, 0):.1f}" for stage in ("build", "local-check", "push", "provision", "ready"))
         lines.append(f"| {entry['label']} | {cells} | {entry['total']:.1f} |")
     code_only = runs[1]
     verdict = "met" if code_only["stored"] < 0.01 * code_only["whole_bytes"] else "NOT met"
-    lines += ["", f"Target (a code-only republish sends less than 1% of the image): {verdict}, "
-                  f"{code_only['stored'] / code_only['whole_bytes']:.4%} of the compressed image."]
+    lines += [
+        "",
+        f"Target (a code-only republish sends less than 1% of the image): {verdict}, "
+        f"{code_only['stored'] / code_only['whole_bytes']:.4%} of the compressed image.",
+    ]
     return lines
 
 

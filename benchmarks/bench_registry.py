@@ -90,15 +90,31 @@ def measure(files: dict[str, Path], scratch: Path, repeats: int) -> list[tuple]:
     registry = scratch / "registry"
     for label, source in files.items():
         size_gb = source.stat().st_size / 2**30
-        tools = [("cp", ["cp", str(source), str(copy)]),
-                 # the registry fsyncs before it records a version; this is the same durability
-                 ("cp, then sync of the copy", ["sh", "-c", f"cp '{source}' '{copy}' && sync '{copy}'"])]
+        tools = [
+            ("cp", ["cp", str(source), str(copy)]),
+            # the registry fsyncs before it records a version; this is the same durability
+            ("cp, then sync of the copy", ["sh", "-c", f"cp '{source}' '{copy}' && sync '{copy}'"]),
+        ]
         if label == "sparse":
-            tools.append(("cp --sparse=never, then sync",
-                          ["sh", "-c", f"cp --sparse=never '{source}' '{copy}' && sync '{copy}'"]))
-        tools.append(("aml-deploy model create",
-                      [sys.executable, "-m", "aml_deploy", "model", "--registry", str(registry), "create",
-                       "--name", label, "--path", str(source)]))
+            tools.append(("cp --sparse=never, then sync", ["sh", "-c", f"cp --sparse=never '{source}' '{copy}' && sync '{copy}'"]))
+        tools.append(
+            (
+                "aml-deploy model create",
+                [
+                    sys.executable,
+                    "-m",
+                    "aml_deploy",
+                    "model",
+                    "--registry",
+                    str(registry),
+                    "create",
+                    "--name",
+                    label,
+                    "--path",
+                    str(source),
+                ],
+            )
+        )
         cleanups = [copy.unlink] * (len(tools) - 1) + [lambda: shutil.rmtree(registry)]
         medians = round_robin_medians([(command, cleanup) for (_, command), cleanup in zip(tools, cleanups)], repeats)
         baselines = [seconds for seconds, _ in medians[:-1]]
@@ -122,15 +138,33 @@ def make_small_files(folder: Path, count: int) -> Path:
 
 def measure_small(source: Path, scratch: Path, repeats: int) -> list[tuple]:
     copy, registry = scratch / "copy", scratch / "registry-small"
-    tools = [("cp -r", ["cp", "-r", str(source), str(copy)]),
-             ("cp -r, then sync", ["sh", "-c", f"cp -r '{source}' '{copy}' && sync"]),
-             ("aml-deploy model create", [sys.executable, "-m", "aml_deploy", "model", "--registry", str(registry),
-                                          "create", "--name", "vocabulary", "--path", str(source)])]
+    tools = [
+        ("cp -r", ["cp", "-r", str(source), str(copy)]),
+        ("cp -r, then sync", ["sh", "-c", f"cp -r '{source}' '{copy}' && sync"]),
+        (
+            "aml-deploy model create",
+            [
+                sys.executable,
+                "-m",
+                "aml_deploy",
+                "model",
+                "--registry",
+                str(registry),
+                "create",
+                "--name",
+                "vocabulary",
+                "--path",
+                str(source),
+            ],
+        ),
+    ]
     cleanups = [lambda: shutil.rmtree(copy)] * 2 + [lambda: shutil.rmtree(registry)]
     medians = round_robin_medians([(command, cleanup) for (_, command), cleanup in zip(tools, cleanups)], repeats)
     durable_cp = medians[1][0]
-    return [(name, seconds, peak, seconds / durable_cp if name.startswith("aml-deploy") else None)
-            for (name, _), (seconds, peak) in zip(tools, medians)]
+    return [
+        (name, seconds, peak, seconds / durable_cp if name.startswith("aml-deploy") else None)
+        for (name, _), (seconds, peak) in zip(tools, medians)
+    ]
 
 
 def main() -> None:
@@ -149,19 +183,26 @@ def main() -> None:
             rows = measure(files, scratch, args.repeats)
             for path in files.values():
                 path.unlink()
-            lines += ["| file | tool | seconds | GB/s | peak RSS (MB) | time vs cp / vs the last cp row |",
-                      "|---|---|---|---|---|---|"]
+            lines += ["| file | tool | seconds | GB/s | peak RSS (MB) | time vs cp / vs the last cp row |", "|---|---|---|---|---|---|"]
             for label, tool, seconds, rate, peak, ratio in rows:
-                lines.append(f"| {args.size_gb:g} GB {label} | {tool} | {seconds:.2f} | {rate:.2f} | {peak:.0f} | "
-                             f"{'' if ratio is None else f'{ratio[0]:.2f}x / {ratio[1]:.2f}x'} |")
+                lines.append(
+                    f"| {args.size_gb:g} GB {label} | {tool} | {seconds:.2f} | {rate:.2f} | {peak:.0f} | "
+                    f"{'' if ratio is None else f'{ratio[0]:.2f}x / {ratio[1]:.2f}x'} |"
+                )
         if args.only != "large":
             source = make_small_files(scratch, args.small_files)
             total = sum(p.stat().st_size for p in source.rglob("*") if p.is_file())
-            lines += ["", f"| {args.small_files:,} files, {total / 1024:.0f} KB in all | seconds | files/s | "
-                      "peak RSS (MB) | time vs cp -r, then sync |", "|---|---|---|---|---|"]
+            lines += [
+                "",
+                f"| {args.small_files:,} files, {total / 1024:.0f} KB in all | seconds | files/s | "
+                "peak RSS (MB) | time vs cp -r, then sync |",
+                "|---|---|---|---|---|",
+            ]
             for tool, seconds, peak, ratio in measure_small(source, scratch, args.repeats):
-                lines.append(f"| {tool} | {seconds:.2f} | {args.small_files / seconds:,.0f} | {peak:.0f} | "
-                             f"{'' if ratio is None else f'{ratio:.2f}x'} |")
+                lines.append(
+                    f"| {tool} | {seconds:.2f} | {args.small_files / seconds:,.0f} | {peak:.0f} | "
+                    f"{'' if ratio is None else f'{ratio:.2f}x'} |"
+                )
     while lines and not lines[0]:
         lines.pop(0)
     publish("registry", lines, args.update_readme and not args.only)

@@ -33,8 +33,15 @@ SAMPLE = ROOT / "test-fixtures" / "sample" / "blue-deployment.yml"
 
 def servers(workspace: Path) -> dict[str, dict]:
     schema_uri = (SCHEMAS / "managedOnlineDeployment.schema.json").as_uri()
-    yaml_settings = {"yaml": {"validate": True, "hover": True, "completion": True, "schemaStore": {"enable": False},
-                              "schemas": {schema_uri: ["*.yml", "*.yaml"]}}}
+    yaml_settings = {
+        "yaml": {
+            "validate": True,
+            "hover": True,
+            "completion": True,
+            "schemaStore": {"enable": False},
+            "schemas": {schema_uri: ["*.yml", "*.yaml"]},
+        }
+    }
     return {
         "aml-deploy": {
             "command": [sys.executable, "-m", "aml_deploy", "lsp"],
@@ -45,8 +52,7 @@ def servers(workspace: Path) -> dict[str, dict]:
         "yaml-language-server": {
             "command": ["node", str(YAML_LS), "--stdio"],
             "options": {},
-            "configuration": lambda params: [yaml_settings.get(item.get("section", ""), yaml_settings)
-                                             for item in params.get("items", [])],
+            "configuration": lambda params: [yaml_settings.get(item.get("section", ""), yaml_settings) for item in params.get("items", [])],
             "settings": yaml_settings,
         },
     }
@@ -74,16 +80,25 @@ def long_text(lines: int = 2000) -> str:
 
 
 def edit_latency(client: Client, path: Path, text: str, edits: int) -> list[float]:
-    return edit_latencies(client, path, text, "yaml", edits,
-                          lambda text, n: text.replace("instance_count: 1", f"instance_count: {n % 7 + 1}"))
+    return edit_latencies(
+        client, path, text, "yaml", edits, lambda text, n: text.replace("instance_count: 1", f"instance_count: {n % 7 + 1}")
+    )
 
 
 def corpus_memory(client: Client) -> tuple[float, int]:
     files = [p for p in sorted(CORPUS.rglob("*")) if p.suffix.lower() in (".yml", ".yaml", ".json")]
     for path in files:
-        client.notify("textDocument/didOpen", {"textDocument": {
-            "uri": path.as_uri(), "languageId": "json" if path.suffix == ".json" else "yaml", "version": 1,
-            "text": path.read_text(errors="replace")}})
+        client.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": path.as_uri(),
+                    "languageId": "json" if path.suffix == ".json" else "yaml",
+                    "version": 1,
+                    "text": path.read_text(errors="replace"),
+                }
+            },
+        )
     # Wait until the server has gone quiet for a second (every file answered).
     quiet_since = time.perf_counter()
     while time.perf_counter() - quiet_since < 1.0:
@@ -104,8 +119,7 @@ def cli_against_check_jsonschema() -> list[tuple[str, float, str]]:
 
     rows = []
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "aml_deploy", "validate", "--format", "json", str(CORPUS)],
-                   capture_output=True, check=False)
+    subprocess.run([sys.executable, "-m", "aml_deploy", "validate", "--format", "json", str(CORPUS)], capture_output=True, check=False)
     ours = time.perf_counter() - started
     results = check_paths([CORPUS])
     by_kind: dict[str, list[str]] = defaultdict(list)
@@ -133,8 +147,10 @@ def main() -> None:
     parser.add_argument("--update-readme", action="store_true")
     args = parser.parse_args()
 
-    lines = ["| server | typical edit p50 / p95 (ms) | 2,000-line edit p50 / p95 (ms) | start to initialize (ms, median) | RSS after corpus (MB) |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "| server | typical edit p50 / p95 (ms) | 2,000-line edit p50 / p95 (ms) | start to initialize (ms, median) | RSS after corpus (MB) |",
+        "|---|---|---|---|---|",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         workspace = Path(tmp)
         for name, spec in servers(workspace).items():

@@ -15,11 +15,11 @@ from typing import Any
 
 
 class Client:
-    def __init__(self, command: list[str], cwd: Path | None = None, env: dict | None = None,
-                 configuration: Callable[[dict], list] | None = None) -> None:
+    def __init__(
+        self, command: list[str], cwd: Path | None = None, env: dict | None = None, configuration: Callable[[dict], list] | None = None
+    ) -> None:
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                        cwd=cwd, env=env)
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd, env=env)
         self._ids = itertools.count(1)
         self._responses: dict[int, queue.Queue] = {}
         self.notifications: queue.Queue = queue.Queue()
@@ -79,14 +79,16 @@ class Client:
 
     def initialize(self, root: Path, options: dict | None = None) -> float:
         """Seconds from process start to the initialize result."""
-        self.request("initialize", {
-            "processId": os.getpid(),
-            "rootUri": root.as_uri(),
-            "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
-            "capabilities": {"textDocument": {"publishDiagnostics": {"versionSupport": True}},
-                             "workspace": {"configuration": True}},
-            "initializationOptions": options or {},
-        })
+        self.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": root.as_uri(),
+                "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+                "capabilities": {"textDocument": {"publishDiagnostics": {"versionSupport": True}}, "workspace": {"configuration": True}},
+                "initializationOptions": options or {},
+            },
+        )
         elapsed = time.perf_counter() - self.started
         self.notify("initialized", {})
         return elapsed
@@ -99,8 +101,7 @@ class Client:
             if remaining <= 0:
                 raise TimeoutError(f"no diagnostics for {uri}")
             received, message = self.notifications.get(timeout=remaining)
-            if message.get("method") == "textDocument/publishDiagnostics" and message["params"]["uri"] == uri \
-                    and received >= since:
+            if message.get("method") == "textDocument/publishDiagnostics" and message["params"]["uri"] == uri and received >= since:
                 return received, message["params"]["diagnostics"]
 
     def drain(self) -> None:
@@ -129,8 +130,7 @@ class Client:
             self.process.kill()
 
 
-def edit_latencies(client: Client, path: Path, text: str, language: str, edits: int,
-                   change: Callable[[str, int], str]) -> list[float]:
+def edit_latencies(client: Client, path: Path, text: str, language: str, edits: int, change: Callable[[str, int], str]) -> list[float]:
     """Open `path`, then `edits` times replace its text with change(text, n): milliseconds from
     each didChange to the publishDiagnostics it causes."""
     uri = path.as_uri()
@@ -141,8 +141,10 @@ def edit_latencies(client: Client, path: Path, text: str, language: str, edits: 
     latencies = []
     for version in range(2, edits + 2):
         sent = time.perf_counter()
-        client.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                 "contentChanges": [{"text": change(text, version)}]})
+        client.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": change(text, version)}]},
+        )
         received, _ = client.wait_for_diagnostics(uri, since=sent)
         latencies.append((received - sent) * 1000)
         time.sleep(0.005)

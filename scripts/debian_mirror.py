@@ -70,13 +70,15 @@ def parse_deb822(text: str, name: str) -> list[Source]:
     for number, fields in _stanzas(text):
         if fields.get("enabled", "yes").strip().lower() == "no":
             continue
-        sources.append(Source(
-            tuple(fields.get("types", "").split()),
-            tuple(fields.get("uris", "").split()),
-            tuple(fields.get("suites", "").split()),
-            tuple(fields.get("components", "").split()),
-            f"{name}:{number}",
-        ))
+        sources.append(
+            Source(
+                tuple(fields.get("types", "").split()),
+                tuple(fields.get("uris", "").split()),
+                tuple(fields.get("suites", "").split()),
+                tuple(fields.get("components", "").split()),
+                f"{name}:{number}",
+            )
+        )
     return sources
 
 
@@ -135,8 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     found = find_mirror(args.etc, args.suite)
     if found is None:
         searched = ", ".join(str(p) for p in source_files(args.etc)) or f"no sources files in {args.etc}"
-        print(f"No 'deb' source for suite {args.suite} (component main, an http(s) or file URI) in the apt sources "
-              f"({searched}).", file=sys.stderr)
+        print(
+            f"No 'deb' source for suite {args.suite} (component main, an http(s) or file URI) in the apt sources ({searched}).",
+            file=sys.stderr,
+        )
         return 1
     print("\t".join(found))
     return 0

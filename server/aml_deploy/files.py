@@ -12,8 +12,13 @@ from pathlib import Path
 from .errors import AmlDeployError
 
 MAX_TEXT = 5 * 1024 * 1024  # a configuration, a script, a conda or requirements file
-KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-         (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
 
 
 class UnreadableFile(AmlDeployError):
@@ -26,7 +31,7 @@ class UnreadableFile(AmlDeployError):
 
 
 def what_it_is(mode: int) -> str | None:
-    """"a FIFO" and so on for anything that is not a regular file; None for a regular file."""
+    """ "a FIFO" and so on for anything that is not a regular file; None for a regular file."""
     return next((name for test, name in KINDS if test(mode)), None if stat.S_ISREG(mode) else "not a regular file")
 
 

@@ -40,7 +40,7 @@ class ModelLayout:
         for entry, host in self.entries.items():
             entry_parts = PurePosixPath(entry).parts
             if tuple(parts[: len(entry_parts)]) == entry_parts:
-                return host.joinpath(*parts[len(entry_parts):])
+                return host.joinpath(*parts[len(entry_parts) :])
             if tuple(entry_parts[: len(parts)]) == tuple(parts):
                 return host  # a folder above the model (e.g. <name>/ of <name>/<version>/...)
         return None

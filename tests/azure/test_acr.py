@@ -29,7 +29,12 @@ def test_an_azure_ad_login_pushes_and_is_marked_short_lived(azure_env, acr_regis
     reference = acr_registry.registry.push(standin_docker, busybox_image, "product/acr", auth_config=login.auth_config())
     assert reference.startswith(f"{acr_registry.host}/product/acr@sha256:")
     exchange = acr_registry.acr.exchanges[-1]
-    assert (exchange.grant_type, exchange.service, exchange.tenant, exchange.accepted) == ("access_token", acr_registry.host, azure_env.service_principal.tenant_id, True)
+    assert (exchange.grant_type, exchange.service, exchange.tenant, exchange.accepted) == (
+        "access_token",
+        acr_registry.host,
+        azure_env.service_principal.tenant_id,
+        True,
+    )
     assert azure_env.aad.scopes_requested() == [cloud.arm_scope]
 
 
@@ -43,7 +48,12 @@ def test_the_admin_login_comes_from_arm_and_pulls(azure_env, acr_registry, stand
 
 def test_a_disabled_admin_user_is_named(azure_env, arm):
     arm.add_container_registry(azure_env.resource_group, "noadmin", "noadmin.azurecr.io", "noadmin", "x", admin_enabled=False)
-    with connect() as client, pytest.raises(ArmError, match="UnAuthorizedForCredentialOperations: Cannot perform credential operations .* as admin user is disabled"):
+    with (
+        connect() as client,
+        pytest.raises(
+            ArmError, match="UnAuthorizedForCredentialOperations: Cannot perform credential operations .* as admin user is disabled"
+        ),
+    ):
         admin_login(client, azure_env.subscription_id, azure_env.resource_group, "noadmin", "noadmin.azurecr.io")
 
 

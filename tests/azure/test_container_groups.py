@@ -125,7 +125,10 @@ def test_exhausted_retries_end_in_the_throttling_error(azure_env, arm_api):
 @pytest.mark.docker
 def test_a_failed_provisioning_names_aci_s_reason(groups, arm, registry, standin_docker, busybox_image):
     image = registry.push(standin_docker, busybox_image, "product/fail")
-    arm.fail_next_provisioning("ResourceRequestsNotAvailable", "The requested resource with 'memoryInGB: 0.25' is not available in the location 'westeurope' at this moment.")
+    arm.fail_next_provisioning(
+        "ResourceRequestsNotAvailable",
+        "The requested resource with 'memoryInGB: 0.25' is not available in the location 'westeurope' at this moment.",
+    )
     with pytest.raises(ProvisioningFailed) as failure:
         groups.create_or_update("fail", bodies.web_group(image, registry, label=None))
     assert failure.value.arm_code == "ResourceRequestsNotAvailable"
@@ -138,7 +141,10 @@ def test_a_failed_provisioning_names_aci_s_reason(groups, arm, registry, standin
 def test_a_planned_request_shows_the_url_and_masks_secrets(groups, arm_api):
     planned = groups.plan_create_or_update("scorer", bodies.example_body())
     assert planned.method == "PUT"
-    assert planned.url == f"{arm_api.url}/subscriptions/{arm_api.subscription_id}/resourceGroups/rg-aml-test/providers/Microsoft.ContainerInstance/containerGroups/scorer?api-version=2025-09-01"
+    assert (
+        planned.url
+        == f"{arm_api.url}/subscriptions/{arm_api.subscription_id}/resourceGroups/rg-aml-test/providers/Microsoft.ContainerInstance/containerGroups/scorer?api-version=2025-09-01"
+    )
     env = planned.body["properties"]["containers"][0]["properties"]["environmentVariables"]
     assert env[1:] == [{"name": "AUTH_PRIMARY_KEY", "secureValue": "***"}, {"name": "AUTH_SECONDARY_KEY", "secureValue": "***"}]
     assert env[0] == {"name": "SCORING_TIMEOUT_MS", "value": "60000"}

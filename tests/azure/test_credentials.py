@@ -51,4 +51,7 @@ def test_a_workload_identity_token_file_works_too(azure_env, aad, monkeypatch, t
     monkeypatch.delenv("AZURE_CLIENT_SECRET")
     monkeypatch.setenv("AZURE_FEDERATED_TOKEN_FILE", str(token_file))
     assert groups(azure_env).get("absent") is None
-    assert aad.token_requests[-1].grant_type == "client_credentials" and aad.token_requests[-1].client_id == azure_env.service_principal.client_id
+    assert (
+        aad.token_requests[-1].grant_type == "client_credentials"
+        and aad.token_requests[-1].client_id == azure_env.service_principal.client_id
+    )

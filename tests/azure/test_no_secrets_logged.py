@@ -32,7 +32,9 @@ def test_no_secret_reaches_the_log(azure_env, arm, acr_registry, standin_docker,
         pull_with = admin_login(arm_client, azure_env.subscription_id, azure_env.resource_group, acr_registry.name, acr_registry.host)
         groups = ContainerGroups(arm_client, azure_env.subscription_id, azure_env.resource_group)
         body = bodies.web_group(image, acr_registry, label="secret-test")
-        body["properties"]["imageRegistryCredentials"] = [{"server": acr_registry.host, "username": pull_with.username, "password": pull_with.password}]
+        body["properties"]["imageRegistryCredentials"] = [
+            {"server": acr_registry.host, "username": pull_with.username, "password": pull_with.password}
+        ]
         body["properties"]["containers"][0]["properties"]["environmentVariables"] = [{"name": "KEY", "secureValue": SECURE_VALUE}]
         group = groups.create_or_update("secret", body, progress=lambda p: None)
         assert group.provisioning_state == "Succeeded"

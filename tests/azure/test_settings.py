@@ -18,7 +18,14 @@ SUB_B = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 def home(tmp_path, monkeypatch):
     """A HOME with an Azure CLI folder as `az login`, `az account set` and `az configure --defaults` leave it."""
     monkeypatch.setenv("HOME", str(tmp_path))
-    for name in ("AZURE_CONFIG_DIR", "AZURE_SUBSCRIPTION_ID", "AZURE_DEFAULTS_GROUP", "AZURE_DEFAULTS_LOCATION", "AZURE_TENANT_ID", "AZURE_CLOUD_NAME"):
+    for name in (
+        "AZURE_CONFIG_DIR",
+        "AZURE_SUBSCRIPTION_ID",
+        "AZURE_DEFAULTS_GROUP",
+        "AZURE_DEFAULTS_LOCATION",
+        "AZURE_TENANT_ID",
+        "AZURE_CLOUD_NAME",
+    ):
         monkeypatch.delenv(name, raising=False)
     folder = tmp_path / ".azure"
     folder.mkdir()
@@ -27,7 +34,14 @@ def home(tmp_path, monkeypatch):
         "installationId": "x",
         "subscriptions": [
             {"id": SUB_A, "name": "Dev", "state": "Enabled", "tenantId": "tenant-a", "isDefault": False, "environmentName": "AzureCloud"},
-            {"id": SUB_B, "name": "Prod Subscription", "state": "Enabled", "tenantId": "tenant-b", "isDefault": True, "environmentName": "AzureCloud"},
+            {
+                "id": SUB_B,
+                "name": "Prod Subscription",
+                "state": "Enabled",
+                "tenantId": "tenant-b",
+                "isDefault": True,
+                "environmentName": "AzureCloud",
+            },
         ],
     }
     # the Azure CLI writes azureProfile.json with a byte-order mark
@@ -37,7 +51,12 @@ def home(tmp_path, monkeypatch):
 
 def test_the_cli_defaults_fill_what_is_not_given(home):
     target = resolve_target()
-    assert (target.subscription_id, target.resource_group, target.location, target.tenant_id) == (SUB_B, "rg-from-cli", "northeurope", "tenant-b")
+    assert (target.subscription_id, target.resource_group, target.location, target.tenant_id) == (
+        SUB_B,
+        "rg-from-cli",
+        "northeurope",
+        "tenant-b",
+    )
 
 
 def test_explicit_values_win_and_a_subscription_can_be_named(home, monkeypatch):
@@ -63,9 +82,15 @@ def test_nothing_found_says_what_to_pass(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     for name in ("AZURE_CONFIG_DIR", "AZURE_SUBSCRIPTION_ID", "AZURE_DEFAULTS_GROUP"):
         monkeypatch.delenv(name, raising=False)
-    with pytest.raises(AzureSettingsError, match=r"No Azure subscription given: pass --subscription ID, set AZURE_SUBSCRIPTION_ID, or sign in with `az login`"):
+    with pytest.raises(
+        AzureSettingsError,
+        match=r"No Azure subscription given: pass --subscription ID, set AZURE_SUBSCRIPTION_ID, or sign in with `az login`",
+    ):
         resolve_target()
-    with pytest.raises(AzureSettingsError, match=r"No resource group given: pass --resource-group NAME, or set a default once with `az configure --defaults group=NAME`"):
+    with pytest.raises(
+        AzureSettingsError,
+        match=r"No resource group given: pass --resource-group NAME, or set a default once with `az configure --defaults group=NAME`",
+    ):
         resolve_target(SUB_A)
 
 
@@ -87,7 +112,11 @@ def test_an_unreadable_profile_is_reported_not_fatal(home):
 def test_public_cloud_by_default_and_sovereign_clouds_by_either_host():
     public = resolve_cloud(environ={})
     assert (public.authority_host, public.arm_endpoint, public.arm_scope, public.known) == (
-        "https://login.microsoftonline.com", "https://management.azure.com", "https://management.azure.com/.default", True)
+        "https://login.microsoftonline.com",
+        "https://management.azure.com",
+        "https://management.azure.com/.default",
+        True,
+    )
     china = resolve_cloud(environ={"AZURE_AUTHORITY_HOST": "login.chinacloudapi.cn"})
     assert (china.name, china.arm_scope) == ("AzureChinaCloud", "https://management.chinacloudapi.cn/.default")
     us_gov = resolve_cloud(environ={"AML_DEPLOY_ARM_ENDPOINT": "https://management.usgovcloudapi.net/"})

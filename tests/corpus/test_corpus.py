@@ -68,9 +68,13 @@ def _component_the_snapshot_left_out(row: dict, finding) -> bool:
     """The corpus copied deployments but not the pipeline jobs they deploy (`component: pipeline.yml`, present
     in Azure/azureml-examples beside each of them; local-refs.tsv does not track components). The SDK loaded
     these files with the component present (sdk_ok) and refuses them without it, so AMLD120 is right here."""
-    return (finding.code == "AMLD120" and finding.message.startswith("The component file 'pipeline.yml'")
-            and row["sdk_ok"] == "True" and "component" not in row["local_refs"]
-            and not (EXAMPLES / row["path"]).with_name("pipeline.yml").exists())
+    return (
+        finding.code == "AMLD120"
+        and finding.message.startswith("The component file 'pipeline.yml'")
+        and row["sdk_ok"] == "True"
+        and "component" not in row["local_refs"]
+        and not (EXAMPLES / row["path"]).with_name("pipeline.yml").exists()
+    )
 
 
 def test_error_on_every_file_labelled_invalid_name(results):
@@ -78,8 +82,7 @@ def test_error_on_every_file_labelled_invalid_name(results):
     rows = [r for r in _table("manifest.tsv") if r["looks_valid"].startswith("invalid-name")]
     assert rows
     for row in rows:
-        errors = [f for f in results[str(EXAMPLES / row["path"])].findings
-                  if f.code == "AMLD110" and f.severity is Severity.ERROR]
+        errors = [f for f in results[str(EXAMPLES / row["path"])].findings if f.code == "AMLD110" and f.severity is Severity.ERROR]
         assert errors, f"{row['path']}: no AMLD110 error ({row['looks_valid']})"
 
 
@@ -119,8 +122,11 @@ def test_error_on_every_missing_local_path(results):
             continue
         field = tuple(ref["field"].split("."))
         leaf = field[-1]
-        hits = [f for f in result.findings if f.severity is Severity.ERROR and f.code in ("AMLD120", "AMLD121", "AMLD122")
-                and f"'{ref['value']}'" in f.message]
+        hits = [
+            f
+            for f in result.findings
+            if f.severity is Severity.ERROR and f.code in ("AMLD120", "AMLD121", "AMLD122") and f"'{ref['value']}'" in f.message
+        ]
         assert hits, f"{ref['file']}: no error for {ref['field']}={ref['value']} ({leaf})"
         checked += 1
     assert checked >= 15
@@ -141,8 +147,11 @@ def test_placeholders_and_cli_supplied_fields_are_at_most_information(results):
 
 
 def test_no_error_on_scripts_that_valid_deployments_reference(results):
-    rows = [r for r in _table("manifest.tsv") if r["kind"] == "score" and "referenced-by-deployment" in r["looks_valid"]
-            and r["path"].endswith(".py")]
+    rows = [
+        r
+        for r in _table("manifest.tsv")
+        if r["kind"] == "score" and "referenced-by-deployment" in r["looks_valid"] and r["path"].endswith(".py")
+    ]
     assert len(rows) >= 19
     linted = 0
     for row in rows:

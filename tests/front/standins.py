@@ -34,8 +34,12 @@ class Standin:
 
 def start_standin(client, endpoint: str, name: str) -> Standin:
     container = client.containers.create(
-        BASE_IMAGE, command=["python3", "-u", "/opt/standin.py"], name=f"{endpoint}.{name}", detach=True,
-        environment={"STANDIN_NAME": name}, ports={"5001/tcp": ("127.0.0.1", None)},
+        BASE_IMAGE,
+        command=["python3", "-u", "/opt/standin.py"],
+        name=f"{endpoint}.{name}",
+        detach=True,
+        environment={"STANDIN_NAME": name},
+        ports={"5001/tcp": ("127.0.0.1", None)},
         labels={"aml-deploy.test-standin": endpoint},
     )
     buffer = io.BytesIO()

@@ -65,14 +65,15 @@ def test_regenerating_the_primary_while_requests_run_drops_nothing(served):
             except requests.RequestException as err:
                 failures.append(repr(err))
 
-    threads = [threading.Thread(target=call, args=a) for a in
-               (("primary", old.primary_key), ("primary", old.primary_key), ("secondary", old.secondary_key))]
+    threads = [
+        threading.Thread(target=call, args=a)
+        for a in (("primary", old.primary_key), ("primary", old.primary_key), ("secondary", old.secondary_key))
+    ]
     for thread in threads:
         thread.start()
     time.sleep(0.5)
     changed_at = time.monotonic()
-    result = front.update(endpoint.client, front.Front(spec.endpoint, spec.deployments,
-                                                       credentials=store.regenerate("primary")))
+    result = front.update(endpoint.client, front.Front(spec.endpoint, spec.deployments, credentials=store.regenerate("primary")))
     changed = time.monotonic()
     time.sleep(0.5)
     stop.set()

@@ -33,9 +33,14 @@ def test_regenerating_one_key_keeps_the_other(tmp_path):
     assert store.load().primary_key == after.primary_key
 
 
-@pytest.mark.parametrize("key_type, value, message", [("tertiary", None, "primary or secondary"),
-                                                      ("primary", "short", "at least 16"),
-                                                      ("primary", "semicolons;are;not;keys", "letters, digits")])
+@pytest.mark.parametrize(
+    "key_type, value, message",
+    [
+        ("tertiary", None, "primary or secondary"),
+        ("primary", "short", "at least 16"),
+        ("primary", "semicolons;are;not;keys", "letters, digits"),
+    ],
+)
 def test_bad_regenerate_requests_are_refused(tmp_path, key_type, value, message):
     with pytest.raises(FrontError, match=message):
         KeyStore(tmp_path / "credentials.json").regenerate(key_type, value)
@@ -81,11 +86,19 @@ def test_a_front_error_is_an_error_for_the_user():
     assert isinstance(error, AmlDeployError) and error.code == "front"
 
 
-@pytest.mark.parametrize("content", ["garbage{", "[1, 2]", '"a string"', '{"primaryKey": 5, "secondaryKey": null}',
-                                     '{"primaryKey": "abc def\\nxx primary", "secondaryKey": "zzzzzzzzzzzzzzzzzzzzzzzz"}',
-                                     '{"primaryKey": "short", "secondaryKey": "zzzzzzzzzzzzzzzzzzzzzzzz"}',
-                                     '{"tokens": [{"token": "a b\\nc", "expires": 99999999999}]}',
-                                     '{"tokens": "x"}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "garbage{",
+        "[1, 2]",
+        '"a string"',
+        '{"primaryKey": 5, "secondaryKey": null}',
+        '{"primaryKey": "abc def\\nxx primary", "secondaryKey": "zzzzzzzzzzzzzzzzzzzzzzzz"}',
+        '{"primaryKey": "short", "secondaryKey": "zzzzzzzzzzzzzzzzzzzzzzzz"}',
+        '{"tokens": [{"token": "a b\\nc", "expires": 99999999999}]}',
+        '{"tokens": "x"}',
+    ],
+)
 def test_a_damaged_store_is_named_and_no_value_from_it_is_used(tmp_path, content):
     store = KeyStore(tmp_path / "credentials.json")
     store.path.write_text(content)

@@ -100,16 +100,37 @@ def test_status_reports_each_deployment_and_an_unreachable_one_gets_503(endpoint
     assert refused.status_code == 503 and "ghost:5001" in refused.json()["message"]
     again = endpoint.start(spec)  # starting a running front again changes it in place
     assert again.container == first.container and again.port == first.port
-    assert endpoint.client.containers.get(first.container).attrs["State"]["StartedAt"] == \
-        endpoint.client.containers.get(again.container).attrs["State"]["StartedAt"]
+    assert (
+        endpoint.client.containers.get(first.container).attrs["State"]["StartedAt"]
+        == endpoint.client.containers.get(again.container).attrs["State"]["StartedAt"]
+    )
 
 
 def test_tls_termination_with_the_given_certificate(endpoint, tmp_path):
     require(subprocess.run(["openssl", "version"], capture_output=True).returncode == 0, "openssl is not installed")
     certificate, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(certificate)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(certificate),
+        ],
+        check=True,
+        capture_output=True,
+    )
     endpoint.standin("blue")
     tls = front.Tls(certificate.read_bytes(), key.read_bytes())
     state = endpoint.start(front.Front(endpoint.name, [endpoint.deployment("blue", 100)], auth_mode="none", tls=tls))
@@ -145,8 +166,7 @@ def test_without_the_runtime_api_changes_fall_back_to_a_graceful_reload(endpoint
         spec = front.Front(endpoint.name, [endpoint.deployment("blue", 100)], credentials=store.ensure("key"))
         state = front.start(endpoint.client, spec, tag)
         old = store.load().primary_key
-        result = front.update(endpoint.client, front.Front(endpoint.name, spec.deployments,
-                                                           credentials=store.regenerate("primary")))
+        result = front.update(endpoint.client, front.Front(endpoint.name, spec.deployments, credentials=store.regenerate("primary")))
         assert result.reloaded is True
         assert requests.post(state.scoring_uri, json={}, headers={"Authorization": f"Bearer {old}"}).status_code == 401
         new = store.load().primary_key

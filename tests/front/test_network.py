@@ -19,12 +19,15 @@ def test_block_from_the_environment(monkeypatch):
     assert subnet_block() == ipaddress.IPv4Network("10.99.0.0/24")
 
 
-@pytest.mark.parametrize("value, says", [
-    ("not-a-network", "is not a network block"),
-    ("10.99.0.1/24", "has host bits set"),
-    ("fd00::/64", "must be an IPv4 block"),
-    (f"10.99.0.0/{SUBNET_PREFIX + 1}", f"/{SUBNET_PREFIX} or larger"),
-])
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        ("not-a-network", "is not a network block"),
+        ("10.99.0.1/24", "has host bits set"),
+        ("fd00::/64", "must be an IPv4 block"),
+        (f"10.99.0.0/{SUBNET_PREFIX + 1}", f"/{SUBNET_PREFIX} or larger"),
+    ],
+)
 def test_a_bad_block_is_refused_with_the_reason(monkeypatch, value, says):
     monkeypatch.setenv("AML_DEPLOY_FRONT_SUBNETS", value)
     with pytest.raises(FrontError, match="AML_DEPLOY_FRONT_SUBNETS") as raised:

@@ -26,12 +26,15 @@ def test_keys_are_in_the_key_map_only():
     assert "P" * 32 not in repr(front(Deployment("blue", "blue:5001", 100)))
 
 
-@pytest.mark.parametrize("weights, expected", [
-    ((70, 30), {"blue": 70, "green": 30}),
-    ((45, 45), {"blue": 50, "green": 50}),  # the CLI accepts less than 100: shares scale up
-    ((33, 33, 33), {"blue": 34, "green": 33, "red": 33}),
-    ((0, 0), {}),
-])
+@pytest.mark.parametrize(
+    "weights, expected",
+    [
+        ((70, 30), {"blue": 70, "green": 30}),
+        ((45, 45), {"blue": 50, "green": 50}),  # the CLI accepts less than 100: shares scale up
+        ((33, 33, 33), {"blue": 34, "green": 33, "red": 33}),
+        ((0, 0), {}),
+    ],
+)
 def test_traffic_becomes_100_slots_in_proportion(weights, expected):
     deployments = [Deployment(n, f"{n}:5001", w) for n, w in zip(("blue", "green", "red"), weights)]
     slots = split_slots(deployments, "weight")
@@ -44,21 +47,23 @@ def test_mirror_copies_exactly_its_percent():
     assert sorted(rendered.maps["mirror.map"].values()) == ["green"] * 10
 
 
-@pytest.mark.parametrize("deployments, options, message", [
-    ([Deployment("blue", "b:1", 80), Deployment("green", "g:1", 40)], {}, "adds up to 120%"),
-    ([Deployment("blue", "b:1", 100), Deployment("g1", "g:1", 0, 10), Deployment("g2", "g:2", 0, 10)], {},
-     "one deployment only"),
-    ([Deployment("blue", "b:1", 100), Deployment("green", "g:1", 0, 60)], {}, "at most 50%"),
-    ([Deployment("blue", "b:1", 50, 10), Deployment("green", "g:1", 50)], {}, "live traffic and mirror traffic"),
-    ([Deployment("blue", "blue", 100)], {}, "is not host:port"),
-    ([Deployment("1blue", "b:1", 100)], {}, "starts with a letter"),
-    ([Deployment("blue", "b:1", 50), Deployment("blue", "b:2", 50)], {}, "listed twice"),
-    ([Deployment("blue", "b:1", 100, limits=Limits(timeout_ms=200000))], {}, "above Azure's maximum 180000"),
-    ([Deployment("blue", "b:1", 100, limits=Limits(max_concurrent=0))], {}, "max_concurrent must be a positive"),
-    ([Deployment("blue", "b:1", 100)], {"credentials": Credentials()}, "needs a primary and a secondary key"),
-    ([Deployment("blue", "b:1", 100)], {"auth_mode": "basic"}, "auth_mode 'basic'"),
-    ([Deployment("a", "a:1", 50), Deployment("b", "b:1", 50)], {"api": "v1"}, "single deployment"),
-])
+@pytest.mark.parametrize(
+    "deployments, options, message",
+    [
+        ([Deployment("blue", "b:1", 80), Deployment("green", "g:1", 40)], {}, "adds up to 120%"),
+        ([Deployment("blue", "b:1", 100), Deployment("g1", "g:1", 0, 10), Deployment("g2", "g:2", 0, 10)], {}, "one deployment only"),
+        ([Deployment("blue", "b:1", 100), Deployment("green", "g:1", 0, 60)], {}, "at most 50%"),
+        ([Deployment("blue", "b:1", 50, 10), Deployment("green", "g:1", 50)], {}, "live traffic and mirror traffic"),
+        ([Deployment("blue", "blue", 100)], {}, "is not host:port"),
+        ([Deployment("1blue", "b:1", 100)], {}, "starts with a letter"),
+        ([Deployment("blue", "b:1", 50), Deployment("blue", "b:2", 50)], {}, "listed twice"),
+        ([Deployment("blue", "b:1", 100, limits=Limits(timeout_ms=200000))], {}, "above Azure's maximum 180000"),
+        ([Deployment("blue", "b:1", 100, limits=Limits(max_concurrent=0))], {}, "max_concurrent must be a positive"),
+        ([Deployment("blue", "b:1", 100)], {"credentials": Credentials()}, "needs a primary and a secondary key"),
+        ([Deployment("blue", "b:1", 100)], {"auth_mode": "basic"}, "auth_mode 'basic'"),
+        ([Deployment("a", "a:1", 50), Deployment("b", "b:1", 50)], {"api": "v1"}, "single deployment"),
+    ],
+)
 def test_what_azure_refuses_is_refused_with_the_reason(deployments, options, message):
     with pytest.raises(FrontError, match=message):
         render(front(*deployments, **options))
@@ -74,9 +79,19 @@ def test_limits_become_the_proxy_limits():
     v2 = render(front(Deployment("blue", "b:1", 100, limits=Limits(timeout_ms=3000, max_concurrent=4, instance_count=3))))
     cfg = v2.files["haproxy.cfg"].decode()
     assert "be_conn gt 24" in cfg and "timeout server 3000ms" in cfg and "set-status 408" in cfg
-    v1 = render(front(Deployment("svc", "b:1", 100, limits=Limits.from_v1(
-        {"scoringTimeoutMs": 7000, "maxConcurrentRequestsPerContainer": 2, "numReplicas": 3, "maxQueueWaitMs": 900})),
-        api="v1"))
+    v1 = render(
+        front(
+            Deployment(
+                "svc",
+                "b:1",
+                100,
+                limits=Limits.from_v1(
+                    {"scoringTimeoutMs": 7000, "maxConcurrentRequestsPerContainer": 2, "numReplicas": 3, "maxQueueWaitMs": 900}
+                ),
+            ),
+            api="v1",
+        )
+    )
     cfg = v1.files["haproxy.cfg"].decode()
     assert "maxconn 6" in cfg and "timeout queue 900ms" in cfg and "timeout server 7000ms" in cfg
     assert "set-status 424" not in cfg and "set-status 408" not in cfg
@@ -91,20 +106,23 @@ def test_tls_puts_certificate_and_key_together():
 
 def test_a_key_change_adds_the_new_key_before_removing_the_old_one():
     before = render(front(Deployment("blue", "b:1", 70), Deployment("green", "g:1", 30))).maps
-    after = render(front(Deployment("blue", "b:1", 60), Deployment("green", "g:1", 40),
-                         credentials=Credentials("N" * 32, "S" * 32))).maps
+    after = render(front(Deployment("blue", "b:1", 60), Deployment("green", "g:1", 40), credentials=Credentials("N" * 32, "S" * 32))).maps
     commands = map_commands(before, after)
     add = commands.index(f"add map /etc/aml-front/keys.map {'N' * 32} primary")
     remove = commands.index(f"del map /etc/aml-front/keys.map {'P' * 32}")
     assert add < remove and not any("S" * 32 in c for c in commands)
-    assert [c for c in commands if "split.map" in c] == [f"set map /etc/aml-front/split.map {i} green"
-                                                          for i in range(60, 70)]
+    assert [c for c in commands if "split.map" in c] == [f"set map /etc/aml-front/split.map {i} green" for i in range(60, 70)]
     assert map_commands(after, after) == []
 
 
 def test_azure_spellings_of_auth():
-    assert [normalize_auth_mode(v) for v in ("Key", "AMLToken", "aml_token", "AADToken", None)] == \
-        ["key", "aml_token", "aml_token", "aad_token", "key"]
+    assert [normalize_auth_mode(v) for v in ("Key", "AMLToken", "aml_token", "AADToken", None)] == [
+        "key",
+        "aml_token",
+        "aml_token",
+        "aad_token",
+        "key",
+    ]
     assert v1_auth_mode({"computeType": "aks"}) == "key"
     assert v1_auth_mode({"computeType": "aci"}) == "none"
     assert v1_auth_mode({"computeType": "aks", "tokenAuthEnabled": True, "authEnabled": False}) == "aml_token"

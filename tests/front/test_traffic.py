@@ -21,8 +21,11 @@ ROOMY = front.Limits(max_concurrent=16)  # these tests are about routing, not 42
 def served(module_endpoint):
     for name in ("blue", "green"):
         module_endpoint.standin(name)
-    spec = front.Front(module_endpoint.name, [module_endpoint.deployment("blue", 100, limits=ROOMY),
-                                              module_endpoint.deployment("green", 0, limits=ROOMY)], auth_mode="none")
+    spec = front.Front(
+        module_endpoint.name,
+        [module_endpoint.deployment("blue", 100, limits=ROOMY), module_endpoint.deployment("green", 0, limits=ROOMY)],
+        auth_mode="none",
+    )
     module_endpoint.start(spec)
     return module_endpoint, spec
 
@@ -38,8 +41,7 @@ def served_by(url: str, count: int, headers: dict | None = None, body: bytes = b
 
     def call(_):
         session = local.__dict__.setdefault("session", requests.Session())  # one keep-alive connection per client
-        response = session.post(url, data=body, headers={"content-type": "application/json", **(headers or {})},
-                                timeout=10)
+        response = session.post(url, data=body, headers={"content-type": "application/json", **(headers or {})}, timeout=10)
         assert response.status_code == 200, response.text
         assert response.headers["azureml-model-deployment"] == response.json()["name"]
         return response.headers["azureml-model-deployment"]

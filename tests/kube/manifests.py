@@ -20,8 +20,20 @@ def namespace(name: str) -> dict:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 
 
-def deployment(name: str, ns: str, image: str, *, replicas: int = 1, command=None, env=None, port: int = 8080,
-               readiness: bool = True, resources=None, pull_secret: str | None = None, **container) -> dict:
+def deployment(
+    name: str,
+    ns: str,
+    image: str,
+    *,
+    replicas: int = 1,
+    command=None,
+    env=None,
+    port: int = 8080,
+    readiness: bool = True,
+    resources=None,
+    pull_secret: str | None = None,
+    **container,
+) -> dict:
     spec = {"name": name, "image": image, "ports": [{"containerPort": port}], **container}
     if command:
         spec["command"] = command
@@ -34,14 +46,25 @@ def deployment(name: str, ns: str, image: str, *, replicas: int = 1, command=Non
     pod = {"containers": [spec]}
     if pull_secret:
         pod["imagePullSecrets"] = [{"name": pull_secret}]
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": {"app": name}}, "spec": pod}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": {"app": name}},
+            "template": {"metadata": {"labels": {"app": name}}, "spec": pod},
+        },
+    }
 
 
 def service(name: str, ns: str, *, port: int = 80, target: int = 8080, kind: str = "ClusterIP") -> dict:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": ns},
-            "spec": {"type": kind, "selector": {"app": name}, "ports": [{"port": port, "targetPort": target}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"type": kind, "selector": {"app": name}, "ports": [{"port": port, "targetPort": target}]},
+    }
 
 
 HTTP_SERVER = ["python3", "-m", "http.server", "8080"]

@@ -28,14 +28,16 @@ def cluster(kube_api):
 
 def _versions(kube_api) -> dict:
     kinds = ("Namespace", "Secret", "Service", "HorizontalPodAutoscaler", "Deployment")
-    return {(k, o["metadata"]["name"]): (o["metadata"]["resourceVersion"], o["metadata"].get("generation"))
-            for k in kinds for o in kube_api.objects(k)}
+    return {
+        (k, o["metadata"]["name"]): (o["metadata"]["resourceVersion"], o["metadata"].get("generation"))
+        for k in kinds
+        for o in kube_api.objects(k)
+    }
 
 
 def test_apply_creates_every_object_with_server_side_apply(kube_api, cluster, objects):
     result = apply(cluster, objects, instance="demo")
-    assert [a.ref.kind for a in result.applied] == ["Namespace", "Secret", "Service", "Deployment",
-                                                    "HorizontalPodAutoscaler"]
+    assert [a.ref.kind for a in result.applied] == ["Namespace", "Secret", "Service", "Deployment", "HorizontalPodAutoscaler"]
     assert result.generation_of("Deployment", "scorer") == 1 and result.pruned == []
     deployment = kube_api.get("Deployment", "scoring-prod", "scorer")
     assert deployment["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "aml-deploy"
@@ -62,10 +64,10 @@ def test_applying_the_same_set_again_changes_nothing(kube_api, cluster, objects)
 
 def test_prune_removes_only_our_objects_that_the_new_set_dropped(kube_api, cluster, objects):
     apply(cluster, objects, instance="demo")
-    foreign = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "theirs", "namespace": "scoring-prod"},
-               "stringData": {"a": "b"}}
-    other_instance = labelled({"apiVersion": "v1", "kind": "Secret",
-                               "metadata": {"name": "other", "namespace": "scoring-prod"}}, instance="other")
+    foreign = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "theirs", "namespace": "scoring-prod"}, "stringData": {"a": "b"}}
+    other_instance = labelled(
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "other", "namespace": "scoring-prod"}}, instance="other"
+    )
     apply(cluster, [other_instance], instance="other", prune=False)
     k8s.CoreV1Api(cluster.api).create_namespaced_secret("scoring-prod", foreign)  # someone else's, no labels
     assert kube_api.get("Secret", "scoring-prod", "theirs") is not None
@@ -73,19 +75,21 @@ def test_prune_removes_only_our_objects_that_the_new_set_dropped(kube_api, clust
 
     smaller = [o for o in objects if o["kind"] not in ("HorizontalPodAutoscaler", "Secret")]
     result = apply(cluster, smaller, instance="demo")
-    assert sorted(str(r) for r in result.pruned) == ["HorizontalPodAutoscaler scoring-prod/scorer",
-                                                     "Secret scoring-prod/scorer-keys"]
+    assert sorted(str(r) for r in result.pruned) == ["HorizontalPodAutoscaler scoring-prod/scorer", "Secret scoring-prod/scorer-keys"]
     assert kube_api.get("HorizontalPodAutoscaler", "scoring-prod", "scorer") is None
     assert kube_api.get("Secret", "scoring-prod", "scorer-keys") is None
     assert kube_api.get("Secret", "scoring-prod", "theirs") is not None
     assert kube_api.get("Secret", "scoring-prod", "other") is not None
     assert kube_api.get("Deployment", "scoring-prod", "scorer") is not None
     deletes = [r.path for r in kube_api.requests if r.method == "DELETE"]
-    assert deletes == ["/apis/autoscaling/v2/namespaces/scoring-prod/horizontalpodautoscalers/scorer",
-                       "/api/v1/namespaces/scoring-prod/secrets/scorer-keys"]
+    assert deletes == [
+        "/apis/autoscaling/v2/namespaces/scoring-prod/horizontalpodautoscalers/scorer",
+        "/api/v1/namespaces/scoring-prod/secrets/scorer-keys",
+    ]
     lists = [r for r in kube_api.requests if r.method == "GET" and r.query.get("labelSelector")]
-    assert lists and all(r.query["labelSelector"] == "app.kubernetes.io/managed-by=aml-deploy,"
-                         "app.kubernetes.io/instance=demo" for r in lists)
+    assert lists and all(
+        r.query["labelSelector"] == "app.kubernetes.io/managed-by=aml-deploy,app.kubernetes.io/instance=demo" for r in lists
+    )
 
     removed = remove(cluster, "scoring-prod", instance="demo", delete_namespace=True)
     assert {r.kind for r in removed} == {"Service", "Deployment", "Namespace"}
@@ -96,8 +100,11 @@ def test_prune_removes_only_our_objects_that_the_new_set_dropped(kube_api, clust
 def test_remove_keeps_a_namespace_that_is_not_ours(kube_api, cluster, objects):
     objects[0]["metadata"]["labels"]["app.kubernetes.io/instance"] = "shared"
     objects = objects[1:]  # the namespace exists already, created by someone else
-    apply(cluster, [labelled({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "scoring-prod"}},
-                             instance="someone")], instance="someone")
+    apply(
+        cluster,
+        [labelled({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "scoring-prod"}}, instance="someone")],
+        instance="someone",
+    )
     apply(cluster, objects, instance="demo")
     removed = remove(cluster, "scoring-prod", instance="demo", delete_namespace=True)
     assert "Namespace" not in {r.kind for r in removed}
@@ -150,8 +157,7 @@ def test_a_dry_run_is_checked_by_the_server_and_stores_nothing(kube_api, cluster
 
 
 def test_an_object_without_a_namespace_goes_to_the_contexts_namespace(kube_api, cluster):
-    apply(cluster, [labelled({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})],
-          instance="demo", prune=False)
+    apply(cluster, [labelled({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})], instance="demo", prune=False)
     config = labelled({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"a": "1"}})
     result = apply(cluster, [config], instance="demo")
     assert str(result.applied[0].ref) == "ConfigMap default/settings"

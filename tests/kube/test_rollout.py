@@ -9,7 +9,7 @@ from aml_deploy.kube import apply, connect, wait_for_rollout
 from tests.kube.manifests import HTTP_SERVER, deployment, labelled, namespace
 
 BASE = "aml-deploy-test/base:bookworm"  # no registry named: the node uses the local image
-SCORE = '''import json
+SCORE = """import json
 
 
 def init():
@@ -19,7 +19,7 @@ def init():
 
 def run(raw):
     return raw
-'''
+"""
 INIT_LINE = 6  # the line of SCORE that raises
 
 
@@ -44,11 +44,14 @@ def test_a_rollout_that_succeeds_reports_progress_until_every_replica_is_ready(k
 
 @pytest.mark.docker
 def test_a_crash_looping_init_is_reported_with_its_log_and_its_line_in_score_py(kube_cluster, tmp_path):
-    code = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "code", "namespace": "bad"},
-            "data": {"score.py": SCORE}}
-    scorer = deployment("scorer", "bad", BASE, command=["python3", "-c", "import sys; sys.path.insert(0, "
-                        "'/var/azureml-app'); import score; score.init()"],
-                        volumeMounts=[{"name": "code", "mountPath": "/var/azureml-app"}])
+    code = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "code", "namespace": "bad"}, "data": {"score.py": SCORE}}
+    scorer = deployment(
+        "scorer",
+        "bad",
+        BASE,
+        command=["python3", "-c", "import sys; sys.path.insert(0, '/var/azureml-app'); import score; score.init()"],
+        volumeMounts=[{"name": "code", "mountPath": "/var/azureml-app"}],
+    )
     scorer["spec"]["template"]["spec"]["volumes"] = [{"name": "code", "configMap": {"name": "code"}}]
     publish([namespace("bad"), code, scorer])
     with connect() as cluster:
@@ -70,8 +73,14 @@ def test_a_crash_looping_init_is_reported_with_its_log_and_its_line_in_score_py(
 
 @pytest.mark.docker
 def test_an_oom_killed_container_is_named_so(kube_cluster):
-    hog = deployment("hog", "oom", BASE, readiness=False, resources={"limits": {"memory": "48Mi"}},
-                     command=["python3", "-c", "x = bytearray(256 * 1024 * 1024)"])
+    hog = deployment(
+        "hog",
+        "oom",
+        BASE,
+        readiness=False,
+        resources={"limits": {"memory": "48Mi"}},
+        command=["python3", "-c", "x = bytearray(256 * 1024 * 1024)"],
+    )
     publish([namespace("oom"), hog])
     with connect() as cluster:
         report = wait_for_rollout(cluster, "oom", ["hog"], timeout=60, poll=0.5)
@@ -122,8 +131,7 @@ def test_rollback_returns_to_the_previous_pod_template(kube_cluster):
 
     first = deployment("web", "back", BASE, command=HTTP_SERVER, env=[{"name": "MODEL", "value": "1"}])
     publish([namespace("back"), first])
-    second = deployment("web", "back", BASE, command=HTTP_SERVER, env=[{"name": "MODEL", "value": "2"},
-                                                                       {"name": "EXTRA", "value": "x"}])
+    second = deployment("web", "back", BASE, command=HTTP_SERVER, env=[{"name": "MODEL", "value": "2"}, {"name": "EXTRA", "value": "x"}])
     with connect() as cluster:
         assert wait_for_rollout(cluster, "back", ["web"], timeout=60, poll=0.5).ok
         publish([namespace("back"), second])

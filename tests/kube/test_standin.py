@@ -33,8 +33,9 @@ def dynamic(api, tmp_path) -> DynamicClient:
 
 def ssa(dyn: DynamicClient, obj: dict, manager: str = "test", force: bool = True):
     resource = dyn.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
-    return resource.server_side_apply(body=obj, name=obj["metadata"]["name"], namespace=obj["metadata"].get("namespace"),
-                                      field_manager=manager, force_conflicts=force)
+    return resource.server_side_apply(
+        body=obj, name=obj["metadata"]["name"], namespace=obj["metadata"].get("namespace"), field_manager=manager, force_conflicts=force
+    )
 
 
 def examples(name: str) -> list[dict]:
@@ -62,12 +63,18 @@ def test_accepts_every_object_of_the_validated_example(kube_api, api, tmp_path):
     assert all(r.query["fieldManager"] == "test" and r.query["force"] == "true" for r in applies)
 
 
-@pytest.mark.parametrize("change, field, words", [
-    (lambda d: d["spec"].__setitem__("replicaz", 2), "spec.replicaz", 'unknown field "spec.replicaz"'),
-    (lambda d: d["spec"].__setitem__("replicas", "two"), "spec.replicas", "'two'"),
-    (lambda d: d["spec"]["template"]["spec"]["containers"][0].__setitem__("ports", [{"containerPort": "5001"}]),
-     "spec.template.spec.containers[0].ports[0].containerPort", "'5001'"),
-])
+@pytest.mark.parametrize(
+    "change, field, words",
+    [
+        (lambda d: d["spec"].__setitem__("replicaz", 2), "spec.replicaz", 'unknown field "spec.replicaz"'),
+        (lambda d: d["spec"].__setitem__("replicas", "two"), "spec.replicas", "'two'"),
+        (
+            lambda d: d["spec"]["template"]["spec"]["containers"][0].__setitem__("ports", [{"containerPort": "5001"}]),
+            "spec.template.spec.containers[0].ports[0].containerPort",
+            "'5001'",
+        ),
+    ],
+)
 def test_refuses_unknown_fields_and_wrong_types_with_422(kube_api, api, tmp_path, change, field, words):
     dyn = dynamic(api, tmp_path)
     ssa(dyn, namespace("scoring-prod"))
@@ -104,8 +111,7 @@ def test_server_side_apply_owns_fields_and_is_a_no_op_when_nothing_changed(kube_
     ssa(dyn, namespace("own"))
     first = deployment("web", "own", "img:1", env=[{"name": "A", "value": "1"}, {"name": "B", "value": "2"}])
     ssa(dyn, first)
-    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "own"},
-              "data": {"k": "v"}}
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "own"}, "data": {"k": "v"}}
     created = ssa(dyn, config).metadata.resourceVersion
     assert ssa(dyn, config).metadata.resourceVersion == created  # nothing changed: nothing written
     before = kube_api.get("Deployment", "own", "web")
@@ -192,10 +198,15 @@ def test_an_autoscaler_keeps_its_target_within_its_bounds(kube_api, api, tmp_pat
     dyn = dynamic(api, tmp_path)
     ssa(dyn, namespace("hpa"))
     ssa(dyn, deployment("web", "hpa", "img:1", replicas=1))
-    ssa(dyn, {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-              "metadata": {"name": "web", "namespace": "hpa"},
-              "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
-                       "minReplicas": 3, "maxReplicas": 5}})
+    ssa(
+        dyn,
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web", "namespace": "hpa"},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "minReplicas": 3, "maxReplicas": 5},
+        },
+    )
     kube_api.wait_for(lambda: len(kube_api.objects("Pod", "hpa")) == 3, 10, "3 pods")
     assert kube_api.get("Deployment", "hpa", "web")["spec"]["replicas"] == 3
     assert kube_api.events_for("hpa", "SuccessfulRescale")[0]["message"].startswith("New size: 3")
@@ -212,8 +223,7 @@ def _http_get(url: str) -> int:
 
 
 @pytest_docker
-def test_runs_a_deployment_and_serves_it_through_its_load_balancer(kube_cluster, kube_image, kube_registry,
-                                                                   kube_docker, tmp_path):
+def test_runs_a_deployment_and_serves_it_through_its_load_balancer(kube_cluster, kube_image, kube_registry, kube_docker, tmp_path):
     api = k8s_config.new_client_from_config(str(kube_cluster.kubeconfig))
     dyn = dynamic(api, tmp_path)
     ssa(dyn, namespace("web"))
@@ -221,15 +231,15 @@ def test_runs_a_deployment_and_serves_it_through_its_load_balancer(kube_cluster,
     ssa(dyn, deployment("web", "web", kube_image, replicas=2, command=HTTP_SERVER, pull_secret="pull"))
     ssa(dyn, service("web", "web", kind="LoadBalancer"))
     apps = k8s.AppsV1Api(api)
-    kube_cluster.wait_for(lambda: apps.read_namespaced_deployment("web", "web").status.ready_replicas == 2, 90,
-                          "2 ready replicas")
+    kube_cluster.wait_for(lambda: apps.read_namespaced_deployment("web", "web").status.ready_replicas == 2, 90, "2 ready replicas")
     status = apps.read_namespaced_deployment("web", "web").status
     assert status.updated_replicas == status.available_replicas == 2 and status.observed_generation == 1
     reasons = [e["reason"] for e in kube_cluster.events_for("web")]
     assert {"Scheduled", "Pulling", "Pulled", "Created", "Started"} <= set(reasons)
 
-    svc = kube_cluster.wait_for(lambda: k8s.CoreV1Api(api).read_namespaced_service("web", "web").status
-                                .load_balancer.ingress, 20, "an ingress address")
+    svc = kube_cluster.wait_for(
+        lambda: k8s.CoreV1Api(api).read_namespaced_service("web", "web").status.load_balancer.ingress, 20, "an ingress address"
+    )
     assert _http_get(f"http://{svc[0].ip}:80/") == 200
     node_port = k8s.CoreV1Api(api).read_namespaced_service("web", "web").spec.ports[0].node_port
     assert _http_get(f"http://127.0.0.1:{node_port}/") == 200
@@ -238,8 +248,9 @@ def test_runs_a_deployment_and_serves_it_through_its_load_balancer(kube_cluster,
     pod = kube_cluster.objects("Pod", "web")[0]["metadata"]["name"]
     container = kube_docker.containers.list(filters={"label": [f"pod={pod}", "container=web"]})[0]
     for host in ("web", "web.web.svc.cluster.local"):
-        code = container.exec_run(["python3", "-c", f"import urllib.request;print(urllib.request.urlopen("
-                                   f"'http://{host}:80/', timeout=5).status)"])
+        code = container.exec_run(
+            ["python3", "-c", f"import urllib.request;print(urllib.request.urlopen('http://{host}:80/', timeout=5).status)"]
+        )
         assert code.output.decode().strip() == "200", code.output
 
     # the node pulled from the registry, with the pull secret's credentials
@@ -256,16 +267,25 @@ def test_runs_a_deployment_and_serves_it_through_its_load_balancer(kube_cluster,
 
 
 @pytest_docker
-def test_a_failing_container_crash_loops_an_oom_is_reported_and_the_previous_log_is_kept(kube_cluster, kube_docker,
-                                                                                          tmp_path):
+def test_a_failing_container_crash_loops_an_oom_is_reported_and_the_previous_log_is_kept(kube_cluster, kube_docker, tmp_path):
     api = k8s_config.new_client_from_config(str(kube_cluster.kubeconfig))
     dyn = dynamic(api, tmp_path)
     ssa(dyn, namespace("crash"))
-    crash = deployment("crash", "crash", "aml-deploy-test/base:bookworm", readiness=False,
-                       command=["python3", "-c", "print('about to fail', flush=True); raise SystemExit(3)"])
-    crash["spec"]["template"]["spec"]["containers"].append({
-        "name": "hog", "image": "aml-deploy-test/base:bookworm", "resources": {"limits": {"memory": "48Mi"}},
-        "command": ["python3", "-c", "x = bytearray(256 * 1024 * 1024)"]})
+    crash = deployment(
+        "crash",
+        "crash",
+        "aml-deploy-test/base:bookworm",
+        readiness=False,
+        command=["python3", "-c", "print('about to fail', flush=True); raise SystemExit(3)"],
+    )
+    crash["spec"]["template"]["spec"]["containers"].append(
+        {
+            "name": "hog",
+            "image": "aml-deploy-test/base:bookworm",
+            "resources": {"limits": {"memory": "48Mi"}},
+            "command": ["python3", "-c", "x = bytearray(256 * 1024 * 1024)"],
+        }
+    )
     ssa(dyn, crash)
     core = k8s.CoreV1Api(api)
 
@@ -273,9 +293,15 @@ def test_a_failing_container_crash_loops_an_oom_is_reported_and_the_previous_log
         pods = core.list_namespaced_pod("crash").items
         return {s.name: s for s in (pods[0].status.container_statuses or [])} if pods else {}
 
-    kube_cluster.wait_for(lambda: (s := statuses()) and all(
-        c.last_state.terminated and c.state.waiting and c.state.waiting.reason == "CrashLoopBackOff"
-        for c in s.values()) and len(s) == 2, 60, "both containers in CrashLoopBackOff")
+    kube_cluster.wait_for(
+        lambda: (
+            (s := statuses())
+            and all(c.last_state.terminated and c.state.waiting and c.state.waiting.reason == "CrashLoopBackOff" for c in s.values())
+            and len(s) == 2
+        ),
+        60,
+        "both containers in CrashLoopBackOff",
+    )
     found = statuses()
     assert found["crash"].last_state.terminated.exit_code == 3
     assert found["crash"].last_state.terminated.reason == "Error"
@@ -292,21 +318,24 @@ def test_a_failing_container_crash_loops_an_oom_is_reported_and_the_previous_log
 
 
 @pytest_docker
-def test_a_pull_that_fails_shows_err_image_pull_then_image_pull_back_off(kube_cluster, kube_image, kube_registry,
-                                                                         tmp_path):
+def test_a_pull_that_fails_shows_err_image_pull_then_image_pull_back_off(kube_cluster, kube_image, kube_registry, tmp_path):
     api = k8s_config.new_client_from_config(str(kube_cluster.kubeconfig))
     dyn = dynamic(api, tmp_path)
     ssa(dyn, namespace("pull"))
     wrong = pull_secret("wrong", "pull", kube_registry)
-    impostor = SimpleNamespace(host=kube_registry.host,
-                               auth_config=lambda: {**kube_registry.auth_config(), "password": "not-the-password"})
+    impostor = SimpleNamespace(host=kube_registry.host, auth_config=lambda: {**kube_registry.auth_config(), "password": "not-the-password"})
     wrong["data"][".dockerconfigjson"] = pull_secret("x", "x", impostor)["data"][".dockerconfigjson"]
     ssa(dyn, wrong)
     ssa(dyn, deployment("pull", "pull", kube_image, pull_secret="wrong"))
-    kube_cluster.wait_for(lambda: any(
-        (s.get("state") or {}).get("waiting", {}).get("reason") == "ImagePullBackOff"
-        for p in kube_cluster.objects("Pod", "pull") for s in (p.get("status") or {}).get("containerStatuses") or []),
-        90, "ImagePullBackOff")  # a shared 2-core machine can take its time over the first failed pulls
+    kube_cluster.wait_for(
+        lambda: any(
+            (s.get("state") or {}).get("waiting", {}).get("reason") == "ImagePullBackOff"
+            for p in kube_cluster.objects("Pod", "pull")
+            for s in (p.get("status") or {}).get("containerStatuses") or []
+        ),
+        90,
+        "ImagePullBackOff",
+    )  # a shared 2-core machine can take its time over the first failed pulls
     failed = [e["message"] for e in kube_cluster.events_for("pull", "Failed")]
     assert any("unauthorized" in m or "authentication required" in m for m in failed), failed
     assert "Error: ImagePullBackOff" in failed
@@ -321,24 +350,25 @@ def test_a_new_pod_template_rolls_out_and_replicas_scale(kube_cluster, kube_dock
     base = "aml-deploy-test/base:bookworm"  # no registry named: the node uses the local image
     ssa(dyn, deployment("roll", "roll", base, replicas=2, command=HTTP_SERVER, env=[{"name": "V", "value": "1"}]))
     apps = k8s.AppsV1Api(api)
-    done = lambda n: (s := apps.read_namespaced_deployment("roll", "roll").status).ready_replicas == n and \
-        s.updated_replicas == n and s.replicas == n
+    done = lambda n: (
+        (s := apps.read_namespaced_deployment("roll", "roll").status).ready_replicas == n and s.updated_replicas == n and s.replicas == n
+    )
     kube_cluster.wait_for(lambda: done(2), 60, "first revision ready")
     first = {p["metadata"]["name"] for p in kube_cluster.objects("Pod", "roll")}
 
     ssa(dyn, deployment("roll", "roll", base, replicas=3, command=HTTP_SERVER, env=[{"name": "V", "value": "2"}]))
     kube_cluster.wait_for(lambda: done(3), 90, "second revision ready")
-    pods = kube_cluster.wait_for(lambda: (p := kube_cluster.objects("Pod", "roll")) and len(p) == 3 and p, 30,
-                                 "the old pods terminated")
+    pods = kube_cluster.wait_for(lambda: (p := kube_cluster.objects("Pod", "roll")) and len(p) == 3 and p, 30, "the old pods terminated")
     assert not first & {p["metadata"]["name"] for p in pods}
     assert len({p["metadata"]["labels"]["pod-template-hash"] for p in pods}) == 1
-    sets = {rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]: rs["spec"]["replicas"]
-            for rs in kube_cluster.objects("ReplicaSet", "roll")}
+    sets = {
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]: rs["spec"]["replicas"]
+        for rs in kube_cluster.objects("ReplicaSet", "roll")
+    }
     assert sets == {"1": 0, "2": 3}
     scaled = [e["message"] for e in kube_cluster.events_for("roll", "ScalingReplicaSet")]
     assert any("Scaled down replica set" in m for m in scaled)
-    assert apps.read_namespaced_deployment("roll", "roll").metadata.annotations[
-        "deployment.kubernetes.io/revision"] == "2"
+    assert apps.read_namespaced_deployment("roll", "roll").metadata.annotations["deployment.kubernetes.io/revision"] == "2"
     api.close()
 
 
@@ -347,14 +377,25 @@ def test_a_failing_liveness_probe_restarts_the_container(kube_cluster, tmp_path)
     api = k8s_config.new_client_from_config(str(kube_cluster.kubeconfig))
     dyn = dynamic(api, tmp_path)
     ssa(dyn, namespace("live"))
-    sick = deployment("live", "live", "aml-deploy-test/base:bookworm", command=HTTP_SERVER, readiness=False,
-                      livenessProbe={"httpGet": {"path": "/", "port": 9999}, "periodSeconds": 1, "failureThreshold": 2})
+    sick = deployment(
+        "live",
+        "live",
+        "aml-deploy-test/base:bookworm",
+        command=HTTP_SERVER,
+        readiness=False,
+        livenessProbe={"httpGet": {"path": "/", "port": 9999}, "periodSeconds": 1, "failureThreshold": 2},
+    )
     ssa(dyn, sick)
     kube_cluster.wait_for(lambda: kube_cluster.events_for("live", "Killing"), 30, "a Killing event")
     unhealthy = kube_cluster.events_for("live", "Unhealthy")[0]["message"]
     assert unhealthy.startswith("Liveness probe failed: ") and "9999" in unhealthy
-    kube_cluster.wait_for(lambda: any(s.get("restartCount", 0) >= 1 for p in kube_cluster.objects("Pod", "live")
-                                      for s in p["status"].get("containerStatuses") or []), 30, "a restart")
+    kube_cluster.wait_for(
+        lambda: any(
+            s.get("restartCount", 0) >= 1 for p in kube_cluster.objects("Pod", "live") for s in p["status"].get("containerStatuses") or []
+        ),
+        30,
+        "a restart",
+    )
     api.close()
 
 

@@ -45,34 +45,57 @@ def _container(objs):
     return objs[2]["spec"]["template"]["spec"]["containers"][0]
 
 
-@pytest.mark.parametrize("change, field, rule, words", [
-    (lambda o: _container(o).__setitem__("imagePullPolicy ", "Always"), C, "schema", "unknown field"),
-    (lambda o: o[2]["spec"].__setitem__("replicas", "2"), "spec.replicas", "schema", "write integer"),
-    (lambda o: o[4]["spec"].pop("maxReplicas"), "spec", "schema", "'maxReplicas' is a required property"),
-    (lambda o: _container(o)["readinessProbe"].__setitem__("periodSeconds", "5"),
-     f"{C}.readinessProbe.periodSeconds", "schema", "wrong type"),
-    (lambda o: _container(o).__setitem__("startupProbe", {"httpGet": {"path": "/", "port": 5001},
-                                                          "successThreshold": 2}),
-     f"{C}.startupProbe.successThreshold", "probe", "only 1"),
-    (lambda o: _container(o)["resources"]["requests"].__setitem__("cpu", "2"),
-     f"{C}.resources.requests[cpu]", "resources", "above its limit"),
-    (lambda o: _container(o)["resources"]["limits"].__setitem__("memory", "1Gb"),
-     f"{C}.resources.limits[memory]", "resources", "not a quantity"),
-    (lambda o: _container(o)["resources"]["requests"].__setitem__("memory", "512m"),
-     f"{C}.resources.requests[memory]", "resources", "512Mi"),
-    (lambda o: o[2]["spec"]["template"]["metadata"].__setitem__("labels", {"app": "other"}),
-     "spec.selector.matchLabels", "selector", "app=scorer"),
-    (lambda o: o[2]["metadata"]["labels"].__setitem__("app", "x" * 64), "metadata.labels[app]", "label", "63"),
-    (lambda o: o[3]["metadata"].__setitem__("name", "scorer.v2"), "metadata.name", "name", "not a valid Service"),
-    (lambda o: o[4]["spec"].__setitem__("minReplicas", 11), "spec.maxReplicas", "autoscaler", "below minReplicas"),
-    (lambda o: _container(o)["resources"]["requests"].pop("cpu"), "spec.metrics[0]", "autoscaler",
-     "request no cpu"),
-    (lambda o: o[4]["spec"]["scaleTargetRef"].__setitem__("name", "nope"), "spec.scaleTargetRef", "autoscaler",
-     "does not contain"),
-    (lambda o: o[1]["metadata"].__setitem__("namespace", "elsewhere"), "metadata.namespace", "namespace",
-     "not created by this set"),
-    (lambda o: o[0]["metadata"].__setitem__("namespace", "x"), "metadata.namespace", "namespace", "cluster-wide"),
-])
+@pytest.mark.parametrize(
+    "change, field, rule, words",
+    [
+        (lambda o: _container(o).__setitem__("imagePullPolicy ", "Always"), C, "schema", "unknown field"),
+        (lambda o: o[2]["spec"].__setitem__("replicas", "2"), "spec.replicas", "schema", "write integer"),
+        (lambda o: o[4]["spec"].pop("maxReplicas"), "spec", "schema", "'maxReplicas' is a required property"),
+        (
+            lambda o: _container(o)["readinessProbe"].__setitem__("periodSeconds", "5"),
+            f"{C}.readinessProbe.periodSeconds",
+            "schema",
+            "wrong type",
+        ),
+        (
+            lambda o: _container(o).__setitem__("startupProbe", {"httpGet": {"path": "/", "port": 5001}, "successThreshold": 2}),
+            f"{C}.startupProbe.successThreshold",
+            "probe",
+            "only 1",
+        ),
+        (
+            lambda o: _container(o)["resources"]["requests"].__setitem__("cpu", "2"),
+            f"{C}.resources.requests[cpu]",
+            "resources",
+            "above its limit",
+        ),
+        (
+            lambda o: _container(o)["resources"]["limits"].__setitem__("memory", "1Gb"),
+            f"{C}.resources.limits[memory]",
+            "resources",
+            "not a quantity",
+        ),
+        (
+            lambda o: _container(o)["resources"]["requests"].__setitem__("memory", "512m"),
+            f"{C}.resources.requests[memory]",
+            "resources",
+            "512Mi",
+        ),
+        (
+            lambda o: o[2]["spec"]["template"]["metadata"].__setitem__("labels", {"app": "other"}),
+            "spec.selector.matchLabels",
+            "selector",
+            "app=scorer",
+        ),
+        (lambda o: o[2]["metadata"]["labels"].__setitem__("app", "x" * 64), "metadata.labels[app]", "label", "63"),
+        (lambda o: o[3]["metadata"].__setitem__("name", "scorer.v2"), "metadata.name", "name", "not a valid Service"),
+        (lambda o: o[4]["spec"].__setitem__("minReplicas", 11), "spec.maxReplicas", "autoscaler", "below minReplicas"),
+        (lambda o: _container(o)["resources"]["requests"].pop("cpu"), "spec.metrics[0]", "autoscaler", "request no cpu"),
+        (lambda o: o[4]["spec"]["scaleTargetRef"].__setitem__("name", "nope"), "spec.scaleTargetRef", "autoscaler", "does not contain"),
+        (lambda o: o[1]["metadata"].__setitem__("namespace", "elsewhere"), "metadata.namespace", "namespace", "not created by this set"),
+        (lambda o: o[0]["metadata"].__setitem__("namespace", "x"), "metadata.namespace", "namespace", "cluster-wide"),
+    ],
+)
 def test_one_problem_one_finding_with_its_field_and_what_to_change(change, field, rule, words):
     objects = copy.deepcopy(example("k8s-manifests.fixture.yaml"))
     change(objects)

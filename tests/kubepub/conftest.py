@@ -56,8 +56,10 @@ def workspace(tmp_path, endpoint_name) -> Path:
     (root / "model" / "TRAINED.txt").write_text(f"{endpoint_name}\n")
     (root / "bad-src").mkdir()
     (root / "bad-src" / "score.py").write_text(SCORE_THAT_FAILS)
-    write_yaml(root / "endpoint.yml", {"$schema": K8S.format("OnlineEndpoint"), "name": endpoint_name,
-                                       "compute": "azureml:standin", "auth_mode": "key"})
+    write_yaml(
+        root / "endpoint.yml",
+        {"$schema": K8S.format("OnlineEndpoint"), "name": endpoint_name, "compute": "azureml:standin", "auth_mode": "key"},
+    )
     for name in ("blue", "green"):
         write_yaml(root / f"{name}.yml", deployment(endpoint_name, name))
     return root
@@ -65,8 +67,12 @@ def workspace(tmp_path, endpoint_name) -> Path:
 
 def deployment(endpoint: str, name: str, code: str = "./src/", **changes) -> dict:
     data = {
-        "$schema": K8S.format("OnlineDeployment"), "name": name, "endpoint_name": endpoint, "type": "kubernetes",
-        "model": {"path": "./model/"}, "code_configuration": {"code": code, "scoring_script": "score.py"},
+        "$schema": K8S.format("OnlineDeployment"),
+        "name": name,
+        "endpoint_name": endpoint,
+        "type": "kubernetes",
+        "model": {"path": "./model/"},
+        "code_configuration": {"code": code, "scoring_script": "score.py"},
         "environment": {"conda_file": "./environment/conda.yaml", "image": "python:3.11-slim"},
         "instance_count": 1,
         "request_settings": {"request_timeout_ms": 10000, "max_concurrent_requests_per_instance": 4},

@@ -29,8 +29,9 @@ class Caller(threading.Thread):
     def run(self) -> None:
         while not self.halt.is_set():
             try:
-                answer = requests.post(self.uri, data=REQUEST, timeout=30, headers={
-                    "Authorization": f"Bearer {self.key}", "Content-Type": "application/json"})
+                answer = requests.post(
+                    self.uri, data=REQUEST, timeout=30, headers={"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
+                )
                 self.answers[answer.status_code] += 1
                 self.served[answer.headers.get("azureml-model-deployment")] += 1
             except requests.RequestException as error:
@@ -42,8 +43,9 @@ class Caller(threading.Thread):
 
 
 def post(uri: str, key: str) -> int:
-    return requests.post(uri, data=REQUEST, timeout=30, headers={"Authorization": f"Bearer {key}",
-                                                                  "Content-Type": "application/json"}).status_code
+    return requests.post(
+        uri, data=REQUEST, timeout=30, headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    ).status_code
 
 
 def test_keys_and_traffic_change_while_requests_run_and_none_is_dropped(publishing, workspace, endpoint_name, cli):
@@ -65,9 +67,12 @@ def test_keys_and_traffic_change_while_requests_run_and_none_is_dropped(publishi
         cli("online-endpoint", "update", "-n", ep, "--traffic", "blue=0 green=100")
         after = caller.served.copy()
         assert after["green"] > before["green"]
-        assert Counter(requests.post(uri, data=REQUEST, timeout=30, headers={
-            "Authorization": f"Bearer {new['primaryKey']}"}).headers["azureml-model-deployment"]
-            for _ in range(30)) == {"green": 30}
+        assert Counter(
+            requests.post(uri, data=REQUEST, timeout=30, headers={"Authorization": f"Bearer {new['primaryKey']}"}).headers[
+                "azureml-model-deployment"
+            ]
+            for _ in range(30)
+        ) == {"green": 30}
     finally:
         caller.stop()
     assert caller.errors == [] and set(caller.answers) == {200}, (caller.answers, caller.errors[:3])

@@ -24,18 +24,32 @@ from aml_deploy.kube.labels import INSTANCE, MANAGED_BY, NAME
 DATA = Path(__file__).parent / "data"
 DIGEST = "@sha256:" + "ab" * 32
 V1_AKS = {
-    "computeType": "aks", "computeTargetName": "prod-aks", "namespace": "scoring",
-    "autoScaler": {"autoscaleEnabled": True, "minReplicas": 2, "maxReplicas": 6, "refreshPeriodInSeconds": 5,
-                   "targetUtilization": 60},
+    "computeType": "aks",
+    "computeTargetName": "prod-aks",
+    "namespace": "scoring",
+    "autoScaler": {"autoscaleEnabled": True, "minReplicas": 2, "maxReplicas": 6, "refreshPeriodInSeconds": 5, "targetUtilization": 60},
     "containerResourceRequirements": {"cpu": 0.5, "memoryInGB": 1.5, "cpuLimit": 2, "memoryInGBLimit": 3},
-    "gpuCores": 1, "authEnabled": True, "keys": {"primaryKey": "p" * 32, "secondaryKey": "s" * 32},
-    "scoringTimeoutMs": 30000, "maxConcurrentRequestsPerContainer": 4, "maxQueueWaitMs": 700,
-    "livenessProbeRequirements": {"periodSeconds": 7, "initialDelaySeconds": 40, "timeoutSeconds": 3,
-                                  "successThreshold": 2, "failureThreshold": 5},
-    "appInsightsEnabled": True, "dataCollection": {"storageEnabled": True},
+    "gpuCores": 1,
+    "authEnabled": True,
+    "keys": {"primaryKey": "p" * 32, "secondaryKey": "s" * 32},
+    "scoringTimeoutMs": 30000,
+    "maxConcurrentRequestsPerContainer": 4,
+    "maxQueueWaitMs": 700,
+    "livenessProbeRequirements": {
+        "periodSeconds": 7,
+        "initialDelaySeconds": 40,
+        "timeoutSeconds": 3,
+        "successThreshold": 2,
+        "failureThreshold": 5,
+    },
+    "appInsightsEnabled": True,
+    "dataCollection": {"storageEnabled": True},
 }
 V2_K8S = {
-    "name": "blue", "endpoint_name": "ep", "type": "kubernetes", "instance_count": 3,
+    "name": "blue",
+    "endpoint_name": "ep",
+    "type": "kubernetes",
+    "instance_count": 3,
     "request_settings": {"request_timeout_ms": 9000, "max_concurrent_requests_per_instance": 2},
     "liveness_probe": {"initial_delay": 5, "period": 4, "timeout": 3, "success_threshold": 1, "failure_threshold": 6},
     "readiness_probe": {"initial_delay": 1, "period": 2, "timeout": 1, "success_threshold": 2, "failure_threshold": 3},
@@ -43,15 +57,30 @@ V2_K8S = {
 }
 
 
-def publish_set(pod: settings.PodSettings, endpoint: str = "ep", deployment: str = "blue", namespace: str = "ep",
-                auth: str = "key", own: bool = True, pull: bytes | None = b"{}") -> list[dict]:
+def publish_set(
+    pod: settings.PodSettings,
+    endpoint: str = "ep",
+    deployment: str = "blue",
+    namespace: str = "ep",
+    auth: str = "key",
+    own: bool = True,
+    pull: bytes | None = b"{}",
+) -> list[dict]:
     credentials = front.Credentials("p" * 32, "s" * 32)
     served = new_front(endpoint, auth, credentials, pod.api)
-    served.deployments = [front.Deployment(deployment, manifests.service_address(endpoint, deployment, namespace), 100,
-                                           limits=pod.front_limits())]
+    served.deployments = [
+        front.Deployment(deployment, manifests.service_address(endpoint, deployment, namespace), 100, limits=pod.front_limits())
+    ]
     plan = manifests.EndpointPlan(endpoint, namespace, served, "reg.example/aml-deploy/aml_front" + DIGEST, own, pull)
-    scorer = manifests.ScorerPlan(endpoint, deployment, namespace, "reg.example/aml-deploy/ep" + DIGEST, pod,
-                                  version="model-3", pull_secret=names.pull_secret(endpoint) if pull else None)
+    scorer = manifests.ScorerPlan(
+        endpoint,
+        deployment,
+        namespace,
+        "reg.example/aml-deploy/ep" + DIGEST,
+        pod,
+        version="model-3",
+        pull_secret=names.pull_secret(endpoint) if pull else None,
+    )
     return manifests.endpoint_objects(plan) + manifests.scorer_objects(scorer)
 
 
@@ -73,17 +102,23 @@ def test_every_v1_aks_field_is_mapped():
     pod = settings.from_v1(V1_AKS)
     objects = publish_set(pod, "svc", "default", "scoring", own=False)
     scorer = container(objects, "svc-default")
-    assert scorer["resources"] == {"requests": {"cpu": "500m", "memory": "1536Mi"},
-                                   "limits": {"cpu": "2", "memory": "3072Mi", "nvidia.com/gpu": "1"}}
-    assert scorer["livenessProbe"] == {"httpGet": {"path": "/", "port": "http"}, "initialDelaySeconds": 40,
-                                       "periodSeconds": 7, "timeoutSeconds": 3, "successThreshold": 1,
-                                       "failureThreshold": 5}
+    assert scorer["resources"] == {
+        "requests": {"cpu": "500m", "memory": "1536Mi"},
+        "limits": {"cpu": "2", "memory": "3072Mi", "nvidia.com/gpu": "1"},
+    }
+    assert scorer["livenessProbe"] == {
+        "httpGet": {"path": "/", "port": "http"},
+        "initialDelaySeconds": 40,
+        "periodSeconds": 7,
+        "timeoutSeconds": 3,
+        "successThreshold": 1,
+        "failureThreshold": 5,
+    }
     assert scorer["readinessProbe"]["initialDelaySeconds"] == 0 and scorer["readinessProbe"]["successThreshold"] == 1
     assert {e["name"]: e["value"] for e in scorer["env"]} == {"WORKER_COUNT": "4", "SCORING_TIMEOUT_MS": "30000"}
     hpa = find(objects, "HorizontalPodAutoscaler", "svc-default")
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 6)
-    assert hpa["spec"]["metrics"][0]["resource"] == {"name": "cpu", "target": {"type": "Utilization",
-                                                                               "averageUtilization": 60}}
+    assert hpa["spec"]["metrics"][0]["resource"] == {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 60}}
     assert "replicas" not in find(objects, "Deployment", "svc-default")["spec"]  # the autoscaler's to set
     assert [o for o in objects if o["kind"] == "Namespace"] == []  # a namespace that is not the endpoint's own
     assert {o["metadata"].get("namespace") for o in objects} == {"scoring"}
@@ -113,12 +148,19 @@ def test_every_v2_kubernetes_field_is_mapped():
     pod = settings.from_v2(V2_K8S)
     objects = publish_set(pod)
     scorer = container(objects, "ep-blue")
-    assert scorer["resources"] == {"requests": {"cpu": "250m", "memory": "1Gi", "nvidia.com/gpu": "1"},
-                                   "limits": {"cpu": "1", "memory": "2Gi", "nvidia.com/gpu": "1"}}
+    assert scorer["resources"] == {
+        "requests": {"cpu": "250m", "memory": "1Gi", "nvidia.com/gpu": "1"},
+        "limits": {"cpu": "1", "memory": "2Gi", "nvidia.com/gpu": "1"},
+    }
     assert scorer["livenessProbe"]["periodSeconds"] == 4 and scorer["livenessProbe"]["failureThreshold"] == 6
-    assert scorer["readinessProbe"] == {"httpGet": {"path": "/", "port": "http"}, "initialDelaySeconds": 1,
-                                        "periodSeconds": 2, "timeoutSeconds": 1, "successThreshold": 2,
-                                        "failureThreshold": 3}
+    assert scorer["readinessProbe"] == {
+        "httpGet": {"path": "/", "port": "http"},
+        "initialDelaySeconds": 1,
+        "periodSeconds": 2,
+        "timeoutSeconds": 1,
+        "successThreshold": 2,
+        "failureThreshold": 3,
+    }
     assert {e["name"]: e["value"] for e in scorer["env"]} == {"WORKER_COUNT": "2", "SCORING_TIMEOUT_MS": "9000"}
     assert find(objects, "Deployment", "ep-blue")["spec"]["replicas"] == 3
     config = secret_file(objects, "ep-front", "haproxy.cfg")
@@ -127,9 +169,19 @@ def test_every_v2_kubernetes_field_is_mapped():
 
 
 def test_v2_scale_settings_instance_type_and_defaults():
-    pod = settings.from_v2({"scale_settings": {"type": "target_utilization", "min_instances": 0, "max_instances": 4,
-                                               "target_utilization_percentage": 55, "polling_interval": 3},
-                            "liveness_probe": {"success_threshold": 4}, "instance_type": "gpu-large"})
+    pod = settings.from_v2(
+        {
+            "scale_settings": {
+                "type": "target_utilization",
+                "min_instances": 0,
+                "max_instances": 4,
+                "target_utilization_percentage": 55,
+                "polling_interval": 3,
+            },
+            "liveness_probe": {"success_threshold": 4},
+            "instance_type": "gpu-large",
+        }
+    )
     assert pod.autoscale == settings.Autoscale(1, 4, 55) and pod.liveness.success == 1
     assert (pod.requests, pod.limits) == ({"cpu": "100m", "memory": "2Gi"}, {"cpu": "2", "memory": "2Gi"})
     assert any("gpu-large" in n for n in pod.notes) and any("min_instances 0" in n for n in pod.notes)
@@ -141,9 +193,16 @@ def test_v2_scale_settings_instance_type_and_defaults():
     assert any("Azure VM size" in n for n in managed.notes)
 
 
-@pytest.mark.parametrize("pod", [settings.from_v1(V1_AKS), settings.from_v1({"computeType": "aks", "numReplicas": 2}),
-                                 settings.from_v2(V2_K8S), settings.from_v2({"scale_settings": {"type": "target_utilization"}})],
-                         ids=["v1-autoscale", "v1-fixed", "v2", "v2-autoscale"])
+@pytest.mark.parametrize(
+    "pod",
+    [
+        settings.from_v1(V1_AKS),
+        settings.from_v1({"computeType": "aks", "numReplicas": 2}),
+        settings.from_v2(V2_K8S),
+        settings.from_v2({"scale_settings": {"type": "target_utilization"}}),
+    ],
+    ids=["v1-autoscale", "v1-fixed", "v2", "v2-autoscale"],
+)
 def test_the_set_passes_every_check_for_1_30_and_the_newest(pod):
     objects = publish_set(pod, namespace="ep")
     for version in ("1.30", "1.37"):
@@ -180,8 +239,7 @@ def test_the_front_runs_as_its_own_user_from_a_secret_and_rolls_when_its_configu
     # a new key, new traffic: a new configuration hash, so a rolling update of the front
     credentials = front.Credentials("q" * 32, "s" * 32)
     served = new_front("ep", "key", credentials)
-    served.deployments = [front.Deployment("blue", manifests.service_address("ep", "blue", "ep"), 100,
-                                           limits=pod.front_limits())]
+    served.deployments = [front.Deployment("blue", manifests.service_address("ep", "blue", "ep"), 100, limits=pod.front_limits())]
     again = manifests.endpoint_objects(manifests.EndpointPlan("ep", "ep", served, "x" + DIGEST, True, None))
     after = find(again, "Deployment", "ep")["spec"]["template"]["metadata"]["annotations"][names.CONFIG_HASH]
     assert after != before
@@ -197,13 +255,16 @@ def test_dump_is_the_same_bytes_for_the_same_input_and_loads_back():
     assert [o["kind"] for o in load_manifests(first)][:2] == ["Namespace", "Secret"]
 
 
-@pytest.mark.skipif(shutil.which("kubernetes-validate") is None and not (Path(sys.executable).parent /
-                    "kubernetes-validate").exists(), reason="the kubernetes-validate command is not installed")
+@pytest.mark.skipif(
+    shutil.which("kubernetes-validate") is None and not (Path(sys.executable).parent / "kubernetes-validate").exists(),
+    reason="the kubernetes-validate command is not installed",
+)
 @pytest.mark.parametrize("version", ["1.30.0", "1.37.0"])
 def test_the_dump_passes_the_kubernetes_validate_command_in_strict_mode(tmp_path, version):
     path = tmp_path / "manifests.yaml"
-    path.write_text(dump_manifests(publish_set(settings.from_v1(V1_AKS))) +
-                    dump_manifests(publish_set(settings.from_v2(V2_K8S), "ep2", "green")))
+    path.write_text(
+        dump_manifests(publish_set(settings.from_v1(V1_AKS))) + dump_manifests(publish_set(settings.from_v2(V2_K8S), "ep2", "green"))
+    )
     command = shutil.which("kubernetes-validate") or str(Path(sys.executable).parent / "kubernetes-validate")
     result = subprocess.run([command, "-k", version, "--strict", str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -21,10 +21,13 @@ def warnings(findings) -> list:
 
 
 def test_v1_aks_fields_kubernetes_cannot_honour(tmp_path):
-    config = {"computeType": "aks", "autoScaler": {"minReplicas": 1, "maxReplicas": 3, "targetUtilization": 50,
-                                                   "refreshPeriodInSeconds": 2},
-              "livenessProbeRequirements": {"successThreshold": 2}, "appInsightsEnabled": True,
-              "dataCollection": {"storageEnabled": True}}
+    config = {
+        "computeType": "aks",
+        "autoScaler": {"minReplicas": 1, "maxReplicas": 3, "targetUtilization": 50, "refreshPeriodInSeconds": 2},
+        "livenessProbeRequirements": {"successThreshold": 2},
+        "appInsightsEnabled": True,
+        "dataCollection": {"storageEnabled": True},
+    }
     found = warnings(check(tmp_path, "deploymentconfig.json", json.dumps(config, indent=1)))
     messages = " | ".join(f.message for f in found)
     assert len(found) == 5
@@ -34,16 +37,26 @@ def test_v1_aks_fields_kubernetes_cannot_honour(tmp_path):
 
 
 def test_v1_settings_kubernetes_honours_and_other_compute_types_are_quiet(tmp_path):
-    config = {"computeType": "aks", "numReplicas": 2, "containerResourceRequirements": {"cpu": 1, "memoryInGB": 2},
-              "gpuCores": 1, "scoringTimeoutMs": 1000, "maxConcurrentRequestsPerContainer": 2, "maxQueueWaitMs": 100,
-              "livenessProbeRequirements": {"successThreshold": 1}, "keys": {"primaryKey": "a" * 20}}
+    config = {
+        "computeType": "aks",
+        "numReplicas": 2,
+        "containerResourceRequirements": {"cpu": 1, "memoryInGB": 2},
+        "gpuCores": 1,
+        "scoringTimeoutMs": 1000,
+        "maxConcurrentRequestsPerContainer": 2,
+        "maxQueueWaitMs": 100,
+        "livenessProbeRequirements": {"successThreshold": 1},
+        "keys": {"primaryKey": "a" * 20},
+    }
     assert warnings(check(tmp_path, "deploymentconfig.json", json.dumps(config))) == []
     aci = {"computeType": "aci", "appInsightsEnabled": True}
     assert warnings(check(tmp_path, "deploymentconfig.json", json.dumps(aci))) == []
 
 
 def test_v2_kubernetes_deployment_fields(tmp_path):
-    text = K8S_DEPLOYMENT + """name: blue
+    text = (
+        K8S_DEPLOYMENT
+        + """name: blue
 endpoint_name: my-endpoint
 instance_type: gpu-large
 scale_settings:
@@ -56,6 +69,7 @@ liveness_probe:
   success_threshold: 3
 app_insights_enabled: true
 """
+    )
     found = warnings(check(tmp_path, "blue.yml", text))
     by_line = {at(f)[0]: f.message for f in found}
     assert "custom resource of the Azure ML extension" in by_line[3] and "give resources" in by_line[3]
@@ -64,10 +78,13 @@ app_insights_enabled: true
     assert "accepts only 1 for a liveness probe" in by_line[11] and "Application Insights" in by_line[12]
 
 
-@pytest.mark.parametrize("instance_type, resources, expected", [
-    ("defaultinstancetype", "", 0),
-    ("gpu-large", "resources:\n  requests:\n    cpu: '1'\n", 1),  # ignored when resources are given
-])
+@pytest.mark.parametrize(
+    "instance_type, resources, expected",
+    [
+        ("defaultinstancetype", "", 0),
+        ("gpu-large", "resources:\n  requests:\n    cpu: '1'\n", 1),  # ignored when resources are given
+    ],
+)
 def test_instance_type_is_quiet_when_it_can_be_mapped(tmp_path, instance_type, resources, expected):
     text = K8S_DEPLOYMENT + f"name: blue\nendpoint_name: my-endpoint\ninstance_type: {instance_type}\n{resources}"
     found = warnings(check(tmp_path, "blue.yml", text))

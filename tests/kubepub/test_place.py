@@ -58,8 +58,9 @@ def test_unknown_context_is_named_with_the_ones_there_are(kube_api, tmp_path, mo
     from aml_deploy.cli import main
 
     monkeypatch.setenv("AML_DEPLOY_HOME", str(tmp_path / "home"))
-    endpoint = write_yaml(tmp_path / "endpoint.yml", {"$schema": K8S.format("OnlineEndpoint"), "name": "kep",
-                                                      "compute": "azureml:prod-aks"})
+    endpoint = write_yaml(
+        tmp_path / "endpoint.yml", {"$schema": K8S.format("OnlineEndpoint"), "name": "kep", "compute": "azureml:prod-aks"}
+    )
     assert main(["online-endpoint", "create", "-f", str(endpoint), "--registry", "127.0.0.1:1"]) == 1
     error = capsys.readouterr().err
     assert "no context named 'prod-aks'" in error and "standin" in error and "--kube-context" in error
@@ -67,11 +68,22 @@ def test_unknown_context_is_named_with_the_ones_there_are(kube_api, tmp_path, mo
 
 
 def test_the_view_gets_a_kubernetes_endpoints_deployments_with_their_traffic():
-    record = PublishedService("ep", "kubernetes", settings={
-        "context": "prod", "namespace": "scoring",
-        "front": {"deployments": [{"name": "blue", "weight": 80, "mirror": 0}, {"name": "green", "weight": 20, "mirror": 0}]},
-        "deployments": {"blue": {"state": "Succeeded", "image": "r/x@sha256:1"}, "green": {"state": "Failed"}}})
-    assert _on_kubernetes(record) == {"context": "prod", "namespace": "scoring", "deployments": [
-        {"name": "blue", "traffic": 80, "mirror": 0, "state": "Succeeded", "image": "r/x@sha256:1"},
-        {"name": "green", "traffic": 20, "mirror": 0, "state": "Failed", "image": None}]}
+    record = PublishedService(
+        "ep",
+        "kubernetes",
+        settings={
+            "context": "prod",
+            "namespace": "scoring",
+            "front": {"deployments": [{"name": "blue", "weight": 80, "mirror": 0}, {"name": "green", "weight": 20, "mirror": 0}]},
+            "deployments": {"blue": {"state": "Succeeded", "image": "r/x@sha256:1"}, "green": {"state": "Failed"}},
+        },
+    )
+    assert _on_kubernetes(record) == {
+        "context": "prod",
+        "namespace": "scoring",
+        "deployments": [
+            {"name": "blue", "traffic": 80, "mirror": 0, "state": "Succeeded", "image": "r/x@sha256:1"},
+            {"name": "green", "traffic": 20, "mirror": 0, "state": "Failed", "image": None},
+        ],
+    }
     assert _on_kubernetes(PublishedService("svc", "aci")) == {}

@@ -29,9 +29,12 @@ def score(uri: str, key: str | None, deployment: str | None = None, timeout: flo
 
 def ours(standin, namespace: str) -> list[dict]:
     """Every object of the namespace but what the stand-in makes itself (pods, replica sets, events)."""
-    return [o for kind in ("Namespace", "Secret", "Service", "Deployment", "HorizontalPodAutoscaler", "ConfigMap")
-            for o in standin.objects(kind, namespace if kind != "Namespace" else None)
-            if kind != "Namespace" or o["metadata"]["name"] == namespace]
+    return [
+        o
+        for kind in ("Namespace", "Secret", "Service", "Deployment", "HorizontalPodAutoscaler", "ConfigMap")
+        for o in standin.objects(kind, namespace if kind != "Namespace" else None)
+        if kind != "Namespace" or o["metadata"]["name"] == namespace
+    ]
 
 
 def front_description(standin, namespace: str, endpoint: str) -> dict:
@@ -46,8 +49,9 @@ def test_publish_score_split_scale_update_roll_back_and_delete(publishing, kube_
     uri = created["scoring_uri"]
     assert uri.startswith("http://127.") and uri.endswith("/score")
     applied = [r for r in standin.requests if r.method == "PATCH"]
-    assert applied and all(r.content_type == "application/apply-patch+yaml" and r.query.get("fieldManager") == "aml-deploy"
-                           for r in applied)
+    assert applied and all(
+        r.content_type == "application/apply-patch+yaml" and r.query.get("fieldManager") == "aml-deploy" for r in applied
+    )
 
     blue = cli("online-deployment", "create", "-f", workspace / "blue.yml", "--all-traffic", "-o", "json")
     assert blue["provisioning_state"] == "Succeeded", blue
@@ -94,8 +98,7 @@ def test_publish_score_split_scale_update_roll_back_and_delete(publishing, kube_
     assert updated["provisioning_state"] == "Succeeded" and updated["image"] != green_image
     assert pushed["layer_kinds"] == ["model"], pushed
     assert 0 < pushed["bytes_pushed"] < 100_000 and pushed["bytes_skipped"] > 100_000_000, pushed
-    assert standin.get("Deployment", ep, f"{ep}-green")["metadata"]["annotations"][
-        "deployment.kubernetes.io/revision"] == "2"
+    assert standin.get("Deployment", ep, f"{ep}-green")["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"
     assert score(uri, keys["primaryKey"], "green").status_code == 200
 
     back = cli("online-deployment", "rollback", "-e", ep, "-n", "green", "-o", "json")

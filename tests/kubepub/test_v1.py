@@ -22,20 +22,42 @@ KEY = "k1" * 16
 def v1_workspace(root: Path, **config) -> Path:
     shutil.copytree(FIXTURES / "v1-local", root)
     shutil.copytree(FIXTURES / "sample" / "model", root / "model")
-    settings = {"computeType": "aks", "computeTargetName": "standin", "namespace": "v1-scoring", "numReplicas": 1,
-                "containerResourceRequirements": {"cpu": 0.2, "memoryInGB": 0.5, "memoryInGBLimit": 1},
-                "scoringTimeoutMs": 5000, "maxConcurrentRequestsPerContainer": 2, "maxQueueWaitMs": 300,
-                "livenessProbeRequirements": {"initialDelaySeconds": 30, "periodSeconds": 5, "successThreshold": 2},
-                **config}
+    settings = {
+        "computeType": "aks",
+        "computeTargetName": "standin",
+        "namespace": "v1-scoring",
+        "numReplicas": 1,
+        "containerResourceRequirements": {"cpu": 0.2, "memoryInGB": 0.5, "memoryInGBLimit": 1},
+        "scoringTimeoutMs": 5000,
+        "maxConcurrentRequestsPerContainer": 2,
+        "maxQueueWaitMs": 300,
+        "livenessProbeRequirements": {"initialDelaySeconds": 30, "periodSeconds": 5, "successThreshold": 2},
+        **config,
+    }
     (root / "deploymentconfig.json").write_text(json.dumps({k: v for k, v in settings.items() if v is not None}, indent=1))
     return root
 
 
 def deploy_args(root: Path, name: str, registry) -> list:
     login = registry.auth_config()
-    return ["model", "deploy", "-n", name, "--ic", root / "inferenceconfig.json", "--dc", root / "deploymentconfig.json",
-            "-m", root / "model", "--registry-login-server", registry.host, "--registry-username", login["username"],
-            "--workspace-folder", root]
+    return [
+        "model",
+        "deploy",
+        "-n",
+        name,
+        "--ic",
+        root / "inferenceconfig.json",
+        "--dc",
+        root / "deploymentconfig.json",
+        "-m",
+        root / "model",
+        "--registry-login-server",
+        registry.host,
+        "--registry-username",
+        login["username"],
+        "--workspace-folder",
+        root,
+    ]
 
 
 def test_a_v1_aks_service_with_token_auth_from_model_deploy_to_delete(publishing, kube_registry, tmp_path, cli):
@@ -59,8 +81,12 @@ def test_a_v1_aks_service_with_token_auth_from_model_deploy_to_delete(publishing
     token = cli("service", "get-keys", "-n", "svc1", "-o", "json")
     assert token["tokenType"] == "Bearer" and token["accessToken"]
     uri = deployed["scoring_uri"]
-    ok = requests.post(uri, data='{"data": [[1, 2]]}', timeout=30,
-                       headers={"Authorization": f"Bearer {token['accessToken']}", "Content-Type": "application/json"})
+    ok = requests.post(
+        uri,
+        data='{"data": [[1, 2]]}',
+        timeout=30,
+        headers={"Authorization": f"Bearer {token['accessToken']}", "Content-Type": "application/json"},
+    )
     assert ok.status_code == 200 and ok.json() == [9.0]
     assert requests.post(uri, data="{}", timeout=30).status_code == 401
     assert cli("service", "get-keys", "-n", "svc1", "-o", "json")["accessToken"] == token["accessToken"]  # still fresh
@@ -78,13 +104,17 @@ def test_a_v1_aks_service_with_token_auth_from_model_deploy_to_delete(publishing
     standin.wait_for(lambda: standin.get("Namespace", None, "v1-scoring") is None, 60, "the namespace to go")
 
 
-def test_dry_run_prints_strictly_valid_manifests_the_same_each_time_with_no_secret(publishing, kube_registry, tmp_path,
-                                                                                   capsys):
+def test_dry_run_prints_strictly_valid_manifests_the_same_each_time_with_no_secret(publishing, kube_registry, tmp_path, capsys):
     from aml_deploy.cli import main
 
     standin = publishing
-    root = v1_workspace(tmp_path / "v1", authEnabled=True, keys={"primaryKey": KEY, "secondaryKey": KEY[::-1]},
-                        numReplicas=None, autoScaler={"minReplicas": 1, "maxReplicas": 3, "targetUtilization": 60})
+    root = v1_workspace(
+        tmp_path / "v1",
+        authEnabled=True,
+        keys={"primaryKey": KEY, "secondaryKey": KEY[::-1]},
+        numReplicas=None,
+        autoScaler={"minReplicas": 1, "maxReplicas": 3, "targetUtilization": 60},
+    )
     printed = []
     for _ in range(2):
         capsys.readouterr()

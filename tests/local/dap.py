@@ -71,8 +71,10 @@ class DapClient:
 
     def attach(self, configuration: dict, breakpoints: dict[str, list[int]]) -> None:
         """The VS Code attach sequence: initialize, attach, breakpoints, configurationDone."""
-        self.request("initialize", {"clientID": "aml-deploy-tests", "adapterID": "debugpy", "pathFormat": "path",
-                                    "linesStartAt1": True, "columnsStartAt1": True})
+        self.request(
+            "initialize",
+            {"clientID": "aml-deploy-tests", "adapterID": "debugpy", "pathFormat": "path", "linesStartAt1": True, "columnsStartAt1": True},
+        )
         attach = self.send("attach", {key: value for key, value in configuration.items() if key not in ("type", "name")})
         self.wait_event("initialized")
         for path, lines in breakpoints.items():

@@ -21,7 +21,11 @@ def test_unreachable_mirror_is_named_with_debootstraps_error():
     tag = f"aml-deploy-test-{uuid.uuid4().hex[:8]}/base:bookworm"
     env = {**os.environ, "AML_DEPLOY_BASE_TAG": tag, "AML_DEPLOY_DEBIAN_MIRROR": "http://127.0.0.1:9/debian"}
     result = subprocess.run(
-        [str(ROOT / "scripts" / "build-base-image.sh"), tag], capture_output=True, text=True, env=env, timeout=120,
+        [str(ROOT / "scripts" / "build-base-image.sh"), tag],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert result.returncode == 1
     assert "debootstrap could not build Debian bookworm from http://127.0.0.1:9/debian (from AML_DEPLOY_DEBIAN_MIRROR)" in result.stderr

@@ -46,8 +46,9 @@ def test_breakpoints_in_init_and_run(local, workspace, restart_in_place):
             ready = local.show_deployment(state.endpoint, state.deployment)
         assert ready.state == "Succeeded"
         result: dict = {}
-        request = threading.Thread(target=lambda: result.update(
-            response=requests.post(ready.scoring_uri, json={"data": [[1, 2]]}, timeout=120)))
+        request = threading.Thread(
+            target=lambda: result.update(response=requests.post(ready.scoring_uri, json={"data": [[1, 2]]}, timeout=120))
+        )
         request.start()
         stopped = debugger.wait_event("stopped")
         frame = debugger.top_frame(stopped["body"]["threadId"])

@@ -45,8 +45,11 @@ def test_update_after_editing_score_py_restarts_in_place(local, workspace, docke
     assert first.state == "Succeeded", first.log_excerpt
     before = docker_client.containers.get(first.container)
     script = workspace / "sample" / "src" / "score.py"
-    script.write_text(script.read_text().replace(".round(6).tolist()", ".round(6) * 10).tolist()").replace(
-        "return model.predict(data)", "return (model.predict(data)"))
+    script.write_text(
+        script.read_text()
+        .replace(".round(6).tolist()", ".round(6) * 10).tolist()")
+        .replace("return model.predict(data)", "return (model.predict(data)")
+    )
     second = deploy(local, workspace)
     assert second.state == "Succeeded", second.log_excerpt
     assert second.restarted_in_place and not second.rebuilt
@@ -86,8 +89,9 @@ def test_failure_points_at_the_line_however_long_the_log_after_it(local, workspa
     # An exception with a long message puts the user's frame far from the end of the log, beyond the
     # excerpt that is shown: the line must still be found.
     script = workspace / "sample" / "src" / "score.py"
-    text = script.read_text().replace("    model = joblib.load(model_path)\n",
-                                      "    raise ValueError('\\n'.join(f'detail {i}' for i in range(80)))\n")
+    text = script.read_text().replace(
+        "    model = joblib.load(model_path)\n", "    raise ValueError('\\n'.join(f'detail {i}' for i in range(80)))\n"
+    )
     script.write_text(text)
     number = next(i for i, line in enumerate(text.splitlines(), 1) if "raise ValueError" in line)
     state = deploy(local, workspace)
@@ -129,8 +133,14 @@ def test_registered_model_is_held_while_deployed(local, workspace, endpoint_name
 
 def test_v1_inference_config_with_a_fixed_port(local, workspace, docker_client, endpoint_name):
     folder = workspace / "v1-local"
-    spec = from_config(folder / "inferenceconfig.json", endpoint=endpoint_name, deployment_config=folder / "deploymentconfig.json",
-                       models=[str(workspace / "sample" / "model")], workspace=workspace, registry=local.registry)
+    spec = from_config(
+        folder / "inferenceconfig.json",
+        endpoint=endpoint_name,
+        deployment_config=folder / "deploymentconfig.json",
+        models=[str(workspace / "sample" / "model")],
+        workspace=workspace,
+        registry=local.registry,
+    )
     state = local.deploy(spec, timeout=300)
     assert state.state == "Succeeded", state.log_excerpt
     assert state.port == 32123 and state.deployment == "default"
@@ -153,14 +163,14 @@ def test_unreachable_engine_says_what_was_tried(monkeypatch):
 
 def test_cli_create_invoke_logs_delete(workspace, home, endpoint_name, docker_client):
     def run(*args, check=True):
-        result = subprocess.run([sys.executable, "-m", "aml_deploy", *args], capture_output=True, text=True,
-                                cwd=workspace, stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            [sys.executable, "-m", "aml_deploy", *args], capture_output=True, text=True, cwd=workspace, stdin=subprocess.DEVNULL
+        )
         if check:
             assert result.returncode == 0, result.stderr + result.stdout
         return result
 
-    created = json.loads(run("online-deployment", "create", "--local", "-f", "sample/blue-deployment.yml",
-                             "--format", "json").stdout)
+    created = json.loads(run("online-deployment", "create", "--local", "-f", "sample/blue-deployment.yml", "--format", "json").stdout)
     assert created["provisioning_state"] == "Succeeded" and created["scoring_uri"].startswith("http://127.0.0.1:")
     scored = run("online-endpoint", "invoke", "--local", "-n", endpoint_name, "--request-file", "sample/sample-request.json")
     assert json.loads(scored.stdout) == [9.0, 1.0, 10.0]

@@ -73,15 +73,18 @@ def test_regenerating_the_primary_under_load_drops_nothing(local, endpoint):
         with requests.Session() as session:
             while not stop.is_set():
                 try:
-                    answer = session.post(uri, data='{"n": 0}', timeout=10, headers={
-                        "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+                    answer = session.post(
+                        uri, data='{"n": 0}', timeout=10, headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+                    )
                     if statuses is not None:
                         statuses[answer.status_code] += 1
                 except requests.RequestException as err:  # a dropped request
                     failures.append(repr(err))
 
-    workers = [threading.Thread(target=hammer, args=(old["secondaryKey"], secondary_statuses)),
-               threading.Thread(target=hammer, args=(old["primaryKey"], None))]
+    workers = [
+        threading.Thread(target=hammer, args=(old["secondaryKey"], secondary_statuses)),
+        threading.Thread(target=hammer, args=(old["primaryKey"], None)),
+    ]
     for worker in workers:
         worker.start()
     time.sleep(1)
@@ -104,8 +107,9 @@ def test_a_70_30_split_and_the_header_that_overrides_it(local, endpoint):
     served = Counter()
     with requests.Session() as session:
         for n in range(1200):
-            answer = session.post(uri, data=json.dumps({"n": n}), timeout=30,
-                                  headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+            answer = session.post(
+                uri, data=json.dumps({"n": n}), timeout=30, headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+            )
             assert answer.status_code == 200
             assert answer.headers["azureml-model-deployment"] == answer.json()["who"]
             served[answer.json()["who"]] += 1
@@ -169,8 +173,13 @@ def test_a_v1_aks_configuration_gets_azureml_fe_answers_locally(local, workspace
     name = f"v{uuid.uuid4().hex[:9]}"
     folder = workspace / "front-sample"
     shutil.copytree(DATA, folder)
-    spec = from_config(folder / "inferenceconfig.json", endpoint=name, deployment_config=folder / "deploymentconfig-aks.json",
-                       workspace=workspace, registry=local.registry)
+    spec = from_config(
+        folder / "inferenceconfig.json",
+        endpoint=name,
+        deployment_config=folder / "deploymentconfig-aks.json",
+        workspace=workspace,
+        registry=local.registry,
+    )
     try:
         state = local.deploy(spec, timeout=300)
         assert state.state == "Succeeded", state.log_excerpt

@@ -20,8 +20,9 @@ def test_environment_change_rebuilds_and_keeps_the_port(local, workspace, docker
     assert first.state == "Succeeded", first.log_excerpt
     conda = workspace / "sample" / "environment" / "conda.yaml"
     # A change no earlier run has built (the name), and a conda-only package the image cannot install.
-    conda.write_text(conda.read_text().replace("name: sample-env", f"name: env-{uuid.uuid4().hex[:8]}")
-                     .replace("  - pip\n", "  - pip\n  - numpy=1.26\n"))
+    conda.write_text(
+        conda.read_text().replace("name: sample-env", f"name: env-{uuid.uuid4().hex[:8]}").replace("  - pip\n", "  - pip\n  - numpy=1.26\n")
+    )
     second = local.deploy(from_config(deployment, workspace=workspace, registry=local.registry), timeout=600)
     try:
         assert second.state == "Succeeded", second.log_excerpt
@@ -37,13 +38,18 @@ def test_environment_change_rebuilds_and_keeps_the_port(local, workspace, docker
 
 def test_request_built_from_input_sample(local, workspace, endpoint_name):
     script = workspace / "sample" / "src" / "score.py"
-    script.write_text(script.read_text().replace("def run(raw_data):\n    data = numpy.array(json.loads(raw_data)[\"data\"], dtype=float)\n",
-        "from inference_schema.schema_decorators import input_schema\n"
-        "from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType\n\n\n"
-        "@input_schema(\"data\", NumpyParameterType(numpy.array([[2.0, 2.0]])))\n"
-        "def run(data):\n"))
-    state = local.deploy(from_config(workspace / "sample" / "blue-deployment.yml", workspace=workspace,
-                                     registry=local.registry), timeout=300)
+    script.write_text(
+        script.read_text().replace(
+            'def run(raw_data):\n    data = numpy.array(json.loads(raw_data)["data"], dtype=float)\n',
+            "from inference_schema.schema_decorators import input_schema\n"
+            "from inference_schema.parameter_types.numpy_parameter_type import NumpyParameterType\n\n\n"
+            '@input_schema("data", NumpyParameterType(numpy.array([[2.0, 2.0]])))\n'
+            "def run(data):\n",
+        )
+    )
+    state = local.deploy(
+        from_config(workspace / "sample" / "blue-deployment.yml", workspace=workspace, registry=local.registry), timeout=300
+    )
     assert state.state == "Succeeded", state.log_excerpt
     answer = local.invoke(endpoint_name, None, None)
     status, body = answer.status, answer.body

@@ -44,8 +44,7 @@ def endpoint(local, workspace, endpoint_name, docker_client):
 
 def _cli(local, *args, cwd=None):
     env = {**os.environ, "AML_DEPLOY_HOME": str(local.home.parent), "AML_DEPLOY_REGISTRY": str(local.registry.root)}
-    return subprocess.run([sys.executable, "-m", "aml_deploy", *args], capture_output=True, text=True, timeout=300,
-                          env=env, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "aml_deploy", *args], capture_output=True, text=True, timeout=300, env=env, cwd=cwd)
 
 
 def _record(local, endpoint) -> dict:
@@ -55,15 +54,24 @@ def _record(local, endpoint) -> dict:
 def _served(local, endpoint, count=6) -> set[str]:
     shown = local.show_endpoint(endpoint)
     key = local.get_credentials(endpoint)["primaryKey"]
-    return {requests.post(shown["scoring_uri"], data='{"data": [[1, 2]]}', timeout=30,
-                          headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-                          ).headers.get("azureml-model-deployment") for _ in range(count)}
+    return {
+        requests.post(
+            shown["scoring_uri"],
+            data='{"data": [[1, 2]]}',
+            timeout=30,
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        ).headers.get("azureml-model-deployment")
+        for _ in range(count)
+    }
 
 
-@pytest.mark.parametrize("option, value, says", [
-    ("--mirror-traffic", "blue=10", "live traffic and mirror traffic"),
-    ("--mirror-traffic", "green=60", "at most 50%"),
-])
+@pytest.mark.parametrize(
+    "option, value, says",
+    [
+        ("--mirror-traffic", "blue=10", "live traffic and mirror traffic"),
+        ("--mirror-traffic", "green=60", "at most 50%"),
+    ],
+)
 def test_refused_mirror_traffic_is_a_message_and_changes_nothing(local, endpoint, option, value, says):
     before = _record(local, endpoint)
     result = _cli(local, "online-endpoint", "update", "--local", "-n", endpoint, option, value)
@@ -73,12 +81,15 @@ def test_refused_mirror_traffic_is_a_message_and_changes_nothing(local, endpoint
     assert (after["traffic"], after.get("mirror_traffic") or {}) == (before["traffic"], before.get("mirror_traffic") or {})
 
 
-@pytest.mark.parametrize("traffic, says", [
-    ("{nosuch: 100}", "no deployment nosuch"),
-    ("{blue: -5, green: 105}", "not a percentage from 0 to 100"),
-    ("{blue: 1e400}", "not a percentage from 0 to 100"),
-    ("{blue: 100.5}", "not a percentage from 0 to 100"),
-])
+@pytest.mark.parametrize(
+    "traffic, says",
+    [
+        ("{nosuch: 100}", "no deployment nosuch"),
+        ("{blue: -5, green: 105}", "not a percentage from 0 to 100"),
+        ("{blue: 1e400}", "not a percentage from 0 to 100"),
+        ("{blue: 100.5}", "not a percentage from 0 to 100"),
+    ],
+)
 def test_traffic_in_the_endpoint_file_is_checked_as_on_the_command_line(local, endpoint, workspace, traffic, says):
     bad = workspace / "sample" / "bad-endpoint.yml"
     bad.write_text(f"name: {endpoint}\nauth_mode: key\ntraffic: {traffic}\n")
@@ -90,18 +101,25 @@ def test_traffic_in_the_endpoint_file_is_checked_as_on_the_command_line(local, e
     assert _served(local, endpoint) == {"blue"}
 
 
-@pytest.mark.parametrize("content, says", [
-    ("garbage{", "cannot be read"),
-    ("[1, 2]", "cannot be read"),
-    ('{"primaryKey": "abc def\\nxx primary", "secondaryKey": "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"}', "cannot be read"),
-])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        ("garbage{", "cannot be read"),
+        ("[1, 2]", "cannot be read"),
+        ('{"primaryKey": "abc def\\nxx primary", "secondaryKey": "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"}', "cannot be read"),
+    ],
+)
 def test_a_damaged_key_store_is_named_never_a_traceback_nor_served(local, endpoint, content, says):
     store = local.home / "keys" / f"{endpoint}.json"
     store.write_text(content)
-    for command in (("get-credentials",), ("regenerate-keys", "--key-type", "secondary"), ("invoke", "--request-file",
-                                                                                            "sample-request.json")):
-        result = _cli(local, "online-endpoint", command[0], "--local", "-n", endpoint, *command[1:],
-                      cwd=local.home.parent.parent / "ws" / "sample")  # the workspace fixture's copy
+    for command in (
+        ("get-credentials",),
+        ("regenerate-keys", "--key-type", "secondary"),
+        ("invoke", "--request-file", "sample-request.json"),
+    ):
+        result = _cli(
+            local, "online-endpoint", command[0], "--local", "-n", endpoint, *command[1:], cwd=local.home.parent.parent / "ws" / "sample"
+        )  # the workspace fixture's copy
         assert result.returncode == 1 and says in result.stderr and str(store) in result.stderr, result.stderr
         assert "Traceback" not in result.stderr and "abc def" not in result.stderr
     front = local.show_endpoint(endpoint)["scoring_uri"]
@@ -114,10 +132,12 @@ def test_names_that_are_paths_are_refused_and_nothing_outside_is_touched(local, 
     victim = workspace / "victim.json"
     victim.write_text('{"precious": true}')
     relative = os.path.relpath(victim.with_suffix(""), local.home / "endpoints")
-    for args in (("online-endpoint", "delete", "--local", "-n", relative, "--yes"),
-                 ("online-endpoint", "create", "--local", "-n", relative),
-                 ("online-endpoint", "create", "--local", "-n", "bad name"),
-                 ("online-deployment", "delete", "--local", "-e", endpoint, "-n", "../../x", "--yes")):
+    for args in (
+        ("online-endpoint", "delete", "--local", "-n", relative, "--yes"),
+        ("online-endpoint", "create", "--local", "-n", relative),
+        ("online-endpoint", "create", "--local", "-n", "bad name"),
+        ("online-deployment", "delete", "--local", "-e", endpoint, "-n", "../../x", "--yes"),
+    ):
         result = _cli(local, *args)
         assert result.returncode == 1 and "is not a valid name" in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr
@@ -147,8 +167,10 @@ def test_two_processes_changing_traffic_and_keys_at_once_lose_nothing(local, end
         keys_before = local.get_credentials(endpoint)
         results = context.Queue()
         start = time.time() + 3
-        workers = [context.Process(target=_change, args=(str(local.home), str(local.registry.root), endpoint, what, start,
-                                                          results)) for what in ("primary", "secondary", "green", "blue")]
+        workers = [
+            context.Process(target=_change, args=(str(local.home), str(local.registry.root), endpoint, what, start, results))
+            for what in ("primary", "secondary", "green", "blue")
+        ]
         for worker in workers:
             worker.start()
         for worker in workers:
@@ -162,8 +184,15 @@ def test_two_processes_changing_traffic_and_keys_at_once_lose_nothing(local, end
         assert _served(local, endpoint) == {recorded}, f"attempt {attempt}: the front serves what the record does not say"
         uri = local.show_endpoint(endpoint)["scoring_uri"]
         for key in keys_after.values():
-            assert requests.post(uri, data='{"data": [[1, 2]]}', timeout=30, headers={
-                "Authorization": f"Bearer {key}", "Content-Type": "application/json"}).status_code == 200
+            assert (
+                requests.post(
+                    uri,
+                    data='{"data": [[1, 2]]}',
+                    timeout=30,
+                    headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                ).status_code
+                == 200
+            )
 
 
 def test_deleting_a_deployment_that_has_traffic_says_where_its_share_went(local, endpoint):

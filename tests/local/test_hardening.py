@@ -22,9 +22,24 @@ def _env(home) -> dict:
 
 
 def _create(workspace, home, *extra) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "aml_deploy", "online-deployment", "create", "--local", "-f",
-                             str(workspace / "sample" / "blue-deployment.yml"), *extra],
-                            cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(home))
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aml_deploy",
+            "online-deployment",
+            "create",
+            "--local",
+            "-f",
+            str(workspace / "sample" / "blue-deployment.yml"),
+            *extra,
+        ],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(home),
+    )
 
 
 def test_two_creates_of_one_deployment_take_turns(workspace, docker_client, endpoint_name, home, local):
@@ -52,9 +67,24 @@ def test_a_busy_port_is_said_plainly(workspace, local):
 
 @pytest.mark.parametrize("port", ["0", "80", "65536", "-1", "http"])
 def test_ports_that_cannot_be_published_are_refused(workspace, home, port):
-    done = subprocess.run([sys.executable, "-m", "aml_deploy", "online-deployment", "create", "--local", "-f",
-                           str(workspace / "sample" / "blue-deployment.yml"), "--port", port],
-                          capture_output=True, text=True, env=_env(home), timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aml_deploy",
+            "online-deployment",
+            "create",
+            "--local",
+            "-f",
+            str(workspace / "sample" / "blue-deployment.yml"),
+            "--port",
+            port,
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(home),
+        timeout=60,
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr and "--port" in done.stderr
 
 
@@ -71,10 +101,13 @@ def test_a_new_port_on_update_is_honoured(workspace, local):
 
 def test_a_daemon_holding_the_servers_socket_gets_a_new_container(workspace, local):
     script = workspace / "sample" / "src" / "score.py"
-    script.write_text(script.read_text().replace(
-        "    global model\n",
-        "    global model\n    import os, time\n    if os.fork() == 0:  # a daemon that inherits every open socket\n"
-        "        time.sleep(3600)\n        os._exit(0)\n"))
+    script.write_text(
+        script.read_text().replace(
+            "    global model\n",
+            "    global model\n    import os, time\n    if os.fork() == 0:  # a daemon that inherits every open socket\n"
+            "        time.sleep(3600)\n        os._exit(0)\n",
+        )
+    )
     deployment = workspace / "sample" / "blue-deployment.yml"
     first = local.deploy(from_config(deployment, workspace=workspace, registry=local.registry), timeout=300)
     assert first.state == "Succeeded", first.log_excerpt
@@ -87,16 +120,35 @@ def test_a_daemon_holding_the_servers_socket_gets_a_new_container(workspace, loc
 
 def test_the_whole_filesystem_is_never_a_code_folder(workspace, local, tmp_path):
     deployment = workspace / "sample" / "blue-deployment.yml"
-    deployment.write_text(deployment.read_text().replace("code: ./src/", "code: /").replace("scoring_script: score.py",
-                                                                                             f"scoring_script: {(workspace / 'sample' / 'src' / 'score.py').relative_to('/')}"))
+    deployment.write_text(
+        deployment.read_text()
+        .replace("code: ./src/", "code: /")
+        .replace("scoring_script: score.py", f"scoring_script: {(workspace / 'sample' / 'src' / 'score.py').relative_to('/')}")
+    )
     with pytest.raises(DeployError, match="whole filesystem"):
         from_config(deployment, workspace=None, registry=local.registry)
 
 
 def test_from_the_root_folder_the_workspace_is_never_root(workspace, home):
-    done = subprocess.run([sys.executable, "-m", "aml_deploy", "online-deployment", "create", "--local", "-f",
-                           str(workspace / "sample" / "blue-deployment.yml").lstrip("/"), "--timeout", "1"],
-                          cwd="/", capture_output=True, text=True, env=_env(home), timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aml_deploy",
+            "online-deployment",
+            "create",
+            "--local",
+            "-f",
+            str(workspace / "sample" / "blue-deployment.yml").lstrip("/"),
+            "--timeout",
+            "1",
+        ],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        env=_env(home),
+        timeout=600,
+    )
     # The file's own folder is the workspace, not /: the sample's paths all lie inside it.
     assert "outside the workspace /" not in done.stderr and "Traceback" not in done.stderr
 
@@ -119,8 +171,13 @@ def test_a_delete_during_a_create_waits_its_turn(workspace, docker_client, endpo
     _slow_init(workspace, 6)
     create = _create(workspace, home)
     _wait_for_line(create, "Waiting for init()")
-    delete = subprocess.run([sys.executable, "-m", "aml_deploy", "online-deployment", "delete", "--local", "-e", endpoint_name,
-                             "-n", "blue", "--yes"], capture_output=True, text=True, env=_env(home), timeout=600)
+    delete = subprocess.run(
+        [sys.executable, "-m", "aml_deploy", "online-deployment", "delete", "--local", "-e", endpoint_name, "-n", "blue", "--yes"],
+        capture_output=True,
+        text=True,
+        env=_env(home),
+        timeout=600,
+    )
     out, err = create.communicate(timeout=600)
     assert create.returncode == 0 and f"{endpoint_name}/blue: Succeeded" in out, err
     assert delete.returncode == 0 and "Traceback" not in delete.stderr, delete.stderr
@@ -145,15 +202,34 @@ def test_a_lost_engine_connection_is_said_and_the_next_command_reports_it(worksp
         while not relay_socket.exists():
             assert relay.poll() is None
         _slow_init(workspace, 30)
-        create = subprocess.Popen([sys.executable, "-m", "aml_deploy", "online-deployment", "create", "--local", "-f",
-                                   str(workspace / "sample" / "blue-deployment.yml")], cwd=workspace, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, env={**_env(home), "DOCKER_HOST": f"unix://{relay_socket}"})
+        create = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aml_deploy",
+                "online-deployment",
+                "create",
+                "--local",
+                "-f",
+                str(workspace / "sample" / "blue-deployment.yml"),
+            ],
+            cwd=workspace,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**_env(home), "DOCKER_HOST": f"unix://{relay_socket}"},
+        )
         _wait_for_line(create, "Waiting for init()")
         relay.kill()
         _out, err = create.communicate(timeout=120)
         assert create.returncode == 1 and "Lost the connection to the Docker engine" in err and "Traceback" not in err
-        listed = subprocess.run([sys.executable, "-m", "aml_deploy", "online-deployment", "list", "--local", "-e",
-                                 endpoint_name, "--format", "json"], capture_output=True, text=True, env=_env(home), timeout=60)
+        listed = subprocess.run(
+            [sys.executable, "-m", "aml_deploy", "online-deployment", "list", "--local", "-e", endpoint_name, "--format", "json"],
+            capture_output=True,
+            text=True,
+            env=_env(home),
+            timeout=60,
+        )
         import json
 
         [found] = json.loads(listed.stdout)
@@ -188,10 +264,13 @@ while True:
 """
 
 
-@pytest.mark.parametrize("what, edit", [
-    ("conda file", lambda text: text.replace("conda_file: ./environment/conda.yaml", "conda_file: ../../outside/conda.yaml")),
-    ("build context", lambda text: text.replace("  image: python:3.11-slim\n", "  build:\n    path: ../../outside/ctx\n")),
-])
+@pytest.mark.parametrize(
+    "what, edit",
+    [
+        ("conda file", lambda text: text.replace("conda_file: ./environment/conda.yaml", "conda_file: ../../outside/conda.yaml")),
+        ("build context", lambda text: text.replace("  image: python:3.11-slim\n", "  build:\n    path: ../../outside/ctx\n")),
+    ],
+)
 def test_files_outside_the_workspace_are_refused_before_anything_is_built(workspace, tmp_path, what, edit):
     outside = workspace.parent / "outside"  # ws/sample/../../outside
     (outside / "ctx").mkdir(parents=True, exist_ok=True)

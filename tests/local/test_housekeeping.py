@@ -62,9 +62,22 @@ def test_a_failed_create_stays_visible_as_failed(local, workspace, endpoint_name
 def test_an_interrupted_create_leaves_nothing_running(workspace, docker_client, endpoint_name, home, stop):
     script = workspace / "sample" / "src" / "score.py"
     script.write_text(script.read_text().replace("    global model\n", "    global model\n    import time\n    time.sleep(120)\n"))
-    create = subprocess.Popen([sys.executable, "-m", "aml_deploy", "online-deployment", "create", "--local", "-f",
-                               str(workspace / "sample" / "blue-deployment.yml")], cwd=workspace,
-                              stderr=subprocess.PIPE, text=True, env=_env(home))
+    create = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aml_deploy",
+            "online-deployment",
+            "create",
+            "--local",
+            "-f",
+            str(workspace / "sample" / "blue-deployment.yml"),
+        ],
+        cwd=workspace,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(home),
+    )
     try:
         seen = ""
         while "Waiting for init()" not in seen:

@@ -36,8 +36,9 @@ LOCAL_HOME = tempfile.mkdtemp(prefix="aml-deploy-lsp-home-")
 
 
 @pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=SERVER, server_env={**os.environ, "AML_DEPLOY_REGISTRY": "/nonexistent-registry",
-                                                                  "AML_DEPLOY_HOME": LOCAL_HOME})
+    config=ClientServerConfig(
+        server_command=SERVER, server_env={**os.environ, "AML_DEPLOY_REGISTRY": "/nonexistent-registry", "AML_DEPLOY_HOME": LOCAL_HOME}
+    )
 )
 async def client(lsp_client: LanguageClient, workspace, registry_root, request):
     scan = getattr(request, "param", False)
@@ -74,8 +75,7 @@ def open_document(client: LanguageClient, path, language: str = "yaml", text: st
     uri = path.as_uri()
     client.text_document_did_open(
         lsp.DidOpenTextDocumentParams(
-            text_document=lsp.TextDocumentItem(uri=uri, language_id=language, version=1,
-                                               text=path.read_text() if text is None else text)
+            text_document=lsp.TextDocumentItem(uri=uri, language_id=language, version=1, text=path.read_text() if text is None else text)
         )
     )
     return uri
@@ -96,6 +96,10 @@ def codes(client: LanguageClient, uri: str) -> list[str]:
 
 async def code_actions(client, uri: str, diagnostics: list) -> list:
     """The code actions the server offers for `diagnostics`, asked at the first one's range."""
-    return await client.text_document_code_action_async(lsp.CodeActionParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), range=diagnostics[0].range,
-        context=lsp.CodeActionContext(diagnostics=diagnostics)))
+    return await client.text_document_code_action_async(
+        lsp.CodeActionParams(
+            text_document=lsp.TextDocumentIdentifier(uri=uri),
+            range=diagnostics[0].range,
+            context=lsp.CodeActionContext(diagnostics=diagnostics),
+        )
+    )

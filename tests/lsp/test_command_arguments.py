@@ -7,11 +7,21 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types as lsp
 
-COMMANDS = ["amlDeploy.server.followLogs", "amlDeploy.server.profile", "amlDeploy.server.recommendationEdit",
-            "amlDeploy.server.showPublished", "amlDeploy.server.publish", "amlDeploy.server.regeneratePublishedKey",
-            "amlDeploy.server.deploy", "amlDeploy.server.invoke", "amlDeploy.server.setTraffic",
-            "amlDeploy.server.getCredentials", "amlDeploy.server.registerModel", "amlDeploy.server.deleteModel",
-            "amlDeploy.server.deploymentsUsing"]
+COMMANDS = [
+    "amlDeploy.server.followLogs",
+    "amlDeploy.server.profile",
+    "amlDeploy.server.recommendationEdit",
+    "amlDeploy.server.showPublished",
+    "amlDeploy.server.publish",
+    "amlDeploy.server.regeneratePublishedKey",
+    "amlDeploy.server.deploy",
+    "amlDeploy.server.invoke",
+    "amlDeploy.server.setTraffic",
+    "amlDeploy.server.getCredentials",
+    "amlDeploy.server.registerModel",
+    "amlDeploy.server.deleteModel",
+    "amlDeploy.server.deploymentsUsing",
+]
 
 
 async def _call(client, name, arguments):

@@ -16,8 +16,9 @@ HEAD = f"$schema: {DEPLOYMENT_SCHEMA}\nname: blue\n"
 
 
 async def complete(client, uri, line, character):
-    result = await client.text_document_completion_async(lsp.CompletionParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line, character)))
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(line, character))
+    )
     return result.items
 
 

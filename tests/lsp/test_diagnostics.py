@@ -53,8 +53,7 @@ async def test_other_yaml_gets_no_diagnostics(client, workspace):
     path = workspace / "workflow.yml"
     path.write_text("name: CI\non: [push]\njobs:\n  build:\n    runs-on: ubuntu-latest\n  typo: [\n")
     uri = open_document(client, path)
-    await client.text_document_hover_async(lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri),
-                                                            position=lsp.Position(0, 0)))
+    await client.text_document_hover_async(lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(0, 0)))
     assert not client.diagnostics.get(uri)
 
 

@@ -67,7 +67,7 @@ async def test_hover_shows_description_and_default(client, workspace):
     await wait_for(lambda: uri in client.diagnostics, what="publish")
     hover = await client.text_document_hover_async(lsp.HoverParams(**at(uri, 2, 3)))
     assert "**auth_mode**" in hover.contents.value
-    assert "Default: `\"key\"`" in hover.contents.value
+    assert 'Default: `"key"`' in hover.contents.value
     assert hover.range == lsp.Range(start=lsp.Position(2, 0), end=lsp.Position(2, 9))
 
 

@@ -31,8 +31,9 @@ def field(params, name):
 async def test_deployments_their_scripts_and_model_yamls_are_told(client, workspace):
     heard = listen(client)
     sample = workspace / "sample"
-    last = await wait_for(lambda: heard and str(sample / "blue-deployment.yml") in field(heard[-1], "deployable") and heard[-1],
-                          what="fileKinds")
+    last = await wait_for(
+        lambda: heard and str(sample / "blue-deployment.yml") in field(heard[-1], "deployable") and heard[-1], what="fileKinds"
+    )
     assert str(sample / "src" / "score.py") in field(last, "scripts")
     assert str(sample / "model.yml") in field(last, "models")
     told = set(field(last, "deployable")) | set(field(last, "scripts")) | set(field(last, "models"))
@@ -42,8 +43,10 @@ async def test_deployments_their_scripts_and_model_yamls_are_told(client, worksp
     # A deployment that stops being one leaves the list, and its script with it.
     uri = open_document(client, workspace / "broken-script" / "deployment.yml")
     replace_all(client, uri, "just: text\n", 2)
-    await wait_for(lambda: str(workspace / "broken-script" / "deployment.yml") not in field(heard[-1], "deployable"),
-                   what="the deployment left the list")
+    await wait_for(
+        lambda: str(workspace / "broken-script" / "deployment.yml") not in field(heard[-1], "deployable"),
+        what="the deployment left the list",
+    )
     assert str(workspace / "broken-script" / "src" / "score.py") not in field(heard[-1], "scripts")
 
 
@@ -53,7 +56,8 @@ async def test_deployments_using_a_script(client, workspace):
     script = workspace / "sample" / "src" / "score.py"
     result = await command(client, "amlDeploy.server.deploymentsUsing", {"file": script.as_uri()})
     assert result["deployments"] == [
-        {"config": str(workspace / "sample" / "blue-deployment.yml"), "name": "blue", "endpoint": "sample-endpoint"}]
+        {"config": str(workspace / "sample" / "blue-deployment.yml"), "name": "blue", "endpoint": "sample-endpoint"}
+    ]
     none = await command(client, "amlDeploy.server.deploymentsUsing", {"file": str(workspace / "sample" / "make_model.py")})
     assert none == {"deployments": []}
 

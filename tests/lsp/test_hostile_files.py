@@ -18,14 +18,12 @@ DEPLOYMENT = "$schema: https://azuremlschemas.azureedge.net/latest/managedOnline
 async def answers_quickly(client, uri: str) -> float:
     """Seconds a hover on `uri` takes; the caller asserts it is small."""
     started = time.monotonic()
-    await client.text_document_hover_async(
-        lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(1, 2)))
+    await client.text_document_hover_async(lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(1, 2)))
     return time.monotonic() - started
 
 
 def _touch_watched(client, path, kind=lsp.FileChangeType.Created) -> None:
-    client.workspace_did_change_watched_files(
-        lsp.DidChangeWatchedFilesParams(changes=[lsp.FileEvent(uri=path.as_uri(), type=kind)]))
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(changes=[lsp.FileEvent(uri=path.as_uri(), type=kind)]))
 
 
 @pytest.fixture
@@ -36,7 +34,9 @@ def hostile(workspace):
     (sample / "endpoint.yml").unlink()
     os.mkfifo(sample / "endpoint.yml")
     conda = sample / "environment" / "conda.yaml"
-    conda.write_text(conda.read_text().replace("    - azureml-inference-server-http", "    - azureml-inference-server-http\n    - -r requirements.txt"))
+    conda.write_text(
+        conda.read_text().replace("    - azureml-inference-server-http", "    - azureml-inference-server-http\n    - -r requirements.txt")
+    )
     os.mkfifo(sample / "environment" / "requirements.txt")
     os.mkfifo(workspace / "helper.py")
     (workspace / "other").mkdir()
@@ -69,8 +69,9 @@ async def test_a_deployment_naming_a_fifo_says_what_it_is(client, workspace):
 
 async def test_completion_in_a_scoring_script_answers(client, workspace):
     uri = open_document(client, workspace / "sample" / "src" / "score.py", language="python")
-    items = await client.text_document_completion_async(lsp.CompletionParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(9, 0)))
+    items = await client.text_document_completion_async(
+        lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(9, 0))
+    )
     assert items is None or not items.items
 
 
@@ -78,8 +79,9 @@ async def test_a_lone_surrogate_gets_diagnostics_and_completion(client, workspac
     text = DEPLOYMENT + "name: blue\ud800\ninstance_\n"
     uri = open_document(client, workspace / "surrogate-deployment.yml", text=text)
     await wait_for(lambda: client.diagnostics.get(uri), what="diagnostics")
-    completion = await client.text_document_completion_async(lsp.CompletionParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(2, 9)))
+    completion = await client.text_document_completion_async(
+        lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(2, 9))
+    )
     assert completion is not None and any(item.label == "instance_type" for item in completion.items)
 
 

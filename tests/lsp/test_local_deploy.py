@@ -90,15 +90,21 @@ async def test_failed_init_becomes_a_diagnostic_on_its_line(client, workspace, e
     # Edits above the line take the finding along; an edit of the line itself drops it.
     failing = script.read_text()
     replace_all(client, uri, "# one\n# two\n" + failing, 2)
-    await wait_for(lambda: [d.range.start.line for d in client.diagnostics.get(uri, []) if d.code == "AMLD401"] == [line + 2],
-                   what="AMLD401 moved down two lines")
+    await wait_for(
+        lambda: [d.range.start.line for d in client.diagnostics.get(uri, []) if d.code == "AMLD401"] == [line + 2],
+        what="AMLD401 moved down two lines",
+    )
     replace_all(client, uri, "# one\n" + failing, 3)
-    await wait_for(lambda: [d.range.start.line for d in client.diagnostics.get(uri, []) if d.code == "AMLD401"] == [line + 1],
-                   what="AMLD401 moved up one line")
+    await wait_for(
+        lambda: [d.range.start.line for d in client.diagnostics.get(uri, []) if d.code == "AMLD401"] == [line + 1],
+        what="AMLD401 moved up one line",
+    )
     fixed = failing.replace('"missing.pkl"', '"model.pkl"')  # the cause, a line above the one that raised
     replace_all(client, uri, fixed, 4)
-    await wait_for(lambda: [d.range.start.line for d in client.diagnostics.get(uri, []) if d.code == "AMLD401"] == [line],
-                   what="AMLD401 kept on its unchanged line")
+    await wait_for(
+        lambda: [d.range.start.line for d in client.diagnostics.get(uri, []) if d.code == "AMLD401"] == [line],
+        what="AMLD401 kept on its unchanged line",
+    )
     fixed = fixed.replace("joblib.load(model_path)", "joblib.load(model_path)  # fixed")
     replace_all(client, uri, fixed, 5)
     await wait_for(lambda: "AMLD401" not in codes(client, uri), what="dropped once its line changed")

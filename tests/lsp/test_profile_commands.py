@@ -34,9 +34,18 @@ async def command(client, name, *arguments):
 async def test_profile_a_deployment_and_apply_the_recommendation(client, workspace, endpoint, docker_client):  # noqa: F811
     config = workspace / "sample" / "blue-deployment.yml"
     client.progress_reports["profile-1"] = []
-    answer = await command(client, "amlDeploy.server.profile", {
-        "endpoint": endpoint, "deployment": "blue", "config": config.as_uri(), "duration": 2, "maxConcurrency": 2,
-        "progressToken": "profile-1"})
+    answer = await command(
+        client,
+        "amlDeploy.server.profile",
+        {
+            "endpoint": endpoint,
+            "deployment": "blue",
+            "config": config.as_uri(),
+            "duration": 2,
+            "maxConcurrency": 2,
+            "progressToken": "profile-1",
+        },
+    )
     assert "error" not in answer, answer
     result = answer["profile"]
     assert [level["concurrency"] for level in result["levels"]] == [1, 2]
@@ -48,8 +57,7 @@ async def test_profile_a_deployment_and_apply_the_recommendation(client, workspa
     assert answer["writeTargets"] == [str(config)]
 
     uri = open_document(client, config)
-    edit = await command(client, "amlDeploy.server.recommendationEdit",
-                         {"file": uri, "recommendation": result["recommendation"]})
+    edit = await command(client, "amlDeploy.server.recommendationEdit", {"file": uri, "recommendation": result["recommendation"]})
     assert edit["fields"][0] == "instance_type"
     [change] = edit["edit"]["documentChanges"]
     assert change["textDocument"]["uri"] == uri and change["textDocument"]["version"] == 1

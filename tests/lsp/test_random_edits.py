@@ -16,9 +16,39 @@ from tests.support import FIXTURES
 
 BASES = [p.read_text() for p in sorted(FIXTURES.rglob("*.yml")) + sorted(FIXTURES.rglob("*.json"))]
 FRAGMENTS = st.sampled_from(
-    ["", " ", "\n", "\r\n", ":", ": ", "- ", "  ", "[", "]", "{", "}", '"', "'", "#", "&a ", "*a", "\t", "😀", "é",
-     "name", "auth_mode", "Key", "instance_type", "model:\n  path: ./m\n", "{{X}}", "azureml:", "1", "true", "<P>",
-     "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\n"]
+    [
+        "",
+        " ",
+        "\n",
+        "\r\n",
+        ":",
+        ": ",
+        "- ",
+        "  ",
+        "[",
+        "]",
+        "{",
+        "}",
+        '"',
+        "'",
+        "#",
+        "&a ",
+        "*a",
+        "\t",
+        "😀",
+        "é",
+        "name",
+        "auth_mode",
+        "Key",
+        "instance_type",
+        "model:\n  path: ./m\n",
+        "{{X}}",
+        "azureml:",
+        "1",
+        "true",
+        "<P>",
+        "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\n",
+    ]
 )
 TEXT = st.lists(FRAGMENTS, max_size=4).map("".join)
 counter = itertools.count()
@@ -65,7 +95,11 @@ def edits(draw, base: str):
     return steps, text
 
 
-@settings(max_examples=int(os.environ.get("AML_DEPLOY_FUZZ_EXAMPLES", "100")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("AML_DEPLOY_FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 async def test_random_edits_keep_the_server_right(client, workspace, data):
     base = data.draw(st.sampled_from(BASES))
@@ -83,10 +117,10 @@ async def test_random_edits_keep_the_server_right(client, workspace, data):
             )
         )
     # A request after the edits: its answer comes after every publish the edits caused.
-    await client.text_document_hover_async(lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri),
-                                                            position=lsp.Position(0, 0)))
-    await client.text_document_completion_async(lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri),
-                                                                     position=lsp.Position(0, 0)))
+    await client.text_document_hover_async(lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(0, 0)))
+    await client.text_document_completion_async(
+        lsp.CompletionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(0, 0))
+    )
     expected = _expected(path, final, workspace)
     actual = [(d.code, d.range, d.message) for d in client.diagnostics.get(uri, [])]
     assert actual == expected
@@ -104,34 +138,95 @@ def _expected(path: Path, text: str, workspace: Path):
 
 SCRIPTS = [p.read_text() for p in sorted(FIXTURES.rglob("*.py"))]
 SCRIPT_FRAGMENTS = st.sampled_from(
-    ["", " ", "\n", "\r\n", "    ", "\t", ":", "(", ")", "[", "]", "'", '"', "#", "\\", "😀", "é", "def ", "init", "run",
-     "global model\n", "model = 1\n", "return ", "try:\n    pass\nexcept Exception as e:\n    return str(e)\n",
-     "import joblib\n", "from sklearn.externals import joblib\n", "os.getenv('AZUREML_MODEL_DIR')", "async ", "lambda: 0",
-     "def init():\n    pass\n", "def run(data):\n    return data\n", "print 'py2'\n", "\x00", "\x0c", "-" * 200]
+    [
+        "",
+        " ",
+        "\n",
+        "\r\n",
+        "    ",
+        "\t",
+        ":",
+        "(",
+        ")",
+        "[",
+        "]",
+        "'",
+        '"',
+        "#",
+        "\\",
+        "😀",
+        "é",
+        "def ",
+        "init",
+        "run",
+        "global model\n",
+        "model = 1\n",
+        "return ",
+        "try:\n    pass\nexcept Exception as e:\n    return str(e)\n",
+        "import joblib\n",
+        "from sklearn.externals import joblib\n",
+        "os.getenv('AZUREML_MODEL_DIR')",
+        "async ",
+        "lambda: 0",
+        "def init():\n    pass\n",
+        "def run(data):\n    return data\n",
+        "print 'py2'\n",
+        "\x00",
+        "\x0c",
+        "-" * 200,
+    ]
 )
 CONDA_FRAGMENTS = st.sampled_from(
-    ["", " ", "\n", ":", ": ", "- ", "  ", "[", "]", "{", "}", "#", "&a ", "*a", "\t", "é", "dependencies:", "pip",
-     "  - pip:\n    - azureml-inference-server-http\n", "  - python=3.11\n", "    - -r requirements.txt\n", "channels:\n",
-     "name: env\n", "scikit-learn==1.5.2", "==", "<<: *a\n"]
+    [
+        "",
+        " ",
+        "\n",
+        ":",
+        ": ",
+        "- ",
+        "  ",
+        "[",
+        "]",
+        "{",
+        "}",
+        "#",
+        "&a ",
+        "*a",
+        "\t",
+        "é",
+        "dependencies:",
+        "pip",
+        "  - pip:\n    - azureml-inference-server-http\n",
+        "  - python=3.11\n",
+        "    - -r requirements.txt\n",
+        "channels:\n",
+        "name: env\n",
+        "scikit-learn==1.5.2",
+        "==",
+        "<<: *a\n",
+    ]
 )
 
 
 def _open(client, path: Path, text: str, language: str) -> str:
     uri = path.as_uri()
-    client.text_document_did_open(lsp.DidOpenTextDocumentParams(
-        text_document=lsp.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)))
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id=language, version=1, text=text))
+    )
     return uri
 
 
 async def _edit_and_settle(client, uri: str, steps) -> None:
     for version, (start, end, new) in enumerate(steps, start=2):
-        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[lsp.TextDocumentContentChangePartial(range=lsp.Range(start=start, end=end), text=new)]))
+        client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[lsp.TextDocumentContentChangePartial(range=lsp.Range(start=start, end=end), text=new)],
+            )
+        )
     # Requests after the edits: their answers come after every publish the edits caused, and prove the
     # server still answers.
-    await client.text_document_hover_async(lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri),
-                                                            position=lsp.Position(0, 0)))
+    await client.text_document_hover_async(lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(0, 0)))
     await client.text_document_code_lens_async(lsp.CodeLensParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
 
 
@@ -157,8 +252,11 @@ def _as_published(findings, text: str) -> list:
     return [(f.code, convert.to_range(f.span, lines, PositionCodec()), f.message) for f in findings if f.path is None]
 
 
-@settings(max_examples=int(os.environ.get("AML_DEPLOY_FUZZ_EXAMPLES", "60")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("AML_DEPLOY_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 async def test_random_edits_of_scoring_scripts_keep_the_server_right(client, workspace, data):
     from aml_deploy.scoring.lint import lint
@@ -173,8 +271,11 @@ async def test_random_edits_of_scoring_scripts_keep_the_server_right(client, wor
     client.text_document_did_close(lsp.DidCloseTextDocumentParams(text_document=lsp.TextDocumentIdentifier(uri=uri)))
 
 
-@settings(max_examples=int(os.environ.get("AML_DEPLOY_FUZZ_EXAMPLES", "60")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("AML_DEPLOY_FUZZ_EXAMPLES", "60")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 async def test_random_edits_of_a_conda_file_keep_the_server_right(client, workspace, data):
     from aml_deploy.documents.kinds import Kind

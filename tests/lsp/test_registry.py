@@ -36,12 +36,12 @@ async def test_unknown_model_and_version(client, workspace, registry_root):
 
 
 async def test_hover_shows_the_registered_version(client, workspace, registry_root):
-    Registry(registry_root).register(workspace / "sample" / "model", "sample-linear", tags={"framework": "sklearn"},
-                                     description="linear")
+    Registry(registry_root).register(workspace / "sample" / "model", "sample-linear", tags={"framework": "sklearn"}, description="linear")
     uri = open_document(client, workspace / DEPLOYMENT, text=with_model_reference(workspace, "azureml:sample-linear:1"))
     await wait_for(lambda: uri in client.diagnostics, what="publish")
-    hover = await client.text_document_hover_async(lsp.HoverParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(3, 12)))
+    hover = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp.Position(3, 12))
+    )
     assert "**sample-linear:1** in the local model registry" in hover.contents.value
     assert "`framework=sklearn`" in hover.contents.value and "585 B" in hover.contents.value
 
@@ -52,10 +52,12 @@ async def test_register_command_with_progress_rechecks_deployments(client, works
     await wait_for(lambda: "AMLD301" in codes(client, uri), what="unknown model")
     token = "register-1"
     client.progress_reports[token] = []  # a client-chosen token, as VS Code sends with a request
-    result = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-        command="amlDeploy.server.registerModel",
-        arguments=[{"path": str(workspace / "sample" / "model"), "name": "sample-linear", "tags": {"a": "b"},
-                    "progressToken": token}]))
+    result = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(
+            command="amlDeploy.server.registerModel",
+            arguments=[{"path": str(workspace / "sample" / "model"), "name": "sample-linear", "tags": {"a": "b"}, "progressToken": token}],
+        )
+    )
     assert result["reference"] == "azureml:sample-linear:1" and result["tags"] == {"a": "b"}
     kinds = [report.kind for report in client.progress_reports.get(token, [])]
     assert kinds[0] == "begin" and kinds[-1] == "end"
@@ -65,19 +67,22 @@ async def test_register_command_with_progress_rechecks_deployments(client, works
 
 
 async def test_register_errors_come_back_as_messages(client, workspace):
-    result = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-        command="amlDeploy.server.registerModel", arguments=[{"path": str(workspace / "nope"), "name": "x"}]))
+    result = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="amlDeploy.server.registerModel", arguments=[{"path": str(workspace / "nope"), "name": "x"}])
+    )
     assert "does not exist" in result["error"]
 
 
 async def test_delete_and_files_commands(client, workspace, registry_root):
     Registry(registry_root).register(workspace / "sample" / "model", "sample-linear")
-    files = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-        command="amlDeploy.server.modelFiles", arguments=[{"name": "sample-linear", "version": "1"}]))
+    files = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="amlDeploy.server.modelFiles", arguments=[{"name": "sample-linear", "version": "1"}])
+    )
     assert files["files"][0].endswith("model/model.pkl")
     Registry(registry_root).hold("sample-linear", "1", "a-container-that-is-not-there")
-    deleted = await client.workspace_execute_command_async(lsp.ExecuteCommandParams(
-        command="amlDeploy.server.deleteModel", arguments=[{"name": "sample-linear", "version": "1"}]))
+    deleted = await client.workspace_execute_command_async(
+        lsp.ExecuteCommandParams(command="amlDeploy.server.deleteModel", arguments=[{"name": "sample-linear", "version": "1"}])
+    )
     assert deleted.get("error") is None  # the holder is gone (no such container): a stale hold
     assert Registry(registry_root).list() == []
 
@@ -99,8 +104,11 @@ async def test_quick_fixes_for_a_version_the_registry_does_not_have(client, work
     uri = open_document(client, workspace / DEPLOYMENT, text=with_model_reference(workspace, "azureml:sample-linear:5"))
     [diagnostic] = await wait_for(lambda: [d for d in client.diagnostics.get(uri, []) if d.code == "AMLD301"], what="AMLD301")
     actions = await code_actions(client, uri, [diagnostic])
-    assert [a.title for a in actions] == ["Change to azureml:sample-linear:2 (the latest version)",
-                                          "Change to azureml:sample-linear:1", "Register a model as sample-linear:5..."]
+    assert [a.title for a in actions] == [
+        "Change to azureml:sample-linear:2 (the latest version)",
+        "Change to azureml:sample-linear:1",
+        "Register a model as sample-linear:5...",
+    ]
     assert [a.is_preferred for a in actions[:2]] == [True, False]
     [edit] = actions[0].edit.document_changes[0].edits
     assert edit.range == diagnostic.range and edit.new_text == "azureml:sample-linear:2"

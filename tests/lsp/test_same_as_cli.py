@@ -43,8 +43,9 @@ def _key(diagnostic: lsp.Diagnostic) -> tuple:
 async def test_server_and_cli_report_the_same_diagnostics_for_the_corpus(client, workspace, registry_root):
     await wait_for(lambda: [m for m in client.log_messages if "checked" in m.message], timeout=120, what="workspace scan")
     codec = PositionCodec(lsp.PositionEncodingKind.Utf16)
-    cli = {r.path.as_uri(): _as_published(r, codec) for r in check_paths([workspace], workspace,
-                                                                           ModelRegistryLookup(Registry(registry_root)))}
+    cli = {
+        r.path.as_uri(): _as_published(r, codec) for r in check_paths([workspace], workspace, ModelRegistryLookup(Registry(registry_root)))
+    }
     server = {uri: sorted(map(_key, diagnostics)) for uri, diagnostics in client.diagnostics.items()}
     with_findings = {uri for uri, found in cli.items() if found}
     assert len(with_findings) > 50  # the corpus has plenty to say: the comparison is not vacuous

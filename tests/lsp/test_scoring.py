@@ -12,7 +12,7 @@ def apply(text: str, edits) -> str:
     for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
         start, end = edit.range.start, edit.range.end
         before = "\n".join(lines[: start.line] + [lines[start.line][: start.character]])
-        after = "\n".join([lines[end.line][end.character:]] + lines[end.line + 1:])
+        after = "\n".join([lines[end.line][end.character :]] + lines[end.line + 1 :])
         lines = (before + edit.new_text + after).split("\n")
     return "\n".join(lines)
 

@@ -47,8 +47,9 @@ def local(docker_client, home, endpoint_name):
 def leftovers(docker_client, endpoint: str) -> list[str]:
     """Every container (deployments and the endpoint's front) and network of the endpoint."""
     label = {"label": f"aml-deploy.endpoint={endpoint}"}
-    return [c.name for c in docker_client.containers.list(all=True, filters=label)] + \
-        [n.name for n in docker_client.networks.list(filters=label)]
+    return [c.name for c in docker_client.containers.list(all=True, filters=label)] + [
+        n.name for n in docker_client.networks.list(filters=label)
+    ]
 
 
 @pytest.fixture
@@ -59,11 +60,17 @@ def make_deployment(tmp_path, endpoint_name):
     shutil.copytree(FIXTURES / "sample", root)
     shutil.copy(KNOWN_NEEDS / "score.py", root / "src" / "score.py")
 
-    def make(name: str, hold_mb: int = 0, burn_ms: float = 0, fail_after: int = 0, fail_every: int = 0,
-             init_fails: bool = False) -> Path:
+    def make(name: str, hold_mb: int = 0, burn_ms: float = 0, fail_after: int = 0, fail_every: int = 0, init_fails: bool = False) -> Path:
         text = (KNOWN_NEEDS / "deployment.yml").read_text()
-        for placeholder, value in (("DEPLOYMENT", name), ("ENDPOINT", endpoint_name), ("HOLD", hold_mb), ("BURN", burn_ms),
-                                   ("FAIL_AFTER", fail_after), ("FAIL_EVERY", fail_every), ("INIT_FAIL", "yes" if init_fails else "")):
+        for placeholder, value in (
+            ("DEPLOYMENT", name),
+            ("ENDPOINT", endpoint_name),
+            ("HOLD", hold_mb),
+            ("BURN", burn_ms),
+            ("FAIL_AFTER", fail_after),
+            ("FAIL_EVERY", fail_every),
+            ("INIT_FAIL", "yes" if init_fails else ""),
+        ):
             text = text.replace(f"@{placeholder}@", str(value))
         path = root / f"{name}.yml"
         path.write_text(text)

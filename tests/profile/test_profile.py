@@ -55,26 +55,52 @@ def test_measures_what_the_script_is_known_to_use(local, make_deployment, docker
     used = max(level.cpu_cores for level in busy.levels if level.concurrency <= recommendation.max_concurrent_requests_per_instance)
     assert recommendation.cpu >= used and recommendation.memory_in_gb >= busy.memory_peak_mb / 1024
     assert recommendation.request_timeout_ms > max(level.latency_ms["p99.9"] for level in busy.levels)
-    fits = [s for s in cpu_sizes() if s.cores >= recommendation.cpu and s.memory_gib >= recommendation.memory_in_gb
-            and s.sku.lower() not in SMALL_SKUS]
+    fits = [
+        s
+        for s in cpu_sizes()
+        if s.cores >= recommendation.cpu and s.memory_gib >= recommendation.memory_in_gb and s.sku.lower() not in SMALL_SKUS
+    ]
     assert recommendation.instance_type == fits[0].name
-    assert all(s.cores < recommendation.cpu or s.memory_gib < recommendation.memory_in_gb or s.sku.lower() in SMALL_SKUS
-               for s in cpu_sizes()[:cpu_sizes().index(fits[0])])
+    assert all(
+        s.cores < recommendation.cpu or s.memory_gib < recommendation.memory_in_gb or s.sku.lower() in SMALL_SKUS
+        for s in cpu_sizes()[: cpu_sizes().index(fits[0])]
+    )
 
     written = write_recommendation(busy_file, recommendation, busy_file.parent)
     text = busy_file.read_text()
     assert f"instance_type: {recommendation.instance_type}   # a guess, to be replaced by the profile" in text
     assert "# A deployment profiled by the tests: its needs are set below." in text
-    assert written.fields == ["instance_type", "request_settings.max_concurrent_requests_per_instance",
-                              "request_settings.request_timeout_ms"]
+    assert written.fields == [
+        "instance_type",
+        "request_settings.max_concurrent_requests_per_instance",
+        "request_settings.request_timeout_ms",
+    ]
 
 
-def test_a_script_failing_under_load_is_reported_by_the_command_line(local, make_deployment, docker_client,
-                                                                     endpoint_name, tmp_path):
+def test_a_script_failing_under_load_is_reported_by_the_command_line(local, make_deployment, docker_client, endpoint_name, tmp_path):
     path = make_deployment("flaky", fail_after=5, fail_every=3)
-    command = [sys.executable, "-m", "aml_deploy", "online-deployment", "profile", "--local", "-e", endpoint_name,
-               "-n", "flaky", "-f", str(path), "--duration", "2", "--max-concurrency", "2", "--format", "json",
-               "--results-folder", str(tmp_path / "results")]
+    command = [
+        sys.executable,
+        "-m",
+        "aml_deploy",
+        "online-deployment",
+        "profile",
+        "--local",
+        "-e",
+        endpoint_name,
+        "-n",
+        "flaky",
+        "-f",
+        str(path),
+        "--duration",
+        "2",
+        "--max-concurrency",
+        "2",
+        "--format",
+        "json",
+        "--results-folder",
+        str(tmp_path / "results"),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -101,13 +127,36 @@ def test_the_v1_verb_profiles_a_registered_model_and_writes_the_aci_configuratio
     Registry(home / "registry").register(FIXTURES / "sample" / "model", "sample-model")
     (folder / "requests.jsonl").write_text('{"data": [[1, 2]]}\n{"data": [[0, 0], [3, 1]]}\n')
     aci = folder / "aci-deploymentconfig.json"
-    aci.write_text('{\n    "computeType": "aci",\n    "containerResourceRequirements": {"cpu": 0.1, "memoryInGB": 0.5},\n'
-                   '    "authEnabled": true\n}\n')
+    aci.write_text(
+        '{\n    "computeType": "aci",\n    "containerResourceRequirements": {"cpu": 0.1, "memoryInGB": 0.5},\n    "authEnabled": true\n}\n'
+    )
     name = f"v1{uuid.uuid4().hex[:8]}"
-    command = [sys.executable, "-m", "aml_deploy", "model", "profile", "-n", name, "-m", "sample-model:1",
-               "-ic", str(folder / "inferenceconfig.json"), "--input-data", str(folder / "requests.jsonl"),
-               "--dc", str(aci), "--write", "--duration", "2", "--max-concurrency", "2", "--format", "json",
-               "--results-folder", str(tmp_path / "results")]
+    command = [
+        sys.executable,
+        "-m",
+        "aml_deploy",
+        "model",
+        "profile",
+        "-n",
+        name,
+        "-m",
+        "sample-model:1",
+        "-ic",
+        str(folder / "inferenceconfig.json"),
+        "--input-data",
+        str(folder / "requests.jsonl"),
+        "--dc",
+        str(aci),
+        "--write",
+        "--duration",
+        "2",
+        "--max-concurrency",
+        "2",
+        "--format",
+        "json",
+        "--results-folder",
+        str(tmp_path / "results"),
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
         left = leftovers(docker_client, name)
@@ -118,8 +167,11 @@ def test_the_v1_verb_profiles_a_registered_model_and_writes_the_aci_configuratio
     result = json.loads(done.stdout)
     assert result["endpoint"] == name and result["request_count"] == 2 and result["totals"]["errors"] == 0
     recommendation = result["recommendation"]
-    assert json.loads(aci.read_text()) == {"computeType": "aci", "authEnabled": True, "containerResourceRequirements": {
-        "cpu": recommendation["cpu"], "memoryInGB": recommendation["memory_in_gb"]}}
+    assert json.loads(aci.read_text()) == {
+        "computeType": "aci",
+        "authEnabled": True,
+        "containerResourceRequirements": {"cpu": recommendation["cpu"], "memoryInGB": recommendation["memory_in_gb"]},
+    }
     assert aci.read_text().startswith('{\n    "computeType": "aci",\n    "containerResourceRequirements": {"cpu": ')
     assert result["written"]["fields"] == ["containerResourceRequirements.cpu", "containerResourceRequirements.memoryInGB"]
 

@@ -53,11 +53,22 @@ def registry_settings(server) -> RegistrySettings:
 
 def aci_services(home: Path, registry_server, **kwargs) -> AciServices:
     options = kwargs.pop("options", None) or AciOptions(registry=registry_settings(registry_server))
-    return AciServices(registry=Registry(home.parent / "models"), options=options, services=PublishedServices(home / "published"),
-                       polling_interval=1, **kwargs)
+    return AciServices(
+        registry=Registry(home.parent / "models"),
+        options=options,
+        services=PublishedServices(home / "published"),
+        polling_interval=1,
+        **kwargs,
+    )
 
 
 def v1_spec(workspace: Path, name: str, registry: Registry, models: list[str] | None = None):
     folder = workspace / "v1-aci"
-    return from_config(folder / "inferenceconfig.json", endpoint=name, deployment_config=folder / "deploymentconfig.json",
-                       models=models or [str(workspace / "sample" / "model")], workspace=workspace, registry=registry)
+    return from_config(
+        folder / "inferenceconfig.json",
+        endpoint=name,
+        deployment_config=folder / "deploymentconfig.json",
+        models=models or [str(workspace / "sample" / "model")],
+        workspace=workspace,
+        registry=registry,
+    )

@@ -76,9 +76,20 @@ def test_ssl_enabled_terminates_tls_at_the_front_on_443(azure_env, arm, session_
     config = workspace / "v1-aci" / "deploymentconfig.json"
     (config.parent / "cert.pem").write_bytes(certificate.cert_file.read_bytes())  # inside the workspace, as it must be
     (config.parent / "key.pem").write_bytes(certificate.key_file.read_bytes())
-    config.write_text(json.dumps({"computeType": "aci", "containerResourceRequirements": {"cpu": 0.5, "memoryInGB": 1},
-                                  "authEnabled": True, "sslEnabled": True, "sslCertificate": "cert.pem",
-                                  "sslKey": "key.pem", "cname": fqdn, "dnsNameLabel": label}))
+    config.write_text(
+        json.dumps(
+            {
+                "computeType": "aci",
+                "containerResourceRequirements": {"cpu": 0.5, "memoryInGB": 1},
+                "authEnabled": True,
+                "sslEnabled": True,
+                "sslCertificate": "cert.pem",
+                "sslKey": "key.pem",
+                "cname": fqdn,
+                "dnsNameLabel": label,
+            }
+        )
+    )
     target = aci_services(home, session_registry, deployment_config=config, workspace=workspace)
 
     state = target.deploy(v1_spec(workspace, service_name, target.registry), timeout=300)

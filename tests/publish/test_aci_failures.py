@@ -23,8 +23,9 @@ def _catalog(registry) -> list[str]:
     return answer.json().get("repositories") or []
 
 
-def test_an_init_that_raises_stops_the_publish_at_the_local_check_with_the_line(azure_env, arm_api, session_registry, home,
-                                                                                workspace, service_name):
+def test_an_init_that_raises_stops_the_publish_at_the_local_check_with_the_line(
+    azure_env, arm_api, session_registry, home, workspace, service_name
+):
     script = workspace / "v1-aci" / "source" / "score.py"
     script.write_text(script.read_text().replace('"model.pkl"', '"no-such-model.pkl"'))
     line = next(i for i, text in enumerate(script.read_text().splitlines(), 1) if "joblib.load" in text)
@@ -41,8 +42,9 @@ def test_an_init_that_raises_stops_the_publish_at_the_local_check_with_the_line(
     assert target.services.get(service_name) is None
 
 
-def test_too_little_memory_fails_only_on_aci_and_the_report_says_so(azure_env, arm, session_registry, home, workspace,
-                                                                      service_name, standin_docker):
+def test_too_little_memory_fails_only_on_aci_and_the_report_says_so(
+    azure_env, arm, session_registry, home, workspace, service_name, standin_docker
+):
     config = workspace / "v1-aci" / "deploymentconfig.json"
     config.write_text(json.dumps({"computeType": "aci", "containerResourceRequirements": {"cpu": 0.5, "memoryInGB": 0.05}}))
     target = aci_services(home, session_registry, deployment_config=config, workspace=workspace)
@@ -59,24 +61,50 @@ def test_too_little_memory_fails_only_on_aci_and_the_report_says_so(azure_env, a
     assert record.state == "Failed" and "ran out of memory" in record.problem
 
 
-def test_dry_run_prints_the_layers_and_the_arm_requests_with_secrets_masked(azure_env, arm_api, session_registry, home,
-                                                                              workspace, service_name, monkeypatch):
+def test_dry_run_prints_the_layers_and_the_arm_requests_with_secrets_masked(
+    azure_env, arm_api, session_registry, home, workspace, service_name, monkeypatch
+):
     folder = workspace / "v1-aci"
     user = next(iter(session_registry.users))
     monkeypatch.setenv("AML_DEPLOY_REGISTRY_PASSWORD", session_registry.users[user])
     before = _catalog(session_registry)
     result = subprocess.run(
-        [sys.executable, "-m", "aml_deploy", "model", "deploy", "-n", service_name, "--ic", str(folder / "inferenceconfig.json"),
-         "--dc", str(folder / "deploymentconfig.json"), "-m", str(workspace / "sample" / "model"), "--dry-run",
-         "--registry-login-server", session_registry.host, "--registry-username", user, "--format", "json",
-         "--workspace-folder", str(workspace)],
-        capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "aml_deploy",
+            "model",
+            "deploy",
+            "-n",
+            service_name,
+            "--ic",
+            str(folder / "inferenceconfig.json"),
+            "--dc",
+            str(folder / "deploymentconfig.json"),
+            "-m",
+            str(workspace / "sample" / "model"),
+            "--dry-run",
+            "--registry-login-server",
+            session_registry.host,
+            "--registry-username",
+            user,
+            "--format",
+            "json",
+            "--workspace-folder",
+            str(workspace),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     plan = json.loads(result.stdout)
     [put] = plan["requests"]
     assert put["method"] == "PUT"
-    assert put["url"] == (f"{arm_api.url}/subscriptions/{arm_api.subscription_id}/resourceGroups/rg-aml-test/providers/"
-                          f"Microsoft.ContainerInstance/containerGroups/{service_name}?api-version=2025-09-01")
+    assert put["url"] == (
+        f"{arm_api.url}/subscriptions/{arm_api.subscription_id}/resourceGroups/rg-aml-test/providers/"
+        f"Microsoft.ContainerInstance/containerGroups/{service_name}?api-version=2025-09-01"
+    )
     properties = put["body"]["properties"]
     assert properties["imageRegistryCredentials"] == [{"server": session_registry.host, "username": user, "password": "***"}]
     assert set(properties["volumes"][0]["secret"].values()) == {"***"}  # keys travel in the front's secret volume
@@ -91,16 +119,27 @@ def test_dry_run_prints_the_layers_and_the_arm_requests_with_secrets_masked(azur
     assert _catalog(session_registry) == before  # nothing pushed
 
 
-def test_a_front_that_cannot_start_on_aci_is_named_before_the_timeout(azure_env, arm, session_registry, home, workspace,
-                                                                     service_name, standin_ca):
+def test_a_front_that_cannot_start_on_aci_is_named_before_the_timeout(
+    azure_env, arm, session_registry, home, workspace, service_name, standin_ca
+):
     label = f"tls-{service_name}"
     fqdn = arm.fqdn_for(label, "westeurope")
     config = workspace / "v1-aci" / "deploymentconfig.json"
     (config.parent / "cert.pem").write_bytes(standin_ca.issue(label, [fqdn]).cert_file.read_bytes())
     (config.parent / "key.pem").write_bytes(standin_ca.issue(f"other-{label}", [fqdn]).key_file.read_bytes())  # not its key
-    config.write_text(json.dumps({"computeType": "aci", "containerResourceRequirements": {"cpu": 0.5, "memoryInGB": 1},
-                                  "sslEnabled": True, "sslCertificate": "cert.pem", "sslKey": "key.pem", "cname": fqdn,
-                                  "dnsNameLabel": label}))
+    config.write_text(
+        json.dumps(
+            {
+                "computeType": "aci",
+                "containerResourceRequirements": {"cpu": 0.5, "memoryInGB": 1},
+                "sslEnabled": True,
+                "sslCertificate": "cert.pem",
+                "sslKey": "key.pem",
+                "cname": fqdn,
+                "dnsNameLabel": label,
+            }
+        )
+    )
     target = aci_services(home, session_registry, deployment_config=config, workspace=workspace, check=False)
 
     state = target.deploy(v1_spec(workspace, service_name, target.registry), timeout=240)

@@ -16,23 +16,40 @@ pytestmark = pytest.mark.docker
 
 
 def aml(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "aml_deploy", *args], capture_output=True, text=True, timeout=900,
-                            env=os.environ.copy())
+    result = subprocess.run([sys.executable, "-m", "aml_deploy", *args], capture_output=True, text=True, timeout=900, env=os.environ.copy())
     if check:
         assert result.returncode == 0, result.stderr
     return result
 
 
-def test_model_deploy_then_every_service_verb(azure_env, arm, session_registry, home, workspace, service_name, monkeypatch,
-                                              standin_docker):
+def test_model_deploy_then_every_service_verb(azure_env, arm, session_registry, home, workspace, service_name, monkeypatch, standin_docker):
     folder = workspace / "v1-aci"
     user = next(iter(session_registry.users))
     monkeypatch.setenv("AML_DEPLOY_REGISTRY_PASSWORD", session_registry.users[user])
     aml("model", "create", "-n", "sample-linear", "-p", str(workspace / "sample" / "model"))
 
-    published = json.loads(aml("model", "deploy", "-n", service_name, "-m", "sample-linear:1", "--ic", str(folder / "inferenceconfig.json"),
-                               "--dc", str(folder / "deploymentconfig.json"), "--registry-login-server", session_registry.host,
-                               "--registry-username", user, "--workspace-folder", str(workspace), "--format", "json").stdout)
+    published = json.loads(
+        aml(
+            "model",
+            "deploy",
+            "-n",
+            service_name,
+            "-m",
+            "sample-linear:1",
+            "--ic",
+            str(folder / "inferenceconfig.json"),
+            "--dc",
+            str(folder / "deploymentconfig.json"),
+            "--registry-login-server",
+            session_registry.host,
+            "--registry-username",
+            user,
+            "--workspace-folder",
+            str(workspace),
+            "--format",
+            "json",
+        ).stdout
+    )
     assert published["provisioning_state"] == "Succeeded" and published["target"] == "aci"
     assert set(published["publish"]["stages"]) == {"build", "local-check", "push", "provision", "ready"}
 
@@ -53,8 +70,21 @@ def test_model_deploy_then_every_service_verb(azure_env, arm, session_registry, 
     regenerated = json.loads(aml("service", "regen-key", "-n", service_name, "--key", "Primary", "--format", "json").stdout)
     assert regenerated["secondaryKey"] == keys["secondaryKey"] and regenerated["primaryKey"] != keys["primaryKey"]
 
-    taken = aml("model", "deploy", "-n", service_name, "-m", "sample-linear:1", "--ic", str(folder / "inferenceconfig.json"),
-                "--dc", str(folder / "deploymentconfig.json"), "--registry-login-server", session_registry.host, check=False)
+    taken = aml(
+        "model",
+        "deploy",
+        "-n",
+        service_name,
+        "-m",
+        "sample-linear:1",
+        "--ic",
+        str(folder / "inferenceconfig.json"),
+        "--dc",
+        str(folder / "deploymentconfig.json"),
+        "--registry-login-server",
+        session_registry.host,
+        check=False,
+    )
     assert taken.returncode == 1 and "--overwrite" in taken.stderr
 
     deleted = json.loads(aml("service", "delete", "-n", service_name, "--yes", "--delete-image", "--format", "json").stdout)
@@ -70,9 +100,28 @@ def test_model_deploy_then_every_service_verb(azure_env, arm, session_registry, 
 def test_model_deploy_with_compute_type_local_deploys_on_this_machine(home, workspace, service_name):
     folder = workspace / "v1-local"
     try:
-        state = json.loads(aml("model", "deploy", "-n", service_name, "-m", str(workspace / "sample" / "model"), "--ic",
-                               str(folder / "inferenceconfig.json"), "--dc", str(folder / "deploymentconfig.json"), "--port", str(free_port()),
-                               "--workspace-folder", str(workspace), "--format", "json", check=False).stdout or "{}")
+        state = json.loads(
+            aml(
+                "model",
+                "deploy",
+                "-n",
+                service_name,
+                "-m",
+                str(workspace / "sample" / "model"),
+                "--ic",
+                str(folder / "inferenceconfig.json"),
+                "--dc",
+                str(folder / "deploymentconfig.json"),
+                "--port",
+                str(free_port()),
+                "--workspace-folder",
+                str(workspace),
+                "--format",
+                "json",
+                check=False,
+            ).stdout
+            or "{}"
+        )
     finally:
         aml("online-deployment", "delete", "--local", "-e", service_name, "-n", "default", "--yes", check=False)
     assert (state.get("provisioning_state"), state.get("target"), state.get("name")) == ("Succeeded", "local", "default"), state

@@ -27,10 +27,13 @@ async def server(azure_env, home, workspace, tmp_path):
     def register(params: lsp.RegistrationParams):  # VS Code accepts the server's registrations; so do we
         return None
 
-    await client.initialize_session(lsp.InitializeParams(
-        capabilities=client_capabilities("visual_studio_code"),
-        workspace_folders=[lsp.WorkspaceFolder(uri=workspace.as_uri(), name="ws")],
-        initialization_options={"registryPath": str(tmp_path / "models")}))
+    await client.initialize_session(
+        lsp.InitializeParams(
+            capabilities=client_capabilities("visual_studio_code"),
+            workspace_folders=[lsp.WorkspaceFolder(uri=workspace.as_uri(), name="ws")],
+            initialization_options={"registryPath": str(tmp_path / "models")},
+        )
+    )
     yield client
     await client.shutdown_session()
 
@@ -42,9 +45,16 @@ async def command(client, name, *arguments):
 def publish_args(workspace, session_registry, name: str, token: str | None = None) -> dict:
     user = next(iter(session_registry.users))
     folder = workspace / "v1-aci"
-    return {"config": (folder / "inferenceconfig.json").as_uri(), "deploymentConfig": str(folder / "deploymentconfig.json"),
-            "name": name, "models": [str(workspace / "sample" / "model")], "registryServer": session_registry.host,
-            "registryUsername": user, "registryPassword": session_registry.users[user], "progressToken": token}
+    return {
+        "config": (folder / "inferenceconfig.json").as_uri(),
+        "deploymentConfig": str(folder / "deploymentconfig.json"),
+        "name": name,
+        "models": [str(workspace / "sample" / "model")],
+        "registryServer": session_registry.host,
+        "registryUsername": user,
+        "registryPassword": session_registry.users[user],
+        "progressToken": token,
+    }
 
 
 async def test_publish_list_keys_logs_invoke_and_delete_through_the_server(server, arm, session_registry, workspace, service_name):
@@ -83,8 +93,9 @@ async def test_an_init_that_raises_becomes_amld401_on_its_line(server, arm_api, 
     script.write_text(script.read_text().replace('"model.pkl"', '"no-such-model.pkl"'))
     line = next(i for i, text in enumerate(script.read_text().splitlines()) if "joblib.load" in text)
     uri = script.as_uri()
-    server.text_document_did_open(lsp.DidOpenTextDocumentParams(
-        text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=script.read_text())))
+    server.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="python", version=1, text=script.read_text()))
+    )
 
     state = await command(server, "amlDeploy.server.publish", publish_args(workspace, session_registry, service_name))
 

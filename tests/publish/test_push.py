@@ -42,8 +42,15 @@ def test_a_code_only_change_pushes_one_small_layer(session_registry, standin_doc
     assert second.built == ["code"]
     assert [layer.diff_id for layer in second.layers[:-1]] == [layer.diff_id for layer in first.layers[:-1]]
     seen = []
-    again = push_image(standin_docker, second.tag, repository, second.key[:20], credentials,
-                       {layer.diff_id: layer.size for layer in second.layers}, seen.append)
+    again = push_image(
+        standin_docker,
+        second.tag,
+        repository,
+        second.key[:20],
+        credentials,
+        {layer.diff_id: layer.size for layer in second.layers},
+        seen.append,
+    )
 
     [sent] = again.pushed_layers
     assert second.layers[-1].diff_id.split(":")[1].startswith(sent.id) and second.layers[-1].kind == "code"

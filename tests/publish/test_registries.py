@@ -19,8 +19,9 @@ from tests.publish.conftest import aci_services, v1_spec
 pytestmark = pytest.mark.docker
 
 
-def test_acr_push_uses_the_exchange_and_the_group_pulls_with_the_admin_user(azure_env, acr_registry, standin_docker,
-                                                                            busybox_image, home, workspace, service_name):
+def test_acr_push_uses_the_exchange_and_the_group_pulls_with_the_admin_user(
+    azure_env, acr_registry, standin_docker, busybox_image, home, workspace, service_name
+):
     settings = RegistrySettings(acr_registry.host, acr_name=acr_registry.name)
     with connect() as arm:
         azure = Azure(arm, AzureTarget(azure_env.subscription_id, azure_env.resource_group, None, azure_env.service_principal.tenant_id))
@@ -38,15 +39,44 @@ def test_acr_push_uses_the_exchange_and_the_group_pulls_with_the_admin_user(azur
     assert credentials == [{"server": acr_registry.host, "username": acr_registry.acr.admin_username, "password": "***"}]
 
 
-def test_a_v2_deployment_yaml_is_published_with_cpu_and_memory_from_the_command_line(azure_env, arm_api, session_registry,
-                                                                                       home, workspace, service_name, monkeypatch):
+def test_a_v2_deployment_yaml_is_published_with_cpu_and_memory_from_the_command_line(
+    azure_env, arm_api, session_registry, home, workspace, service_name, monkeypatch
+):
     user = next(iter(session_registry.users))
     monkeypatch.setenv("AML_DEPLOY_REGISTRY_PASSWORD", session_registry.users[user])
     result = subprocess.run(
-        [sys.executable, "-m", "aml_deploy", "model", "deploy", "-n", service_name, "--ic", str(workspace / "sample" / "blue-deployment.yml"),
-         "--compute-type", "aci", "--cc", "1", "--gb", "2", "--ae", "true", "--dry-run", "--registry-login-server", session_registry.host,
-         "--registry-username", user, "--format", "json", "--workspace-folder", str(workspace)],
-        capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "aml_deploy",
+            "model",
+            "deploy",
+            "-n",
+            service_name,
+            "--ic",
+            str(workspace / "sample" / "blue-deployment.yml"),
+            "--compute-type",
+            "aci",
+            "--cc",
+            "1",
+            "--gb",
+            "2",
+            "--ae",
+            "true",
+            "--dry-run",
+            "--registry-login-server",
+            session_registry.host,
+            "--registry-username",
+            user,
+            "--format",
+            "json",
+            "--workspace-folder",
+            str(workspace),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)["requests"][-1]["body"]
     scoring, front = body["properties"]["containers"]

@@ -73,8 +73,16 @@ def test_a_context_refuses_special_files(tmp_path):
 def test_the_published_store_keeps_records_and_keys_apart_and_refuses_secrets(tmp_path):
     services = PublishedServices(tmp_path / "published")
     with services.lock("svc"):
-        services.save(PublishedService("svc", "aci", settings={"resource_group": "rg", "registry": {"username": "u"}},
-                                       image="r/x@sha256:1", scoring_uri="http://a/score", state="Succeeded"))
+        services.save(
+            PublishedService(
+                "svc",
+                "aci",
+                settings={"resource_group": "rg", "registry": {"username": "u"}},
+                image="r/x@sha256:1",
+                scoring_uri="http://a/score",
+                state="Succeeded",
+            )
+        )
     keys = services.keys("svc").ensure("key")
     assert services.get("svc").scoring_uri == "http://a/score"
     assert [s.name for s in services.list("aci")] == ["svc"] and services.list("kubernetes") == []
@@ -108,7 +116,8 @@ def test_credentials_come_from_a_credential_helper_program(tmp_path, monkeypatch
     """A real helper on PATH speaking docker-credential-helpers' protocol (`get`, server on stdin)."""
     helper = tmp_path / "bin" / "docker-credential-amltest"
     helper.parent.mkdir()
-    helper.write_text(textwrap.dedent(f"""\
+    helper.write_text(
+        textwrap.dedent(f"""\
         #!/bin/sh
         read server
         echo "$1 $server" >> {tmp_path}/calls
@@ -117,7 +126,8 @@ def test_credentials_come_from_a_credential_helper_program(tmp_path, monkeypatch
         else
           echo "credentials not found in native keychain"; exit 1
         fi
-        """))
+        """)
+    )
     helper.chmod(0o755)
     monkeypatch.setenv("PATH", f"{helper.parent}:{os.environ['PATH']}")
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
@@ -161,13 +171,16 @@ def _aci_settings(config: dict):
     return resolve(config, AciOptions(registry=RegistrySettings("registry.example")), None, target)
 
 
-@pytest.mark.parametrize("config, says", [
-    ({"authEnabled": "false"}, "authEnabled must be true or false"),
-    ({"sslEnabled": "no"}, "sslEnabled must be true or false"),
-    ({"authEnabled": True, "keys": {"primaryKey": "short"}}, "keys.primaryKey"),
-    ({"authEnabled": True, "keys": {"secondaryKey": "a b\nc-long-enough-0123456789"}}, "keys.secondaryKey"),
-    ({"authEnabled": True, "keys": "not a mapping"}, "keys must be"),
-])
+@pytest.mark.parametrize(
+    "config, says",
+    [
+        ({"authEnabled": "false"}, "authEnabled must be true or false"),
+        ({"sslEnabled": "no"}, "sslEnabled must be true or false"),
+        ({"authEnabled": True, "keys": {"primaryKey": "short"}}, "keys.primaryKey"),
+        ({"authEnabled": True, "keys": {"secondaryKey": "a b\nc-long-enough-0123456789"}}, "keys.secondaryKey"),
+        ({"authEnabled": True, "keys": "not a mapping"}, "keys must be"),
+    ],
+)
 def test_deployment_settings_aci_cannot_take_are_refused_before_anything_is_built(config, says):
     with pytest.raises(DeployError, match=says) as raised:
         _aci_settings(config)
@@ -192,10 +205,12 @@ def test_tls_files_are_regular_pem_files_inside_the_workspace(tmp_path):
         return tls_files(settings, workspace, workspace)
 
     assert files("cert.pem", "key.pem") == (certificate.encode(), key.encode())
-    for cert, key_file, says in (("cert.pem", "../outside/key.pem", "outside the workspace"),
-                                 ("cert.pem", str(outside / "key.pem"), "outside the workspace"),
-                                 ("fifo.pem", "key.pem", "a FIFO, not a file"),
-                                 ("notes.txt", "key.pem", "not a PEM certificate"),
-                                 ("cert.pem", "cert.pem", "not a PEM private key")):
+    for cert, key_file, says in (
+        ("cert.pem", "../outside/key.pem", "outside the workspace"),
+        ("cert.pem", str(outside / "key.pem"), "outside the workspace"),
+        ("fifo.pem", "key.pem", "a FIFO, not a file"),
+        ("notes.txt", "key.pem", "not a PEM certificate"),
+        ("cert.pem", "cert.pem", "not a PEM private key"),
+    ):
         with pytest.raises(DeployError, match=says):
             files(cert, key_file)

@@ -56,8 +56,13 @@ def cli(tmp_path):
 
     def command(*args, check=True, registry: Path | None = None, timeout: float = 120):
         root = registry or tmp_path / "registry"
-        result = subprocess.run([sys.executable, "-m", "aml_deploy", "model", "--registry", str(root), *args],
-                                capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=timeout)
+        result = subprocess.run(
+            [sys.executable, "-m", "aml_deploy", "model", "--registry", str(root), *args],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=timeout,
+        )
         if check:
             assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr, result.stderr

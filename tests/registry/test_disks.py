@@ -29,9 +29,11 @@ def test_a_full_disk_is_called_full_not_damaged(cli, mounts, model_folder):
     root = disk / "registry"
     cli("create", "-n", "net", "-p", str(model_folder), registry=root)
     fill(disk)
-    results = [cli("create", "-n", "net", "-p", str(model_folder), registry=root, check=False),
-               cli("archive", "-n", "net", "-v", "1", registry=root, check=False),
-               cli("delete", "-n", "net", "-v", "1", "--yes", registry=root, check=False)]
+    results = [
+        cli("create", "-n", "net", "-p", str(model_folder), registry=root, check=False),
+        cli("archive", "-n", "net", "-v", "1", registry=root, check=False),
+        cli("delete", "-n", "net", "-v", "1", "--yes", registry=root, check=False),
+    ]
     for result in results:
         assert result.returncode == 1
         assert "damaged" not in result.stderr and "disk" in result.stderr and "full" in result.stderr, result.stderr
@@ -64,8 +66,7 @@ def test_a_read_only_registry_can_be_read(cli, mounts, model_folder, tmp_path):
 def test_writing_to_a_read_only_registry_says_it_is_read_only(cli, mounts, model_folder, tmp_path):
     cli("create", "-n", "net", "-p", str(model_folder))
     view = mounts.read_only_view(tmp_path / "registry")
-    for args in (("create", "-n", "net", "-p", str(model_folder)), ("archive", "-n", "net"),
-                 ("delete", "-n", "net", "-v", "1", "--yes")):
+    for args in (("create", "-n", "net", "-p", str(model_folder)), ("archive", "-n", "net"), ("delete", "-n", "net", "-v", "1", "--yes")):
         result = cli(*args, registry=view, check=False)
         assert result.returncode == 1 and "read-only" in result.stderr and "damaged" not in result.stderr, result.stderr
 
@@ -96,8 +97,10 @@ def test_a_registry_without_write_permission_reads_and_says_why_it_cannot_write(
     from tests.support import ROOT, require
 
     python = shutil.which("python3", path="/usr/bin")
-    require(os.geteuid() == 0 and python is not None and shutil.which("runuser") is not None,
-            "root, runuser and /usr/bin/python3 are needed to run as another user")
+    require(
+        os.geteuid() == 0 and python is not None and shutil.which("runuser") is not None,
+        "root, runuser and /usr/bin/python3 are needed to run as another user",
+    )
     shared = Path(tempfile.mkdtemp(prefix="aml-deploy-ro-"))
     try:
         shared.chmod(0o755)
@@ -105,9 +108,13 @@ def test_a_registry_without_write_permission_reads_and_says_why_it_cannot_write(
         subprocess.run(["chmod", "-R", "a+rX", str(shared / "registry")], check=True)
 
         def as_nobody(*args):
-            return subprocess.run(["runuser", "-u", "nobody", "--", python, "-m", "aml_deploy", "model", "--registry",
-                                   str(shared / "registry"), *args], capture_output=True, text=True,
-                                  env={**os.environ, "PYTHONPATH": str(ROOT / "server")}, cwd="/")
+            return subprocess.run(
+                ["runuser", "-u", "nobody", "--", python, "-m", "aml_deploy", "model", "--registry", str(shared / "registry"), *args],
+                capture_output=True,
+                text=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT / "server")},
+                cwd="/",
+            )
 
         listed = as_nobody("list", "--format", "json")
         assert listed.returncode == 0, listed.stderr

@@ -77,8 +77,21 @@ def test_download_killed_midway_leaves_no_file_under_its_final_name(registry, tm
             handle.write(os.urandom(MB))
     registry.register(source, "big")
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "aml_deploy", "model", "--registry", str(registry.root), "download",
-               "-n", "big", "-v", "1", "-p", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "aml_deploy",
+        "model",
+        "--registry",
+        str(registry.root),
+        "download",
+        "-n",
+        "big",
+        "-v",
+        "1",
+        "-p",
+        str(out),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
@@ -109,7 +122,6 @@ def test_download_into_an_unwritable_place_is_a_message(cli, model_folder, tmp_p
     (tmp_path / "a-file").write_text("not a folder")
     result = cli("download", "-n", "net", "-v", "1", "-p", str(tmp_path / "a-file" / "below"), check=False)
     assert result.returncode == 1 and "a-file" in result.stderr and "Traceback" not in result.stderr
-
 
 
 def test_a_version_deleted_while_it_is_downloaded_is_reported_and_leaves_nothing(registry, tmp_path):

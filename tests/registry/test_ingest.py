@@ -96,7 +96,8 @@ def test_one_stager_copies_many_files_of_every_size(tmp_path, mixed_file):
     empty = tmp_path / "empty.bin"
     empty.write_bytes(b"")
     with ingest.Stager() as stager:
-        copies = [stager.copy(path.name, path, tmp_path / f"copy-{i}")
-                  for i, path in enumerate([mixed_file, small, mixed_file, empty, small])]
+        copies = [
+            stager.copy(path.name, path, tmp_path / f"copy-{i}") for i, path in enumerate([mixed_file, small, mixed_file, empty, small])
+        ]
     for copy, source in zip(copies, [mixed_file, small, mixed_file, empty, small]):
         assert copy.sha256 == sha256_of(source) == sha256_of(copy.staged)

@@ -32,8 +32,7 @@ def test_a_file_replaced_inside_a_mount_is_put_back(registry, model_folder):
     (mounted / "sub" / "extra.py").write_text("import os")
     assert registry.mount_path("net", "1") == mounted
     assert (mounted / "weights.bin").read_bytes() == (model_folder / "weights.bin").read_bytes()
-    assert sorted(p.relative_to(mounted).as_posix() for p in mounted.rglob("*") if p.is_file()) == [
-        "sub/config.json", "weights.bin"]
+    assert sorted(p.relative_to(mounted).as_posix() for p in mounted.rglob("*") if p.is_file()) == ["sub/config.json", "weights.bin"]
 
 
 def test_a_mount_is_repaired_by_registering_the_good_bytes_again(registry, model_folder):

@@ -17,16 +17,28 @@ pytestmark = pytest.mark.slow
 
 
 def create_command(registry_root, path, name="shared"):
-    return [sys.executable, "-m", "aml_deploy", "model", "--registry", str(registry_root), "create",
-            "--name", name, "--path", str(path), "--format", "json"]
+    return [
+        sys.executable,
+        "-m",
+        "aml_deploy",
+        "model",
+        "--registry",
+        str(registry_root),
+        "create",
+        "--name",
+        name,
+        "--path",
+        str(path),
+        "--format",
+        "json",
+    ]
 
 
 def test_eight_concurrent_registrations_get_eight_consecutive_versions(tmp_path):
     model = tmp_path / "model.bin"
     model.write_bytes(os.urandom(2_000_000))
     root = tmp_path / "registry"
-    processes = [subprocess.Popen(create_command(root, model), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(8)]
+    processes = [subprocess.Popen(create_command(root, model), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(8)]
     versions = []
     for process in processes:
         out, err = process.communicate(timeout=120)

@@ -101,9 +101,11 @@ def test_permission_denied_registers_nothing(tmp_path):
         (folder / "ok.bin").write_bytes(b"fine")
         (folder / "secret.bin").write_bytes(b"no")
         (folder / "secret.bin").chmod(0)
-        code = ("import sys; from pathlib import Path; from aml_deploy.registry import Registry, RegistryError\n"
-                f"r = Registry(Path({str(shared / 'registry')!r}))\n"
-                f"try:\n    r.register(Path({str(folder)!r}), 'net')\nexcept RegistryError as e:\n    print(e); sys.exit(3)\n")
+        code = (
+            "import sys; from pathlib import Path; from aml_deploy.registry import Registry, RegistryError\n"
+            f"r = Registry(Path({str(shared / 'registry')!r}))\n"
+            f"try:\n    r.register(Path({str(folder)!r}), 'net')\nexcept RegistryError as e:\n    print(e); sys.exit(3)\n"
+        )
         command = [sys.executable, "-c", code]
         if os.geteuid() == 0:
             python = shutil.which("python3", path="/usr/bin")

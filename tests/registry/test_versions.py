@@ -49,7 +49,8 @@ def test_a_schema_1_registry_is_migrated_in_place(tmp_path, model_folder):
     connection.executescript(database.MIGRATIONS[1])
     connection.execute(
         "INSERT INTO versions (name, version, number, type, root_name, is_folder, size, file_count, source, created_at)"
-        " VALUES ('net', '5', 5, 'custom_model', 'model', 1, 0, 0, '/x', '2026-01-01T00:00:00+00:00')")
+        " VALUES ('net', '5', 5, 'custom_model', 'model', 1, 0, 0, '/x', '2026-01-01T00:00:00+00:00')"
+    )
     connection.execute("PRAGMA user_version = 1")
     connection.execute(f"PRAGMA application_id = {database.APPLICATION_ID}")
     connection.close()

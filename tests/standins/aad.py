@@ -150,14 +150,26 @@ class AadStandIn:
             return _aad_error(400, "unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'.")
         principal = self._principals.get(client_id)
         if principal is None:
-            return _aad_error(400, "unauthorized_client", 700016, f"Application with identifier '{client_id}' was not found in the directory '{tenant}'.")
+            return _aad_error(
+                400, "unauthorized_client", 700016, f"Application with identifier '{client_id}' was not found in the directory '{tenant}'."
+            )
         if tenant != principal.tenant_id:
             return _aad_error(400, "invalid_request", 90002, f"Tenant '{tenant}' not found.")
         if not self._authenticated(principal, form):
-            return _aad_error(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.")
+            return _aad_error(
+                401,
+                "invalid_client",
+                7000215,
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+            )
         resource_scopes = [scope for scope in scopes if scope not in ("openid", "profile", "offline_access")]
         if len(resource_scopes) != 1 or not resource_scopes[0].endswith("/.default"):
-            return _aad_error(400, "invalid_scope", 1002012, f"The provided value for scope {' '.join(scopes)} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")
+            return _aad_error(
+                400,
+                "invalid_scope",
+                1002012,
+                f"The provided value for scope {' '.join(scopes)} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).",
+            )
         token = "aad." + secrets.token_urlsafe(32)
         with self._lock:
             self._tokens[token] = IssuedToken(client_id, tenant, resource_scopes[0][: -len("/.default")], time.time() + self.token_lifetime)

@@ -68,9 +68,7 @@ class EventLog:
                 event["count"] += 1
                 event["lastTimestamp"] = stamp
                 return
-        self.events.append(
-            {"count": 1, "firstTimestamp": stamp, "lastTimestamp": stamp, "name": name, "message": message, "type": kind}
-        )
+        self.events.append({"count": 1, "firstTimestamp": stamp, "lastTimestamp": stamp, "name": name, "message": message, "type": kind})
 
     def render(self) -> list[dict]:
         return [dict(event) for event in self.events]
@@ -101,7 +99,11 @@ class ContainerRun:
         self.previous: dict | None = None
         self.restart_at: float | None = None
         self.backoff = 0.0
-        self.probes = [Probe(kind, self.props[key]) for kind, key in (("Liveness", "livenessProbe"), ("Readiness", "readinessProbe")) if key in self.props]
+        self.probes = [
+            Probe(kind, self.props[key])
+            for kind, key in (("Liveness", "livenessProbe"), ("Readiness", "readinessProbe"))
+            if key in self.props
+        ]
 
     def instance_view(self) -> dict:
         view: dict = {"restartCount": self.restart_count, "events": self.events.render()}
@@ -200,7 +202,9 @@ class GroupRunner:
         run.events.add("Pulling", f'pulling image "{image}"')
         repository, tag = parse_repository_tag(image)
         try:
-            stream = self._docker.api.pull(repository, tag=tag or "latest", stream=True, decode=True, auth_config=credentials_for(image, credentials))
+            stream = self._docker.api.pull(
+                repository, tag=tag or "latest", stream=True, decode=True, auth_config=credentials_for(image, credentials)
+            )
             errors = [line["error"] for line in stream if "error" in line]
         except docker.errors.APIError as failure:
             errors = [failure.explanation or str(failure)]

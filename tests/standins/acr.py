@@ -57,7 +57,9 @@ class AcrStandIn:
         self.signer_file = self.folder / "acr-token-signer.pem"
         self.folder.mkdir(parents=True, exist_ok=True)
         self.signer_file.write_bytes(self._signer_certificate().public_bytes(serialization.Encoding.PEM))
-        self._x5c = base64.b64encode(x509.load_pem_x509_certificate(self.signer_file.read_bytes()).public_bytes(serialization.Encoding.DER)).decode()
+        self._x5c = base64.b64encode(
+            x509.load_pem_x509_certificate(self.signer_file.read_bytes()).public_bytes(serialization.Encoding.DER)
+        ).decode()
         self._server = StandInServer(self._handle, self.ca.issue("acr", ["127.0.0.1", "localhost"]))
         self.url = self._server.url
 
@@ -65,9 +67,13 @@ class AcrStandIn:
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "aml-deploy test ACR token signer")])
         now = datetime.datetime.now(datetime.timezone.utc)
         return (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(self._key.public_key())
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self._key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=2))
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=2))
             .sign(self._key, hashes.SHA256())
         )
 
@@ -106,7 +112,11 @@ class AcrStandIn:
 
     def _exchange(self, form: dict[str, str]) -> Response:
         grant = form.get("grant_type", "")
-        accepted = grant == "access_token" and form.get("service") == self.service and self.aad.check(form.get("access_token"), self.aad_audiences) is None
+        accepted = (
+            grant == "access_token"
+            and form.get("service") == self.service
+            and self.aad.check(form.get("access_token"), self.aad_audiences) is None
+        )
         self.exchanges.append(Exchange(form.get("service", ""), form.get("tenant"), grant, accepted))
         if grant != "access_token":
             return _unauthorized(400, f"unsupported grant_type '{grant}'")
@@ -131,16 +141,37 @@ class AcrStandIn:
     def _token(self, credentials: tuple[str, str] | None, scopes: list[str], service: str | None) -> Response:
         self.token_requests.append((credentials[0] if credentials else "", " ".join(scopes)))
         if not self._authenticated(credentials):
-            return Response(401, {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}, {"WWW-Authenticate": f'Basic realm="{self.url}/oauth2/token"'})
+            return Response(
+                401,
+                {"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]},
+                {"WWW-Authenticate": f'Basic realm="{self.url}/oauth2/token"'},
+            )
         access = []
         for scope in scopes:
             kind, _, rest = scope.partition(":")
             name, _, actions = rest.rpartition(":")
             access.append({"type": kind, "name": name, "actions": actions.split(",")})
         now = int(time.time())
-        claims = {"iss": ISSUER, "sub": credentials[0], "aud": service or self.service, "exp": now + 600, "nbf": now - 30, "iat": now, "jti": uuid.uuid4().hex, "access": access}
+        claims = {
+            "iss": ISSUER,
+            "sub": credentials[0],
+            "aud": service or self.service,
+            "exp": now + 600,
+            "nbf": now - 30,
+            "iat": now,
+            "jti": uuid.uuid4().hex,
+            "access": access,
+        }
         token = jwt.encode(claims, self._key, algorithm="ES256", headers={"x5c": [self._x5c]})
-        return Response(200, {"token": token, "access_token": token, "expires_in": 600, "issued_at": datetime.datetime.now(datetime.timezone.utc).isoformat()})
+        return Response(
+            200,
+            {
+                "token": token,
+                "access_token": token,
+                "expires_in": 600,
+                "issued_at": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            },
+        )
 
 
 def _unauthorized(status: int, message: str) -> Response:

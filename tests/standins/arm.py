@@ -45,7 +45,9 @@ REGISTRY_CREDENTIALS_PATH = re.compile(
 )
 
 
-def arm_error(status: int, code: str, message: str, *, details: list[dict] | None = None, target: str | None = None, headers: dict | None = None) -> Response:
+def arm_error(
+    status: int, code: str, message: str, *, details: list[dict] | None = None, target: str | None = None, headers: dict | None = None
+) -> Response:
     error: dict[str, Any] = {"code": code, "message": message}
     if target:
         error["target"] = target
@@ -162,7 +164,9 @@ class ArmStandIn:
         self.errors = self._server.errors  # stand-in bugs, and answers of its own that break the spec
 
     # --- what tests steer and read ---------------------------------------------------------------------
-    def fail_next(self, count: int = 1, status: int = 429, *, retry_after: int = 1, method: str | None = None, path_contains: str | None = None) -> None:
+    def fail_next(
+        self, count: int = 1, status: int = 429, *, retry_after: int = 1, method: str | None = None, path_contains: str | None = None
+    ) -> None:
         """The next `count` requests (matching `method`/`path_contains` when given) answer `status`."""
         with self._lock:
             self._faults.append(Fault(status, retry_after, count, method, path_contains))
@@ -172,7 +176,9 @@ class ArmStandIn:
         with self._lock:
             self._provisioning_failures.append({"code": code, "message": message})
 
-    def add_container_registry(self, resource_group: str, name: str, login_server: str, username: str, password: str, *, admin_enabled: bool = True) -> None:
+    def add_container_registry(
+        self, resource_group: str, name: str, login_server: str, username: str, password: str, *, admin_enabled: bool = True
+    ) -> None:
         """An ACR in `resource_group` whose admin credentials listCredentials returns."""
         key = (self.subscription_id.lower(), resource_group.lower(), name.lower())
         self.registries[key] = ContainerRegistry(login_server, username, (password, "second-" + secrets.token_hex(8)), admin_enabled)
@@ -239,7 +245,9 @@ class ArmStandIn:
         if denied:
             return denied
         if request.param("api-version") is None:
-            return arm_error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
+            return arm_error(
+                400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests."
+            )
         for pattern, handler in (
             (OPERATION_PATH, self._operation_status),
             (RESOURCE_GROUP_PATH, self._resource_group),
@@ -252,7 +260,11 @@ class ArmStandIn:
         if match is None:
             if self.spec.path_exists(request.path):
                 return arm_error(405, "MethodNotAllowed", f"The HTTP method '{request.method}' is not supported at '{request.path}'.")
-            return arm_error(404, "InvalidResourceType", f"The resource type could not be found in the namespace '{PROVIDER}' for api version '{request.param('api-version')}'.")
+            return arm_error(
+                404,
+                "InvalidResourceType",
+                f"The resource type could not be found in the namespace '{PROVIDER}' for api version '{request.param('api-version')}'.",
+            )
         return self._operation(request, match, body)
 
     def _take_fault(self, request: Request) -> Response | None:
@@ -263,8 +275,18 @@ class ArmStandIn:
             fault.remaining -= 1
         headers = {"Retry-After": str(fault.retry_after)}
         if fault.status == 429:
-            return arm_error(429, "SubscriptionRequestsThrottled", f"Number of requests for subscription '{self.subscription_id}' exceeded the limit. Please try again after '{fault.retry_after}' seconds.", headers=headers)
-        return arm_error(fault.status, "InternalServerError", f"Encountered internal server error. Diagnostic information: timestamp '{now_iso()}', tracking id '{uuid.uuid4()}'.", headers=headers)
+            return arm_error(
+                429,
+                "SubscriptionRequestsThrottled",
+                f"Number of requests for subscription '{self.subscription_id}' exceeded the limit. Please try again after '{fault.retry_after}' seconds.",
+                headers=headers,
+            )
+        return arm_error(
+            fault.status,
+            "InternalServerError",
+            f"Encountered internal server error. Diagnostic information: timestamp '{now_iso()}', tracking id '{uuid.uuid4()}'.",
+            headers=headers,
+        )
 
     def _authenticate(self, request: Request) -> Response | None:
         token = request.bearer()
@@ -275,9 +297,16 @@ class ArmStandIn:
             return None
         challenge = {"WWW-Authenticate": f'Bearer authorization_uri="{self.aad.url}/{self.tenant_id}", error="invalid_token"'}
         if problem == "expired":
-            return arm_error(401, "ExpiredAuthenticationToken", "The access token expiry UTC time is earlier than current UTC time.", headers=challenge)
+            return arm_error(
+                401, "ExpiredAuthenticationToken", "The access token expiry UTC time is earlier than current UTC time.", headers=challenge
+            )
         if problem.startswith("audience"):
-            return arm_error(401, "InvalidAuthenticationTokenAudience", f"The access token has been obtained for wrong audience or resource '{problem.split(' ', 1)[1]}'. It should exactly match with one of the allowed audiences '{self.url}/'.", headers=challenge)
+            return arm_error(
+                401,
+                "InvalidAuthenticationTokenAudience",
+                f"The access token has been obtained for wrong audience or resource '{problem.split(' ', 1)[1]}'. It should exactly match with one of the allowed audiences '{self.url}/'.",
+                headers=challenge,
+            )
         return arm_error(401, "InvalidAuthenticationToken", "The access token is invalid.", headers=challenge)
 
     def _scope_problem(self, subscription: str, resource_group: str | None) -> Response | None:
@@ -305,7 +334,9 @@ class ArmStandIn:
             return scope
         if match.operation.body_schema is not None:
             if isinstance(body, str) or body is None:
-                return arm_error(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: the body is not JSON.")
+                return arm_error(
+                    400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: the body is not JSON."
+                )
             problems = self.spec.check_body(match, body)
             if problems:
                 return _invalid_content(problems)
@@ -392,15 +423,29 @@ class ArmStandIn:
         """The checks ACI makes beyond the spec's schema (codes as ACI answers them)."""
         properties = body["properties"]
         if existing and existing.busy:
-            return arm_error(409, "ContainerGroupTransitioning", f"The container group '{name}' is still transitioning, please retry later.")
+            return arm_error(
+                409, "ContainerGroupTransitioning", f"The container group '{name}' is still transitioning, please retry later."
+            )
         if not GROUP_NAME.match(name):
-            return arm_error(400, "ContainerGroupNameInvalid", f"The container group name '{name}' is invalid. The container group name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name').")
+            return arm_error(
+                400,
+                "ContainerGroupNameInvalid",
+                f"The container group name '{name}' is invalid. The container group name must contain no more than 63 characters and must match the regex '[a-z0-9]([-a-z0-9]*[a-z0-9])?' (e.g. 'my-name').",
+            )
         if not body.get("location") and not existing:
             return arm_error(400, "LocationRequired", "The location property is required for this definition.")
         if existing and body.get("location") and body["location"].replace(" ", "").lower() != existing.location.replace(" ", "").lower():
-            return arm_error(400, "InvalidResourceLocation", f"The resource '{name}' already exists in location '{existing.location}' in resource group '{existing.resource_group}'. A resource with the same name cannot be created in location '{body['location']}'. Please select a new resource name.")
+            return arm_error(
+                400,
+                "InvalidResourceLocation",
+                f"The resource '{name}' already exists in location '{existing.location}' in resource group '{existing.resource_group}'. A resource with the same name cannot be created in location '{body['location']}'. Please select a new resource name.",
+            )
         if existing and self._needs_recreate(existing.body["properties"], properties):
-            return arm_error(409, "InvalidContainerGroupUpdate", f"The updates on container group '{name}' are invalid. If you are going to update the os type, restart policy, network profile, CPU, memory or GPU resources for a container group, you must delete it first and then create a new one.")
+            return arm_error(
+                409,
+                "InvalidContainerGroupUpdate",
+                f"The updates on container group '{name}' are invalid. If you are going to update the os type, restart policy, network profile, CPU, memory or GPU resources for a container group, you must delete it first and then create a new one.",
+            )
         containers = properties.get("containers", [])
         names = [c["name"] for c in containers]
         if not containers or len(set(names)) != len(names):
@@ -417,18 +462,32 @@ class ArmStandIn:
             exposed = {p["port"] for c in containers for p in c["properties"].get("ports", [])}
             for port in ip["ports"]:
                 if port["port"] not in exposed:
-                    return arm_error(400, "InvalidIpAddressPorts", f"The ports in the 'IpAddress' of container group '{name}' must be one of the exposed ports of the containers: port {port['port']} is not.")
+                    return arm_error(
+                        400,
+                        "InvalidIpAddressPorts",
+                        f"The ports in the 'IpAddress' of container group '{name}' must be one of the exposed ports of the containers: port {port['port']} is not.",
+                    )
             label = ip.get("dnsNameLabel")
             if label is not None and not DNS_LABEL.match(label):
-                return arm_error(400, "InvalidDnsNameLabel", f"The DNS name label '{label}' is invalid. It must be 3-63 characters of lowercase letters, digits and '-', start with a letter and end with a letter or digit.")
+                return arm_error(
+                    400,
+                    "InvalidDnsNameLabel",
+                    f"The DNS name label '{label}' is invalid. It must be 3-63 characters of lowercase letters, digits and '-', start with a letter and end with a letter or digit.",
+                )
         volumes = {v["name"]: v for v in properties.get("volumes", [])}
         for volume in volumes.values():
             if set(volume) - {"name", "secret", "emptyDir"}:
-                return arm_error(400, "UnsupportedVolume", f"The stand-in emulates secret and emptyDir volumes only, not volume '{volume['name']}'.")
+                return arm_error(
+                    400, "UnsupportedVolume", f"The stand-in emulates secret and emptyDir volumes only, not volume '{volume['name']}'."
+                )
         for container in containers:
             for mount in container["properties"].get("volumeMounts", []):
                 if mount["name"] not in volumes:
-                    return arm_error(400, "VolumeMountNotFound", f"The volume mount '{mount['name']}' of container '{container['name']}' names no volume of the group.")
+                    return arm_error(
+                        400,
+                        "VolumeMountNotFound",
+                        f"The volume mount '{mount['name']}' of container '{container['name']}' names no volume of the group.",
+                    )
         return self._inaccessible_image(name, properties)
 
     @staticmethod
@@ -446,7 +505,11 @@ class ArmStandIn:
             try:
                 self._docker.api.inspect_distribution(image, auth_config=credentials_for(image, credentials))
             except docker.errors.APIError:
-                return arm_error(400, "InaccessibleImage", f"The image '{image}' in container group '{name}' is not accessible. Please check the image and registry credential.")
+                return arm_error(
+                    400,
+                    "InaccessibleImage",
+                    f"The image '{image}' in container group '{name}' is not accessible. Please check the image and registry credential.",
+                )
         return None
 
     def _allocate_ip(self) -> str:
@@ -507,7 +570,9 @@ class ArmStandIn:
         if isinstance(group, Response):
             return group
         if group.busy or group.runner is None or not group.runner.provisioned:
-            return arm_error(409, "ContainerGroupTransitioning", f"The container group '{group.name}' is still transitioning, please retry later.")
+            return arm_error(
+                409, "ContainerGroupTransitioning", f"The container group '{group.name}' is still transitioning, please retry later."
+            )
         return group
 
     def _ContainerGroups_Restart(self, request: Request, params: dict, body: Any) -> Response:
@@ -543,9 +608,15 @@ class ArmStandIn:
         if isinstance(group, Response):
             return group
         tail = request.param("tail")
-        content = group.runner.logs(params["containerName"], int(tail) if tail else None, request.param("timestamps") == "true") if group.runner else ""
+        content = (
+            group.runner.logs(params["containerName"], int(tail) if tail else None, request.param("timestamps") == "true")
+            if group.runner
+            else ""
+        )
         if content is None:
-            return arm_error(404, "ContainerNotFound", f"The container '{params['containerName']}' is not found in container group '{group.name}'.")
+            return arm_error(
+                404, "ContainerNotFound", f"The container '{params['containerName']}' is not found in container group '{group.name}'."
+            )
         return Response(200, {"content": content})
 
     # --- long-running operations -------------------------------------------------------------------
@@ -604,7 +675,11 @@ class ArmStandIn:
             return scope
         registry = self.registries.get((subscription.lower(), resource_group.lower(), name.lower()))
         if request.method != "POST" or registry is None:
-            return arm_error(404, "ResourceNotFound", f"The Resource 'Microsoft.ContainerRegistry/registries/{name}' under resource group '{resource_group}' was not found.")
+            return arm_error(
+                404,
+                "ResourceNotFound",
+                f"The Resource 'Microsoft.ContainerRegistry/registries/{name}' under resource group '{resource_group}' was not found.",
+            )
         if not registry.admin_enabled:
             return arm_error(
                 400,
@@ -613,7 +688,10 @@ class ArmStandIn:
             )
         return Response(
             200,
-            {"username": registry.username, "passwords": [{"name": "password", "value": registry.passwords[0]}, {"name": "password2", "value": registry.passwords[1]}]},
+            {
+                "username": registry.username,
+                "passwords": [{"name": "password", "value": registry.passwords[0]}, {"name": "password2", "value": registry.passwords[1]}],
+            },
         )
 
     # --- rendering --------------------------------------------------------------------------------

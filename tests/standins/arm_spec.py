@@ -17,8 +17,7 @@ from referencing.jsonschema import DRAFT4
 
 SPEC_ROOT = Path(__file__).parent / "spec"
 ACI_SPEC = (
-    SPEC_ROOT
-    / "specification/containerinstance/resource-manager/Microsoft.ContainerInstance/stable/2025-09-01/containerInstance.json"
+    SPEC_ROOT / "specification/containerinstance/resource-manager/Microsoft.ContainerInstance/stable/2025-09-01/containerInstance.json"
 )
 COMMON_TYPES = SPEC_ROOT / "specification/common-types/resource-management/v6"
 EXAMPLES = SPEC_ROOT / "examples"
@@ -138,7 +137,11 @@ class ArmSpec:
             if error:
                 problems.append(Problem(name, f"'{name}' {error}"))
                 continue
-            schema = {key: parameter[key] for key in ("type", "format", "pattern", "minLength", "maxLength", "enum", "minimum", "maximum") if key in parameter}
+            schema = {
+                key: parameter[key]
+                for key in ("type", "format", "pattern", "minLength", "maxLength", "enum", "minimum", "maximum")
+                if key in parameter
+            }
             for error in Draft4Validator(schema, format_checker=FormatChecker()).iter_errors(value):
                 problems.append(Problem(name, f"'{name}': {error.message}"))
         return problems

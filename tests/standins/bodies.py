@@ -26,7 +26,16 @@ def container(name: str, image: str, command: str, *, ports=(), cpu: float = 0.5
     return {"name": name, "properties": properties}
 
 
-def group(containers: list[dict], *, registry_server: str, auth: dict, public_ports=(), label: str | None = None, location: str = "westeurope", **properties) -> dict:
+def group(
+    containers: list[dict],
+    *,
+    registry_server: str,
+    auth: dict,
+    public_ports=(),
+    label: str | None = None,
+    location: str = "westeurope",
+    **properties,
+) -> dict:
     body = {
         "location": location,
         "properties": {

@@ -1,17 +1,17 @@
 """pytest fixtures for the Azure stand-ins, registered for the whole suite by tests/conftest.py.
 
-    standin_ca        session   TestCA: the CA every stand-in's certificate comes from; `.bundle` trusts it
-    standin_docker    session   docker-py client of the local engine (started when needed)
-    busybox_image     session   "aml-deploy-test/busybox:1", FROM scratch + Debian's static busybox (~2 MB)
-    aad               function  AadStandIn: the Azure AD token service
-    service_principal function  a ServicePrincipal registered in `aad` (tenant_id, client_id, client_secret)
-    arm_api           function  ArmStandIn for requests that need no engine (auth, validation, errors)
-    arm               function  the same ArmStandIn, with Docker and the busybox pause image ready to run groups
-    fqdn_proxy        function  FqdnProxy sending a group's fqdn:port to its port on 127.0.0.1
-    registry          function  DebianRegistry with htpasswd user "pusher", started (kill()/start() at will)
-    session_registry  session   the same kind, shared by the session: push big images once (do not kill it)
-    acr_registry      function  AcrRegistry: a token-auth Debian registry behind the ACR auth stand-in
-    azure_env         function  AzureTestEnv: the process environment pointed at all of the above
+standin_ca        session   TestCA: the CA every stand-in's certificate comes from; `.bundle` trusts it
+standin_docker    session   docker-py client of the local engine (started when needed)
+busybox_image     session   "aml-deploy-test/busybox:1", FROM scratch + Debian's static busybox (~2 MB)
+aad               function  AadStandIn: the Azure AD token service
+service_principal function  a ServicePrincipal registered in `aad` (tenant_id, client_id, client_secret)
+arm_api           function  ArmStandIn for requests that need no engine (auth, validation, errors)
+arm               function  the same ArmStandIn, with Docker and the busybox pause image ready to run groups
+fqdn_proxy        function  FqdnProxy sending a group's fqdn:port to its port on 127.0.0.1
+registry          function  DebianRegistry with htpasswd user "pusher", started (kill()/start() at will)
+session_registry  session   the same kind, shared by the session: push big images once (do not kill it)
+acr_registry      function  AcrRegistry: a token-auth Debian registry behind the ACR auth stand-in
+azure_env         function  AzureTestEnv: the process environment pointed at all of the above
 """
 
 from __future__ import annotations
@@ -190,7 +190,14 @@ def azure_env(monkeypatch, tmp_path, aad, arm_api, service_principal, fqdn_proxy
     config_dir = tmp_path / "azure-cli"
     config_dir.mkdir()
     (config_dir / "config").write_text(f"[defaults]\ngroup = {RESOURCE_GROUP}\nlocation = {LOCATION}\n")
-    for name in ("AZURE_DEFAULTS_GROUP", "AZURE_DEFAULTS_LOCATION", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_TOKEN_CREDENTIALS", "IDENTITY_ENDPOINT", "MSI_ENDPOINT"):
+    for name in (
+        "AZURE_DEFAULTS_GROUP",
+        "AZURE_DEFAULTS_LOCATION",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_TOKEN_CREDENTIALS",
+        "IDENTITY_ENDPOINT",
+        "MSI_ENDPOINT",
+    ):
         monkeypatch.delenv(name, raising=False)
     values = {
         "AZURE_AUTHORITY_HOST": aad.url,

@@ -70,7 +70,9 @@ class FqdnProxy:
                 else:
                     path = urlsplit(target)._replace(scheme="", netloc="").geturl() or "/"
                     headers = [line for line in lines[1:] if not line.lower().startswith(("proxy-connection:", "connection:"))]
-                    upstream.sendall("\r\n".join([f"{method} {path} {version}", *headers, "Connection: close", "", ""]).encode("latin-1") + rest)
+                    upstream.sendall(
+                        "\r\n".join([f"{method} {path} {version}", *headers, "Connection: close", "", ""]).encode("latin-1") + rest
+                    )
                 _pipe(client, upstream)
 
 

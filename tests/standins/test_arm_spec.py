@@ -52,7 +52,9 @@ def test_a_body_without_containers_properties_is_rejected(spec, put):
 
 
 def test_path_and_query_parameters_are_checked(spec):
-    match = spec.match("GET", "/subscriptions/not-a-guid/resourceGroups/bad$name/providers/Microsoft.ContainerInstance/containerGroups/g/containers/c/logs")
+    match = spec.match(
+        "GET", "/subscriptions/not-a-guid/resourceGroups/bad$name/providers/Microsoft.ContainerInstance/containerGroups/g/containers/c/logs"
+    )
     assert match.operation.operation_id == "Containers_ListLogs"
     problems = {p.target: p.message for p in spec.check_parameters(match, {"tail": ["ten"]})}
     assert set(problems) == {"subscriptionId", "resourceGroupName", "api-version", "tail"}

@@ -20,7 +20,12 @@ class Arm:
         self.arm, self.verify = arm, str(ca.bundle)
         token = requests.post(
             f"{aad.url}/{principal.tenant_id}/oauth2/v2.0/token",
-            data={"grant_type": "client_credentials", "client_id": principal.client_id, "client_secret": principal.client_secret, "scope": f"{arm.url}/.default"},
+            data={
+                "grant_type": "client_credentials",
+                "client_id": principal.client_id,
+                "client_secret": principal.client_secret,
+                "scope": f"{arm.url}/.default",
+            },
             verify=self.verify,
         ).json()["access_token"]
         self.session = requests.Session()
@@ -77,13 +82,19 @@ def container_view(group: dict, name: str = "web") -> dict:
 
 # --- what ARM checks before anything runs (no Docker needed) ---------------------------------------------
 
+
 def test_a_request_without_a_token_or_with_a_foreign_token_is_401(raw, arm_api, aad, service_principal, standin_ca):
     anonymous = requests.get(raw.group_url("g"), verify=raw.verify)
     assert anonymous.status_code == 401
     assert anonymous.json()["error"]["code"] == "AuthenticationFailed"
     other = requests.post(
         f"{aad.url}/{service_principal.tenant_id}/oauth2/v2.0/token",
-        data={"grant_type": "client_credentials", "client_id": service_principal.client_id, "client_secret": service_principal.client_secret, "scope": "https://vault.azure.net/.default"},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": service_principal.client_id,
+            "client_secret": service_principal.client_secret,
+            "scope": "https://vault.azure.net/.default",
+        },
         verify=raw.verify,
     ).json()["access_token"]
     wrong_audience = requests.get(raw.group_url("g"), headers={"Authorization": f"Bearer {other}"}, verify=raw.verify)
@@ -103,10 +114,22 @@ def test_api_version_is_required_and_must_be_the_spec_s(raw):
 @pytest.mark.parametrize(
     "change, target, words",
     [
-        (lambda b: b["properties"]["containers"][0]["properties"]["resources"]["requests"].pop("memoryInGB"), "$.properties.containers[0].properties.resources.requests", "'memoryInGB' is a required property"),
-        (lambda b: b["properties"]["containers"][0]["properties"]["resources"]["requests"].update(cpu="1"), "$.properties.containers[0].properties.resources.requests.cpu", "'1' is not of type 'number'"),
+        (
+            lambda b: b["properties"]["containers"][0]["properties"]["resources"]["requests"].pop("memoryInGB"),
+            "$.properties.containers[0].properties.resources.requests",
+            "'memoryInGB' is a required property",
+        ),
+        (
+            lambda b: b["properties"]["containers"][0]["properties"]["resources"]["requests"].update(cpu="1"),
+            "$.properties.containers[0].properties.resources.requests.cpu",
+            "'1' is not of type 'number'",
+        ),
         (lambda b: b["properties"].update(restartPolicy="Sometimes"), "$.properties.restartPolicy", "'Sometimes' is not one of"),
-        (lambda b: b["properties"]["ipAddress"].update(type="Internet"), "$.properties.ipAddress.type", "'Internet' is not one of ['Public', 'Private']"),
+        (
+            lambda b: b["properties"]["ipAddress"].update(type="Internet"),
+            "$.properties.ipAddress.type",
+            "'Internet' is not one of ['Public', 'Private']",
+        ),
     ],
 )
 def test_bodies_the_spec_rejects_are_400_invalid_request_content(raw, change, target, words):
@@ -121,7 +144,9 @@ def test_bodies_the_spec_rejects_are_400_invalid_request_content(raw, change, ta
 
 
 def test_paths_outside_the_spec_and_bad_parameters_are_refused(raw, arm_api):
-    unknown = raw.request("GET", f"{arm_api.url}/subscriptions/{arm_api.subscription_id}/providers/Microsoft.ContainerInstance/widgets?{API}")
+    unknown = raw.request(
+        "GET", f"{arm_api.url}/subscriptions/{arm_api.subscription_id}/providers/Microsoft.ContainerInstance/widgets?{API}"
+    )
     assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "InvalidResourceType")
     bad_rg = raw.request("GET", raw.group_url("g").replace("rg-aml-test", "bad$rg"))
     assert (bad_rg.status_code, bad_rg.json()["error"]["code"]) == (400, "InvalidParameter")
@@ -162,7 +187,10 @@ def test_the_example_body_passes_validation_and_fails_only_on_its_unreachable_im
 def test_a_trivial_group_runs_from_the_registry_and_is_deleted(raw, arm, registry, standin_docker, busybox_image, fqdn_proxy):
     image = registry.push(standin_docker, busybox_image, "standin/web")
     body = bodies.web_group(image, registry, text="hello-from-aci")
-    body["properties"]["containers"][0]["properties"]["environmentVariables"] = [{"name": "TOKEN", "secureValue": "s3cret-value"}, {"name": "PLAIN", "value": "p"}]
+    body["properties"]["containers"][0]["properties"]["environmentVariables"] = [
+        {"name": "TOKEN", "secureValue": "s3cret-value"},
+        {"name": "PLAIN", "value": "p"},
+    ]
     body["properties"]["containers"][0]["properties"]["command"] = ["sh", "-c", bodies.SERVE_WWW.format(text="$TOKEN-$PLAIN", port=80)]
     created = raw.request("PUT", raw.group_url("web"), json=body)
     assert created.status_code == 201, created.text
@@ -192,7 +220,9 @@ def test_a_trivial_group_runs_from_the_registry_and_is_deleted(raw, arm, registr
 def test_containers_of_a_group_share_localhost(raw, arm, registry, standin_docker, busybox_image, fqdn_proxy):
     image = registry.push(standin_docker, busybox_image, "standin/pair")
     side = bodies.container("side", image, bodies.SERVE_WWW.format(text="from-the-sidecar", port=8081), ports=[8081])
-    copy_then_serve = "mkdir -p /www; until wget -qO /www/index.html http://127.0.0.1:8081/; do sleep 0.2; done; exec httpd -f -p 80 -h /www"
+    copy_then_serve = (
+        "mkdir -p /www; until wget -qO /www/index.html http://127.0.0.1:8081/; do sleep 0.2; done; exec httpd -f -p 80 -h /www"
+    )
     web = bodies.container("web", image, copy_then_serve, ports=[80])
     body = bodies.group([web, side], registry_server=registry.host, auth=registry.auth_config(), public_ports=[80], label="pair-test")
     assert raw.wait(raw.request("PUT", raw.group_url("pair"), json=body))["status"] == "Succeeded"
@@ -232,7 +262,9 @@ def test_too_little_memory_is_an_oom_kill(raw, arm, registry, standin_docker, bu
 @pytest.mark.docker
 def test_a_failing_liveness_probe_kills_and_restarts(raw, arm, registry, standin_docker, busybox_image):
     image = registry.push(standin_docker, busybox_image, "standin/probe")
-    probed = bodies.container("web", image, "exec sleep 600", livenessProbe={"httpGet": {"path": "/", "port": 8080}, "periodSeconds": 1, "failureThreshold": 2})
+    probed = bodies.container(
+        "web", image, "exec sleep 600", livenessProbe={"httpGet": {"path": "/", "port": 8080}, "periodSeconds": 1, "failureThreshold": 2}
+    )
     body = bodies.group([probed], registry_server=registry.host, auth=registry.auth_config())
     assert raw.wait(raw.request("PUT", raw.group_url("probe"), json=body))["status"] == "Succeeded"
     group = raw.wait_for("probe", lambda g: container_view(g)["restartCount"] >= 1)
@@ -259,7 +291,10 @@ def test_an_injected_provisioning_failure_ends_the_operation_failed(raw, arm, re
     arm.fail_next_provisioning("ServiceUnavailable", "Requested resource is not available in the location 'westeurope' at this moment.")
     status = raw.wait(raw.request("PUT", raw.group_url("fail"), json=bodies.web_group(image, registry, label=None)))
     assert status["status"] == "Failed"
-    assert status["error"] == {"code": "ServiceUnavailable", "message": "Requested resource is not available in the location 'westeurope' at this moment."}
+    assert status["error"] == {
+        "code": "ServiceUnavailable",
+        "message": "Requested resource is not available in the location 'westeurope' at this moment.",
+    }
     assert raw.request("GET", raw.group_url("fail")).json()["properties"]["provisioningState"] == "Failed"
 
 

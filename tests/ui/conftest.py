@@ -19,8 +19,15 @@ from tests.support import FIXTURES, ROOT, require
 CODE_SERVER = ROOT / "tests" / "ui" / "node_modules" / ".bin" / "code-server"
 CHROMIUM = Path(os.environ.get("AML_DEPLOY_CHROMIUM", "/usr/bin/chromium"))
 RESULTS = ROOT / "test-results" / "ui"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.ui
 
@@ -35,8 +42,9 @@ def _free_port() -> int:
 def vsix(tmp_path_factory) -> Path:
     require(CODE_SERVER.exists(), "code-server is not installed (run scripts/install-code-server.sh)")
     require(CHROMIUM.exists(), f"Chromium is not at {CHROMIUM} (apt-get install chromium)")
-    build = subprocess.run([str(ROOT / "scripts" / "build-vsix.sh")], cwd=ROOT, capture_output=True, text=True,
-                           env={**os.environ, "PYTHON": sys.executable})
+    build = subprocess.run(
+        [str(ROOT / "scripts" / "build-vsix.sh")], cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHON": sys.executable}
+    )
     assert build.returncode == 0, f"scripts/build-vsix.sh failed:\n{build.stdout[-3000:]}\n{build.stderr[-3000:]}"
     return ROOT / "aml-deploy.vsix"
 
@@ -62,16 +70,20 @@ def code_server(vsix, code_server_home, aml_deploy_home, registry_dir):
     home = code_server_home
     extensions, user_data = home / "extensions", home / "user-data"
     (user_data / "User").mkdir(parents=True)
-    (user_data / "User" / "settings.json").write_text(json.dumps({
-        "workbench.startupEditor": "none",
-        "security.workspace.trust.enabled": False,
-        "telemetry.telemetryLevel": "off",
-        "extensions.ignoreRecommendations": True,
-        "update.mode": "none",
-        "workbench.tips.enabled": False,
-        "amlDeploy.python": sys.executable,
-        "amlDeploy.registryPath": str(registry_dir),
-    }))
+    (user_data / "User" / "settings.json").write_text(
+        json.dumps(
+            {
+                "workbench.startupEditor": "none",
+                "security.workspace.trust.enabled": False,
+                "telemetry.telemetryLevel": "off",
+                "extensions.ignoreRecommendations": True,
+                "update.mode": "none",
+                "workbench.tips.enabled": False,
+                "amlDeploy.python": sys.executable,
+                "amlDeploy.registryPath": str(registry_dir),
+            }
+        )
+    )
     config = home / "config.yaml"
     config.write_text("auth: none\n")
     common = [str(CODE_SERVER), "--extensions-dir", str(extensions), "--user-data-dir", str(user_data), "--config", str(config)]
@@ -79,9 +91,19 @@ def code_server(vsix, code_server_home, aml_deploy_home, registry_dir):
     port = _free_port()
     log = open(home / "code-server.log", "w")
     process = subprocess.Popen(
-        common + ["--auth", "none", "--bind-addr", f"127.0.0.1:{port}", "--disable-telemetry", "--disable-update-check",
-                  "--disable-workspace-trust", "--disable-getting-started-override"],
-        stdout=log, stderr=subprocess.STDOUT,
+        common
+        + [
+            "--auth",
+            "none",
+            "--bind-addr",
+            f"127.0.0.1:{port}",
+            "--disable-telemetry",
+            "--disable-update-check",
+            "--disable-workspace-trust",
+            "--disable-getting-started-override",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
         env={**os.environ, "AML_DEPLOY_REGISTRY": str(registry_dir), "AML_DEPLOY_HOME": str(aml_deploy_home)},
     )
     deadline = time.monotonic() + 60
@@ -218,6 +240,5 @@ def wait_for_row(page, label: str, timeout: float):
     except PlaywrightTimeout:
         rows = page.locator(".sidebar .monaco-list-row").evaluate_all("rows => rows.map(r => r.getAttribute('aria-label'))")
         toasts = page.locator(".notifications-toasts, .notifications-center").all_inner_texts()
-        raise AssertionError(f"no row {label!r} after {timeout / 1000:.0f} s; side bar rows: {rows}; "
-                             f"notifications: {toasts}") from None
+        raise AssertionError(f"no row {label!r} after {timeout / 1000:.0f} s; side bar rows: {rows}; notifications: {toasts}") from None
     return row

@@ -24,8 +24,12 @@ def endpoint(ui_workspace, docker_client, aml_deploy_home):  # noqa: F811
     rename_sample_endpoint(ui_workspace, name)
     yield name
     # Delete it as a user would, so later tests' views do not list it; then whatever a failure left.
-    subprocess.run([sys.executable, "-m", "aml_deploy", "online-endpoint", "delete", "--local", "-n", name, "--yes"],
-                   env={**os.environ, "AML_DEPLOY_HOME": str(aml_deploy_home)}, capture_output=True, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "aml_deploy", "online-endpoint", "delete", "--local", "-n", name, "--yes"],
+        env={**os.environ, "AML_DEPLOY_HOME": str(aml_deploy_home)},
+        capture_output=True,
+        check=False,
+    )
     remove_containers(docker_client, name)
 
 
@@ -49,5 +53,8 @@ def test_deploy_fixture_shows_succeeded(workbench, endpoint):
     page.keyboard.press("Enter")
     page.wait_for_function(
         "label => [...document.querySelectorAll('.monaco-list-row')].some(r => r.getAttribute('aria-label') === label "
-        "&& r.innerText.includes('100%'))", arg=f"deployment {endpoint}/blue Succeeded", timeout=30_000)
+        "&& r.innerText.includes('100%'))",
+        arg=f"deployment {endpoint}/blue Succeeded",
+        timeout=30_000,
+    )
     page.screenshot(path=str(RESULTS / "local-endpoint-traffic.png"))

@@ -28,6 +28,10 @@ def test_register_fixture_model_from_explorer(workbench, registry_dir):
     page.screenshot(path=str(RESULTS / "models-view.png"))
 
     # The same registry from the command line: the editor registered a real version.
-    listed = subprocess.run([sys.executable, "-m", "aml_deploy", "model", "--registry", str(registry_dir), "list",
-                             "--format", "json"], capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [sys.executable, "-m", "aml_deploy", "model", "--registry", str(registry_dir), "list", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert [(m["name"], m["version"]) for m in json.loads(listed.stdout)] == [("sample-linear", "1")]

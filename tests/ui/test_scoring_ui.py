@@ -26,7 +26,9 @@ def test_broken_script_and_quick_fix(workbench, ui_workspace):
     page.keyboard.press("Enter")  # the focused row: "Enter to Apply"
 
     page.wait_for_function(
-        "text => ![...document.querySelectorAll('.markers-panel-container .monaco-list-row')]"
-        ".some(r => r.innerText.includes(text))", arg=GLOBAL_BUG, timeout=30_000)
+        "text => ![...document.querySelectorAll('.markers-panel-container .monaco-list-row')].some(r => r.innerText.includes(text))",
+        arg=GLOBAL_BUG,
+        timeout=30_000,
+    )
     assert page.locator(".monaco-editor .view-lines", has_text="global model").count() >= 1
     page.screenshot(path=str(RESULTS / "script-fixed.png"))

@@ -90,12 +90,19 @@ def test_fifos_and_devices_are_named_never_read(tmp_path):
 def test_request_files_that_are_not_files_are_named_never_read(tmp_path):
     fifo = tmp_path / "request.json"
     os.mkfifo(fifo)
-    for args, source in ((("online-endpoint", "invoke", "--local", "-n", "nowhere", "--request-file"), str(fifo)),
-                         (("online-endpoint", "invoke", "--local", "-n", "nowhere", "--request-file"), "/dev/zero"),
-                         (("service", "run", "-n", "nowhere", "-d"), f"@{fifo}"),
-                         (("service", "run", "-n", "nowhere", "-d"), "@/dev/zero")):
-        result = subprocess.run([sys.executable, "-m", "aml_deploy", *args, source], capture_output=True, text=True,
-                                timeout=30, env={**os.environ, "AML_DEPLOY_HOME": str(tmp_path / "home")})
+    for args, source in (
+        (("online-endpoint", "invoke", "--local", "-n", "nowhere", "--request-file"), str(fifo)),
+        (("online-endpoint", "invoke", "--local", "-n", "nowhere", "--request-file"), "/dev/zero"),
+        (("service", "run", "-n", "nowhere", "-d"), f"@{fifo}"),
+        (("service", "run", "-n", "nowhere", "-d"), "@/dev/zero"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "aml_deploy", *args, source],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "AML_DEPLOY_HOME": str(tmp_path / "home")},
+        )
         assert result.returncode == 1, result.stderr
         assert ("a FIFO, not a file" if "dev" not in source else "a character device, not a file") in result.stderr
         assert "Traceback" not in result.stderr

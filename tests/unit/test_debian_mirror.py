@@ -77,8 +77,7 @@ def mirror(etc: Path, suite: str = "bookworm") -> str | None:
 def test_deb822_only_machine_skips_the_snapshot_comments(tmp_path):
     etc = apt_etc(tmp_path, {"sources.list.d/debian.sources": DEBIAN_IMAGE_SOURCES})
     assert not (etc / "sources.list").exists()
-    assert debian_mirror.find_mirror(etc, "bookworm") == (
-        "http://deb.debian.org/debian", f"{etc}/sources.list.d/debian.sources:1")
+    assert debian_mirror.find_mirror(etc, "bookworm") == ("http://deb.debian.org/debian", f"{etc}/sources.list.d/debian.sources:1")
 
 
 def test_legacy_sources_list_skips_security_cdrom_and_deb_src(tmp_path):
@@ -108,8 +107,10 @@ def test_security_suite_is_never_the_mirror(tmp_path):
 
 
 def test_signed_by_option_and_https_mirror_in_a_list_file(tmp_path):
-    line = ("deb [arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
-            "https://mirror.example.org/debian/ bookworm main contrib\n")
+    line = (
+        "deb [arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
+        "https://mirror.example.org/debian/ bookworm main contrib\n"
+    )
     spaced = "deb [ trusted=yes ] https://other.example.org/debian bookworm main\n"
     assert mirror(apt_etc(tmp_path, {"sources.list.d/mirror.list": line})) == "https://mirror.example.org/debian"
     assert mirror(apt_etc(tmp_path / "b", {"sources.list.d/mirror.list": spaced})) == "https://other.example.org/debian"
@@ -127,28 +128,37 @@ Components: main
 
 def test_third_party_repositories_read_first_are_not_taken(tmp_path):
     google = "deb https://packages.cloud.google.com/apt cloud-sdk-bookworm main\n"
-    etc = apt_etc(tmp_path, {
-        "sources.list.d/a-google.list": google,
-        "sources.list.d/b-nodesource.sources": NODESOURCE,
-        "sources.list.d/debian.sources": DEBIAN_IMAGE_SOURCES,
-    })
+    etc = apt_etc(
+        tmp_path,
+        {
+            "sources.list.d/a-google.list": google,
+            "sources.list.d/b-nodesource.sources": NODESOURCE,
+            "sources.list.d/debian.sources": DEBIAN_IMAGE_SOURCES,
+        },
+    )
     assert mirror(etc) == "http://deb.debian.org/debian"
 
 
 def test_files_apt_does_not_read_are_ignored(tmp_path):
-    etc = apt_etc(tmp_path, {
-        "sources.list.d/old.list.disabled-by-farm": "deb http://wrong.example.org/debian bookworm main\n",
-        "sources.list.d/old.list.save": "deb http://wrong.example.org/debian bookworm main\n",
-        "sources.list.d/z.sources": DEBIAN_IMAGE_SOURCES,
-    })
+    etc = apt_etc(
+        tmp_path,
+        {
+            "sources.list.d/old.list.disabled-by-farm": "deb http://wrong.example.org/debian bookworm main\n",
+            "sources.list.d/old.list.save": "deb http://wrong.example.org/debian bookworm main\n",
+            "sources.list.d/z.sources": DEBIAN_IMAGE_SOURCES,
+        },
+    )
     assert mirror(etc) == "http://deb.debian.org/debian"
 
 
 def test_sources_list_is_read_before_sources_list_d(tmp_path):
-    etc = apt_etc(tmp_path, {
-        "sources.list": "deb http://first.example.org/debian bookworm main\n",
-        "sources.list.d/debian.sources": DEBIAN_IMAGE_SOURCES,
-    })
+    etc = apt_etc(
+        tmp_path,
+        {
+            "sources.list": "deb http://first.example.org/debian bookworm main\n",
+            "sources.list.d/debian.sources": DEBIAN_IMAGE_SOURCES,
+        },
+    )
     assert mirror(etc) == "http://first.example.org/debian"
 
 
@@ -175,8 +185,7 @@ uris: http://lowercase-fields.example.org/debian
 suites: bookworm
 components: main
 """
-    assert mirror(apt_etc(tmp_path, {"sources.list.d/debian.sources": stanzas})) == (
-        "http://lowercase-fields.example.org/debian")
+    assert mirror(apt_etc(tmp_path, {"sources.list.d/debian.sources": stanzas})) == ("http://lowercase-fields.example.org/debian")
 
 
 def test_an_embedded_signing_key_does_not_end_the_stanza(tmp_path):

@@ -31,9 +31,15 @@ def test_names_that_are_not_names_are_refused_before_any_file_is_touched(tmp_pat
     outside = tmp_path / "victim.json"
     outside.write_text("{}")
     records = Records(tmp_path / "home" / "local")
-    for operation in (lambda: records.read(name), lambda: records.write(name, {}), lambda: records.remove(name),
-                      lambda: records.update(name, dict.clear), lambda: records.lock(name, "blue").__enter__(),
-                      lambda: records.lock("ep", name).__enter__(), lambda: records.is_locked("ep", name)):
+    for operation in (
+        lambda: records.read(name),
+        lambda: records.write(name, {}),
+        lambda: records.remove(name),
+        lambda: records.update(name, dict.clear),
+        lambda: records.lock(name, "blue").__enter__(),
+        lambda: records.lock("ep", name).__enter__(),
+        lambda: records.is_locked("ep", name),
+    ):
         with pytest.raises(DeployError, match="is not a valid name"):
             operation()
     assert outside.read_text() == "{}"

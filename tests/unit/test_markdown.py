@@ -30,10 +30,21 @@ def test_every_schema_description_renders_as_written():
     assert not wrong, wrong[:5]
 
 
-@pytest.mark.parametrize("text", [
-    "azureml:<name>:<version>", "1. not a list", "- not a list either", "# not a heading", "*not emphasis*",
-    "_nor this_", "a [link](x) & &amp;", "back\\slash `tick`", "snake_case_name stays", "===",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "azureml:<name>:<version>",
+        "1. not a list",
+        "- not a list either",
+        "# not a heading",
+        "*not emphasis*",
+        "_nor this_",
+        "a [link](x) & &amp;",
+        "back\\slash `tick`",
+        "snake_case_name stays",
+        "===",
+    ],
+)
 def test_plain_text_renders_as_written(text):
     assert rendered(escape(text)) == text
 

@@ -21,8 +21,11 @@ def test_every_python_package_is_listed_in_pyproject():
 
 @pytest.mark.slow
 def test_wheel_contains_schemas_and_docs(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     [wheel] = tmp_path.glob("aml_deploy-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "aml_deploy/_data/schemas/managedOnlineDeployment.schema.json" in names

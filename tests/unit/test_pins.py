@@ -36,10 +36,21 @@ def test_pyproject_dependencies_and_extras_are_pinned():
         assert requirement.specifier.contains(PINS[name], prereleases=True), f"the pin of {name} is outside {text}"
 
 
-@pytest.mark.parametrize("name", [
-    "pip", "setuptools", "wheel",  # setup.sh installs these first
-    "azure-identity", "azure-core", "kubernetes", "kubernetes-validate", "debugpy", "ruff", "mypy",  # coming work
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pip",
+        "setuptools",
+        "wheel",  # setup.sh installs these first
+        "azure-identity",
+        "azure-core",
+        "kubernetes",
+        "kubernetes-validate",
+        "debugpy",
+        "ruff",
+        "mypy",  # coming work
+    ],
+)
 def test_tooling_and_coming_packages_are_pinned(name):
     assert name in PINS
 
@@ -52,8 +63,7 @@ def test_everything_the_installed_tree_needs_is_pinned():
 
 def test_an_unpinned_dependency_is_reported():
     pins = {name: version for name, version in PINS.items() if name != "attrs"}
-    assert any(p.startswith("attrs ") and "(needed by " in p and "not pinned" in p
-               for p in check_pins.problems("aml-deploy[test]", pins))
+    assert any(p.startswith("attrs ") and "(needed by " in p and "not pinned" in p for p in check_pins.problems("aml-deploy[test]", pins))
 
 
 def test_a_version_off_its_pin_is_reported():
@@ -71,7 +81,8 @@ def test_extras_are_followed_only_when_asked():
 def test_command_fails_with_advice(tmp_path):
     broken = tmp_path / "constraints.txt"
     broken.write_text("\n".join(line for line in CONSTRAINTS.read_text().splitlines() if not line.startswith("jsonschema==")))
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "check_pins.py"), "--constraints", str(broken)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check_pins.py"), "--constraints", str(broken)], capture_output=True, text=True
+    )
     assert result.returncode == 1
     assert "jsonschema" in result.stderr and "not pinned" in result.stderr and "refresh-pins.sh" in result.stderr

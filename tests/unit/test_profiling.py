@@ -73,12 +73,33 @@ def level(concurrency, throughput, p50, p999, cpu, errors=0, requests=1000, memo
 def profile_of(levels, memory_peak=1500.0, knee_at=None) -> Profile:
     from aml_deploy.profiling.report import knee_of
 
-    return Profile("p", "ep", "blue", "http://127.0.0.1:1/score", None, False, 1, levels, None, 0.01,
-                   memory_peak, memory_peak * 0.9, knee_at if knee_at is not None else knee_of(levels), 60.0, 2, "1")
+    return Profile(
+        "p",
+        "ep",
+        "blue",
+        "http://127.0.0.1:1/score",
+        None,
+        False,
+        1,
+        levels,
+        None,
+        0.01,
+        memory_peak,
+        memory_peak * 0.9,
+        knee_at if knee_at is not None else knee_of(levels),
+        60.0,
+        2,
+        "1",
+    )
 
 
-LEVELS = [level(1, 40, 25, 60, 0.45), level(2, 75, 27, 70, 0.9), level(4, 95, 42, 120, 1.4),
-          level(8, 98, 80, 400, 1.5), level(16, 99, 160, 900, 1.5)]
+LEVELS = [
+    level(1, 40, 25, 60, 0.45),
+    level(2, 75, 27, 70, 0.9),
+    level(4, 95, 42, 120, 1.4),
+    level(8, 98, 80, 400, 1.5),
+    level(16, 99, 160, 900, 1.5),
+]
 
 
 def test_the_recommendation_is_never_below_what_was_measured():
@@ -111,7 +132,7 @@ def test_the_instance_type_is_the_smallest_that_fits():
     r = recommend(profile_of([level(1, 10, 10, 20, 3.5)], memory_peak=20 * 1024))  # 4.4 cores, 25 GB
     size = next(s for s in cpu_sizes() if s.name == r.instance_type)
     assert (size.cores, size.memory_gib) == (8, 28) and r.instance_type == "Standard_DS4_v2"
-    smaller = cpu_sizes()[:cpu_sizes().index(size)]
+    smaller = cpu_sizes()[: cpu_sizes().index(size)]
     assert all(s.cores < r.cpu or s.memory_gib < r.memory_in_gb for s in smaller)
     assert any("more than Azure Container Instances" in line for line in r.reasoning)  # 25 GB > 16 GB
 
@@ -160,8 +181,9 @@ def test_a_bad_request_file_says_where():
 
 # -- minimal edits -----------------------------------------------------------------------------
 
-RECOMMENDATION = Recommendation(cpu=1.3, memory_in_gb=0.6, instance_type="Standard_F2s_v2",
-                                max_concurrent_requests_per_instance=2, request_timeout_ms=1500)
+RECOMMENDATION = Recommendation(
+    cpu=1.3, memory_in_gb=0.6, instance_type="Standard_F2s_v2", max_concurrent_requests_per_instance=2, request_timeout_ms=1500
+)
 
 MANAGED = """\
 $schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json
@@ -196,50 +218,63 @@ def write(tmp_path: Path, name: str, text: str, recommendation=RECOMMENDATION) -
 def changed_lines(before: str, after: str) -> list[str]:
     import difflib
 
-    return sorted(line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
-                  if line[:1] in "+-" and not line.startswith(("+++", "---")))
+    return sorted(
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    )
 
 
 def test_yaml_changes_only_the_fields_named_and_keeps_comments_and_layout(tmp_path):
     after, fields = write(tmp_path, "blue.yml", MANAGED)
-    assert fields == ["instance_type", "request_settings.max_concurrent_requests_per_instance",
-                      "request_settings.request_timeout_ms"]
-    assert changed_lines(MANAGED, after) == sorted([
-        "-instance_type:    Standard_DS3_v2     # guessed",
-        "-    request_timeout_ms: 5000     # the default",
-        "+instance_type:    Standard_F2s_v2     # guessed",
-        "+    request_timeout_ms: 1500     # the default",
-        "+    max_concurrent_requests_per_instance: 2",
-    ])
+    assert fields == ["instance_type", "request_settings.max_concurrent_requests_per_instance", "request_settings.request_timeout_ms"]
+    assert changed_lines(MANAGED, after) == sorted(
+        [
+            "-instance_type:    Standard_DS3_v2     # guessed",
+            "-    request_timeout_ms: 5000     # the default",
+            "+instance_type:    Standard_F2s_v2     # guessed",
+            "+    request_timeout_ms: 1500     # the default",
+            "+    max_concurrent_requests_per_instance: 2",
+        ]
+    )
     before_data, after_data = yaml.safe_load(MANAGED), yaml.safe_load(after)
     assert after_data["request_settings"] == {"request_timeout_ms": 1500, "max_concurrent_requests_per_instance": 2}
-    assert {k: v for k, v in after_data.items() if k not in ("instance_type", "request_settings")} == \
-        {k: v for k, v in before_data.items() if k not in ("instance_type", "request_settings")}
+    assert {k: v for k, v in after_data.items() if k not in ("instance_type", "request_settings")} == {
+        k: v for k, v in before_data.items() if k not in ("instance_type", "request_settings")
+    }
 
 
 def test_yaml_gets_missing_settings_in_its_own_indentation_and_line_endings(tmp_path):
-    text = ("name: blue\r\nendpoint_name: my-endpoint\r\nmodel:\r\n   path: ./model/\r\ncode_configuration:\r\n   code: ./src/\r\n"
-            "   scoring_script: score.py\r\nenvironment:\r\n   image: python:3.11-slim\r\ninstance_type: Standard_DS3_v2\r\n"
-            "# last line is a comment")
+    text = (
+        "name: blue\r\nendpoint_name: my-endpoint\r\nmodel:\r\n   path: ./model/\r\ncode_configuration:\r\n   code: ./src/\r\n"
+        "   scoring_script: score.py\r\nenvironment:\r\n   image: python:3.11-slim\r\ninstance_type: Standard_DS3_v2\r\n"
+        "# last line is a comment"
+    )
     recommendation = Recommendation(1.3, 0.6, "Standard_F2s_v2", 2, 1500, instance_count=3)
     after, fields = write(tmp_path, "blue.yml", text, recommendation)
     assert "instance_count" in fields[-1]
     head = text.split("instance_type")[0]
-    assert after == head + ("instance_type: Standard_F2s_v2\r\nrequest_settings:\r\n   max_concurrent_requests_per_instance: 2\r\n"
-                            "   request_timeout_ms: 1500\r\ninstance_count: 3\r\n# last line is a comment")
+    assert after == head + (
+        "instance_type: Standard_F2s_v2\r\nrequest_settings:\r\n   max_concurrent_requests_per_instance: 2\r\n"
+        "   request_timeout_ms: 1500\r\ninstance_count: 3\r\n# last line is a comment"
+    )
     assert "\n" not in after.replace("\r\n", "")
 
 
 def test_yaml_flow_mappings_are_extended_inside_their_braces():
     text = "name: blue\nrequest_settings: {request_timeout_ms: 5000}  # flow\n"
-    edits = set_values(text, False, {("request_settings", "max_concurrent_requests_per_instance"): 2,
-                                     ("request_settings", "request_timeout_ms"): 900})
-    assert apply(text, edits) == "name: blue\nrequest_settings: {request_timeout_ms: 900, max_concurrent_requests_per_instance: 2}  # flow\n"
+    edits = set_values(
+        text, False, {("request_settings", "max_concurrent_requests_per_instance"): 2, ("request_settings", "request_timeout_ms"): 900}
+    )
+    assert (
+        apply(text, edits) == "name: blue\nrequest_settings: {request_timeout_ms: 900, max_concurrent_requests_per_instance: 2}  # flow\n"
+    )
 
 
 def test_kubernetes_deployments_get_resource_requests(tmp_path):
     text = MANAGED.replace("managedOnlineDeployment", "kubernetesOnlineDeployment").replace(
-        "instance_type:    Standard_DS3_v2     # guessed\n", "")
+        "instance_type:    Standard_DS3_v2     # guessed\n", ""
+    )
     after, fields = write(tmp_path, "k8s.yml", text)
     data = yaml.safe_load(after)
     assert data["resources"] == {"requests": {"cpu": "1.3", "memory": "0.6Gi"}}
@@ -260,34 +295,46 @@ DEPLOYMENT_CONFIG = """{
 def test_json_changes_only_the_fields_named_and_keeps_its_layout(tmp_path):
     recommendation = Recommendation(1.3, 0.6, "Standard_F2s_v2", 2, 1500, instance_count=3)
     after, fields = write(tmp_path, "deploymentconfig.json", DEPLOYMENT_CONFIG, recommendation)
-    assert changed_lines(DEPLOYMENT_CONFIG, after) == sorted([
-        '-        "cpu": 0.1,   "memoryInGB": 0.5',
-        '-    "numReplicas": 1,',
-        '-    "authEnabled": true',
-        '+        "cpu": 1.3,   "memoryInGB": 0.6',
-        '+    "numReplicas": 3,',
-        '+    "authEnabled": true,',
-        '+    "maxConcurrentRequestsPerContainer": 2,',
-        '+    "scoringTimeoutMs": 1500',
-    ])
-    assert json.loads(after) == {**json.loads(DEPLOYMENT_CONFIG), "containerResourceRequirements": {"cpu": 1.3, "memoryInGB": 0.6},
-                                 "numReplicas": 3, "maxConcurrentRequestsPerContainer": 2, "scoringTimeoutMs": 1500}
+    assert changed_lines(DEPLOYMENT_CONFIG, after) == sorted(
+        [
+            '-        "cpu": 0.1,   "memoryInGB": 0.5',
+            '-    "numReplicas": 1,',
+            '-    "authEnabled": true',
+            '+        "cpu": 1.3,   "memoryInGB": 0.6',
+            '+    "numReplicas": 3,',
+            '+    "authEnabled": true,',
+            '+    "maxConcurrentRequestsPerContainer": 2,',
+            '+    "scoringTimeoutMs": 1500',
+        ]
+    )
+    assert json.loads(after) == {
+        **json.loads(DEPLOYMENT_CONFIG),
+        "containerResourceRequirements": {"cpu": 1.3, "memoryInGB": 0.6},
+        "numReplicas": 3,
+        "maxConcurrentRequestsPerContainer": 2,
+        "scoringTimeoutMs": 1500,
+    }
     assert fields[-1] == "numReplicas"
 
 
 def test_json_gets_a_missing_object_in_its_own_indentation(tmp_path):
     text = '{\n  "computeType": "aci",\n  "authEnabled": false\n}'
     after, _ = write(tmp_path, "deploymentconfig.json", text)
-    assert after == ('{\n  "computeType": "aci",\n  "authEnabled": false,\n  "containerResourceRequirements": {\n'
-                     '    "cpu": 1.3,\n    "memoryInGB": 0.6\n  }\n}')
+    assert after == (
+        '{\n  "computeType": "aci",\n  "authEnabled": false,\n  "containerResourceRequirements": {\n'
+        '    "cpu": 1.3,\n    "memoryInGB": 0.6\n  }\n}'
+    )
 
 
 def test_a_local_or_unrelated_file_is_refused(tmp_path):
     with pytest.raises(CannotWrite, match="computeType local"):
         write(tmp_path, "deploymentconfig.json", '{"computeType": "local", "port": 32123}')
     with pytest.raises(CannotWrite, match="online deployment YAML or a v1 deploymentconfig.json"):
-        write(tmp_path, "endpoint.yml", "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\n"
-                                        "name: my-endpoint\nauth_mode: key\n")
+        write(
+            tmp_path,
+            "endpoint.yml",
+            "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\nname: my-endpoint\nauth_mode: key\n",
+        )
 
 
 def test_a_file_with_errors_is_not_touched(tmp_path):
@@ -323,23 +370,36 @@ def test_results_are_saved_beside_the_chart_or_with_a_hint(tmp_path, monkeypatch
         results.check_name("../escape")
 
 
-@pytest.mark.parametrize("settings, says", [
-    ({"duration": float("inf")}, "duration"), ({"duration": 1e308}, "duration"), ({"duration": -1}, "duration"),
-    ({"duration": float("nan")}, "duration"), ({"max_concurrency": 0}, "max_concurrency"),
-    ({"max_concurrency": 10000}, "max_concurrency"), ({"max_concurrency": -3}, "max_concurrency"),
-    ({"targets": Targets(requests_per_second=float("inf"))}, "target"), ({"targets": Targets(p99_ms=-1)}, "target"),
-])
+@pytest.mark.parametrize(
+    "settings, says",
+    [
+        ({"duration": float("inf")}, "duration"),
+        ({"duration": 1e308}, "duration"),
+        ({"duration": -1}, "duration"),
+        ({"duration": float("nan")}, "duration"),
+        ({"max_concurrency": 0}, "max_concurrency"),
+        ({"max_concurrency": 10000}, "max_concurrency"),
+        ({"max_concurrency": -3}, "max_concurrency"),
+        ({"targets": Targets(requests_per_second=float("inf"))}, "target"),
+        ({"targets": Targets(p99_ms=-1)}, "target"),
+    ],
+)
 def test_a_profile_that_could_not_end_or_would_swamp_the_machine_is_refused(settings, says):
     with pytest.raises(ProfileError, match=says):
         ProfileOptions(**settings)
 
 
-@pytest.mark.parametrize("option, value", [("--duration", "inf"), ("--duration", "1e308"), ("--target-rps", "inf"),
-                                           ("--max-concurrency", "10000")])
+@pytest.mark.parametrize(
+    "option, value", [("--duration", "inf"), ("--duration", "1e308"), ("--target-rps", "inf"), ("--max-concurrency", "10000")]
+)
 def test_the_command_line_refuses_them_as_usage_errors(option, value):
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "aml_deploy", "online-deployment", "profile", "--local", "-n", "blue",
-                             "-e", "nowhere", option, value], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "aml_deploy", "online-deployment", "profile", "--local", "-n", "blue", "-e", "nowhere", option, value],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and option in result.stderr and "Traceback" not in result.stderr

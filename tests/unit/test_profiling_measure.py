@@ -77,9 +77,11 @@ def test_only_local_http_is_spoken():
         load.Endpoint("https://example.com/score")
 
 
-STATS = {"read": "2026-12-02T14:47:39.500000000Z",
-         "cpu_stats": {"cpu_usage": {"total_usage": 2_500_000_000}},
-         "memory_stats": {"usage": 300 * 2**20, "stats": {"total_inactive_file": 20 * 2**20}}}
+STATS = {
+    "read": "2026-12-02T14:47:39.500000000Z",
+    "cpu_stats": {"cpu_usage": {"total_usage": 2_500_000_000}},
+    "memory_stats": {"usage": 300 * 2**20, "stats": {"total_inactive_file": 20 * 2**20}},
+}
 
 
 def test_an_engine_sample_is_read_as_docker_stats_shows_it():
@@ -99,8 +101,9 @@ def test_cpu_between_two_moments_interpolates_the_cumulative_cpu():
 
 
 def test_cpu_per_request_counts_the_answers_between_the_same_two_samples():
-    burst = load.Burst(1, 100.0, 104.0, [load.Outcome(100.5 + i * 0.5, 0.1, 200) for i in range(7)]
-                       + [load.Outcome(103.9, 0.1, 500, "HTTP 500: x")])
+    burst = load.Burst(
+        1, 100.0, 104.0, [load.Outcome(100.5 + i * 0.5, 0.1, 200) for i in range(7)] + [load.Outcome(103.9, 0.1, 500, "HTTP 500: x")]
+    )
     samples = [Sample(99.5, 0.0, 1), Sample(101.0, 1.0, 1), Sample(103.0, 2.2, 1), Sample(104.5, 3.0, 1)]
     # inside the level: the samples at 101 and 103; answers that ended in (101, 103]: 101.5, 102, 102.5, 103
     assert cpu_per_request([burst], samples) == pytest.approx(1.2 / 4)

@@ -11,8 +11,14 @@ BATCH_DEPLOYMENT = "$schema: https://azuremlschemas.azureedge.net/latest/modelBa
 
 
 def deployment(**fields) -> str:
-    base = {"name": "blue", "endpoint_name": "my-endpoint", "model": "azureml:m:1", "environment": "azureml:e:1",
-            "instance_type": "Standard_DS3_v2", "instance_count": "1"}
+    base = {
+        "name": "blue",
+        "endpoint_name": "my-endpoint",
+        "model": "azureml:m:1",
+        "environment": "azureml:e:1",
+        "instance_type": "Standard_DS3_v2",
+        "instance_count": "1",
+    }
     base.update(fields)
     return DEPLOYMENT_SCHEMA + "".join(f"{k}: {v}\n" for k, v in base.items() if v is not None)
 
@@ -20,8 +26,10 @@ def deployment(**fields) -> str:
 # -- names -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, reason", [("ab", "3 to 32"), ("1abc", "start with a letter"), ("my_endpoint", "'_'"),
-                                          ("abc-", "end with"), ("a" * 33, "3 to 32")])
+@pytest.mark.parametrize(
+    "name, reason",
+    [("ab", "3 to 32"), ("1abc", "start with a letter"), ("my_endpoint", "'_'"), ("abc-", "end with"), ("a" * 33, "3 to 32")],
+)
 def test_invalid_endpoint_names_are_errors(tmp_path, name, reason):
     finding = only(check(tmp_path, "e.yml", ENDPOINT_SCHEMA + f"name: {name}\n"), "AMLD110")
     assert finding.severity is Severity.ERROR and reason in finding.message
@@ -30,8 +38,13 @@ def test_invalid_endpoint_names_are_errors(tmp_path, name, reason):
 
 # The names the Azure ML CLI's name check (azure-ai-ml 1.35.2, validate_endpoint_or_deployment_name) refuses
 # before it sends an online deployment.
-REFUSED_DEPLOYMENT_NAMES = [("blue_dep", "'_'"), ("ab", "3 to 32"), ("a" * 40, "3 to 32"), ("1blue", "start with a letter"),
-                            ("green_one", "green-one")]
+REFUSED_DEPLOYMENT_NAMES = [
+    ("blue_dep", "'_'"),
+    ("ab", "3 to 32"),
+    ("a" * 40, "3 to 32"),
+    ("1blue", "start with a letter"),
+    ("green_one", "green-one"),
+]
 
 
 @pytest.mark.parametrize("name, reason", REFUSED_DEPLOYMENT_NAMES)
@@ -79,7 +92,7 @@ def test_model_name_rule(tmp_path):
 def test_a_trailing_newline_never_passes_a_name_rule(tmp_path):
     """A `$` in a pattern matches before a trailing newline: every name rule matches the whole name."""
     write(tmp_path, "m.pkl", "x")
-    model = "$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\nname: \"good\\n\"\npath: m.pkl\n"
+    model = '$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json\nname: "good\\n"\npath: m.pkl\n'
     assert "AMLD110" in codes(check(tmp_path, "model.yml", model))
     endpoint = ENDPOINT_SCHEMA + 'name: "good-endpoint\\n"\nauth_mode: key\n'
     assert "AMLD110" in codes(check(tmp_path, "endpoint.yml", endpoint))
@@ -109,7 +122,9 @@ def test_kubernetes_deployment_on_a_managed_endpoint(tmp_path):
 
 # -- local paths -----------------------------------------------------------------------------
 
-LOCAL = DEPLOYMENT_SCHEMA + """name: blue
+LOCAL = (
+    DEPLOYMENT_SCHEMA
+    + """name: blue
 endpoint_name: my-endpoint
 model:
   path: ./model
@@ -122,6 +137,7 @@ environment:
 instance_type: Standard_DS3_v2
 instance_count: 1
 """
+)
 CONDA = "dependencies:\n  - python=3.11\n  - pip:\n    - azureml-inference-server-http\n"
 
 
@@ -196,14 +212,23 @@ def test_remote_paths_are_not_checked(tmp_path):
 # -- references --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["azureml:m:1", "azureml:m@latest", "azureml:m", "azureml://registries/azureml/models/m/versions/3",
-                                   "azureml:/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/models/m/versions/1"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "azureml:m:1",
+        "azureml:m@latest",
+        "azureml:m",
+        "azureml://registries/azureml/models/m/versions/3",
+        "azureml:/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/models/m/versions/1",
+    ],
+)
 def test_well_formed_references(tmp_path, value):
     assert "AMLD130" not in codes(check(tmp_path, "d.yml", deployment(model=value)))
 
 
-@pytest.mark.parametrize("value, why", [("'azureml:m:'", "version"), ("azureml:m@", "label"), ("azureml:m:1:2", "one ':'"),
-                                        ("'azureml:'", "nothing follows")])
+@pytest.mark.parametrize(
+    "value, why", [("'azureml:m:'", "version"), ("azureml:m@", "label"), ("azureml:m:1:2", "one ':'"), ("'azureml:'", "nothing follows")]
+)
 def test_malformed_references(tmp_path, value, why):
     finding = only(check(tmp_path, "d.yml", deployment(model=value)), "AMLD130")
     assert why in finding.message
@@ -252,8 +277,9 @@ def test_target_utilization_on_managed_is_an_error_because_the_cli_refuses_it(tm
 
 
 def test_documented_forms_the_cli_refuses_are_errors(tmp_path):
-    text = deployment() + ("data_collector:\n  rolling_rate: month\n  collections:\n    request:\n      enabled: 'true'\n"
-                           "      data:\n        version: 1\n")
+    text = deployment() + (
+        "data_collector:\n  rolling_rate: month\n  collections:\n    request:\n      enabled: 'true'\n      data:\n        version: 1\n"
+    )
     findings = [f for f in check(tmp_path, "d.yml", text) if f.code == "AMLD147"]
     assert len(findings) == 2 and all(f.severity is Severity.ERROR and "CLI" in f.message for f in findings)
     quoted = [f for f in findings if f.fixes]
@@ -347,9 +373,11 @@ def test_v1_misspelled_key_is_a_warning_with_suggestion(tmp_path):
 
 
 def test_v1_aks_rules(tmp_path):
-    text = ('{"computeType": "aks", "authEnabled": true, "tokenAuthEnabled": true, "namespace": "Bad",'
-            ' "autoScaler": {"autoscaleEnabled": false, "minReplicas": 2},'
-            ' "containerResourceRequirements": {"cpu": 2, "cpuLimit": 1}}')
+    text = (
+        '{"computeType": "aks", "authEnabled": true, "tokenAuthEnabled": true, "namespace": "Bad",'
+        ' "autoScaler": {"autoscaleEnabled": false, "minReplicas": 2},'
+        ' "containerResourceRequirements": {"cpu": 2, "cpuLimit": 1}}'
+    )
     found = codes(check(tmp_path, "deploymentconfig.json", text))
     for code in ("AMLD161", "AMLD162", "AMLD164", "AMLD163"):
         assert code in found
@@ -378,9 +406,11 @@ def test_v1_aci_settings_aci_cannot_honour_are_warnings_that_say_so(tmp_path):
 
 
 def test_missing_component_file_is_an_error_because_the_cli_loads_it(tmp_path):
-    text = ("$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponentBatchDeployment.schema.json\n"
-            "name: hello\nendpoint_name: hello-batch\ntype: pipeline\ncomponent: pipeline.yml\n"
-            "settings:\n  default_compute: batch-cluster\n")
+    text = (
+        "$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponentBatchDeployment.schema.json\n"
+        "name: hello\nendpoint_name: hello-batch\ntype: pipeline\ncomponent: pipeline.yml\n"
+        "settings:\n  default_compute: batch-cluster\n"
+    )
     finding = only(check(tmp_path, "deployment.yml", text), "AMLD120")
     assert finding.severity is Severity.ERROR and "'pipeline.yml'" in finding.message
     write(tmp_path, "pipeline.yml", "$schema: https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json\n")

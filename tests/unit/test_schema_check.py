@@ -4,13 +4,16 @@ from aml_deploy.findings import Severity
 
 from .helpers import DEPLOYMENT_SCHEMA, ENDPOINT_SCHEMA, at, check, codes, only
 
-VALID = DEPLOYMENT_SCHEMA + """name: blue
+VALID = (
+    DEPLOYMENT_SCHEMA
+    + """name: blue
 endpoint_name: my-endpoint
 model: azureml:my-model:1
 environment: azureml:my-env:1
 instance_type: Standard_DS3_v2
 instance_count: 1
 """
+)
 
 
 def test_valid_deployment_has_no_findings(tmp_path):

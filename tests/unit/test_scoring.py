@@ -12,7 +12,7 @@ from aml_deploy.scoring.lint import lint
 
 from .helpers import DEPLOYMENT_SCHEMA, codes, only, write
 
-GOOD = '''
+GOOD = """
 import json
 import os
 
@@ -26,7 +26,7 @@ def init():
 
 def run(raw_data):
     return model.predict(json.loads(raw_data)["data"]).tolist()
-'''
+"""
 
 CONDA = "dependencies:\n  - python=3.11\n  - pip:\n    - azureml-inference-server-http\n    - scikit-learn\n"
 
@@ -36,7 +36,11 @@ def deployed(tmp_path: Path, script: str, conda: str = CONDA, model_path: str = 
     write(tmp_path, "model/model.pkl", "binary")
     write(tmp_path, "conda.yml", conda)
     write(tmp_path, "src/score.py", textwrap.dedent(script))
-    write(tmp_path, "deployment.yml", DEPLOYMENT_SCHEMA + f"""name: blue
+    write(
+        tmp_path,
+        "deployment.yml",
+        DEPLOYMENT_SCHEMA
+        + f"""name: blue
 endpoint_name: my-endpoint
 model:
   path: {model_path}
@@ -48,7 +52,8 @@ environment:
   conda_file: ./conda.yml
 instance_type: Standard_DS3_v2
 instance_count: 1
-""")
+""",
+    )
     results = {str(r.path): r for r in check_paths([tmp_path])}
     return results[str(tmp_path / "src" / "score.py")].findings
 
@@ -97,14 +102,17 @@ def test_init_with_required_parameters():
     assert (finding.span.start_line, finding.span.start_col) == (0, 9)
 
 
-@pytest.mark.parametrize("signature, problem", [
-    ("run()", "needs a parameter"),
-    ("run(request_headers)", "needs a parameter"),
-    ("run(*args)", "*args"),
-    ("run(**kwargs)", "**kwargs"),
-    ("run(data, /)", "positional-only"),
-    ("run(a, b)", "2 input parameters"),
-])
+@pytest.mark.parametrize(
+    "signature, problem",
+    [
+        ("run()", "needs a parameter"),
+        ("run(request_headers)", "needs a parameter"),
+        ("run(*args)", "*args"),
+        ("run(**kwargs)", "**kwargs"),
+        ("run(data, /)", "positional-only"),
+        ("run(a, b)", "2 input parameters"),
+    ],
+)
 def test_run_signatures_the_server_refuses(signature, problem):
     finding = only(alone(f"def init():\n    pass\n\ndef {signature}:\n    return 1\n"), "AMLD203")
     assert problem in finding.message
@@ -116,7 +124,7 @@ def test_run_signatures_the_server_accepts(signature):
 
 
 def test_input_schema_allows_several_parameters_and_checks_names():
-    ok = alone('''
+    ok = alone("""
         from inference_schema.schema_decorators import input_schema
         from inference_schema.parameter_types.standard_py_parameter_type import StandardPythonParameterType
 
@@ -127,9 +135,9 @@ def test_input_schema_allows_several_parameters_and_checks_names():
         @input_schema("b", StandardPythonParameterType(2))
         def run(a, b):
             return a + b
-    ''')
+    """)
     assert ok == []
-    wrong = alone('''
+    wrong = alone("""
         from inference_schema.schema_decorators import input_schema
         def init():
             pass
@@ -137,13 +145,13 @@ def test_input_schema_allows_several_parameters_and_checks_names():
         @input_schema(param_name="data", param_type=None)
         def run(inputs):
             return inputs
-    ''')
+    """)
     finding = only(wrong, "AMLD206")
     assert "'data'" in finding.message and finding.span.start_line == 4
 
 
 def test_rawhttp_with_input_schema():
-    findings = alone('''
+    findings = alone("""
         from azureml_inference_server_http.api.aml_request import rawhttp
         from inference_schema.schema_decorators import input_schema
 
@@ -154,12 +162,13 @@ def test_rawhttp_with_input_schema():
         @input_schema("request", None)
         def run(request):
             return request
-    ''')
+    """)
     assert "AMLD204" in codes(findings)
 
 
 def test_aml_request_without_rawhttp():
-    finding = only(alone('''
+    finding = only(
+        alone("""
         from azureml_inference_server_http.api.aml_request import AMLRequest
 
         def init():
@@ -168,7 +177,9 @@ def test_aml_request_without_rawhttp():
         def run(request):
             if isinstance(request, AMLRequest):
                 return 1
-    '''), "AMLD205")
+    """),
+        "AMLD205",
+    )
     assert finding.severity is Severity.WARNING and finding.span.start_line == 6
 
 
@@ -200,13 +211,15 @@ def test_run_local_shadowing_is_not_the_bug():
 def test_comprehension_variable_in_init_is_not_state(caplog):
     """A comprehension's variable belongs to the comprehension, not to init(); the rule once took it for
     init state and then failed on the comprehension (it has no position), losing the other warnings."""
-    findings = alone("import joblib\nmodel = joblib.load('m.pkl')\n\ndef init():\n    rows = [x for x in range(3)]\n\n"
-                     "def run(d):\n    return x\n")
+    findings = alone(
+        "import joblib\nmodel = joblib.load('m.pkl')\n\ndef init():\n    rows = [x for x in range(3)]\n\ndef run(d):\n    return x\n"
+    )
     assert codes(findings) == ["AMLD209"] and "rule failed" not in caplog.text
 
 
 def test_errors_returned_with_status_200():
-    finding = only(alone('''
+    finding = only(
+        alone("""
         def init():
             pass
 
@@ -215,12 +228,15 @@ def test_errors_returned_with_status_200():
                 return 1 / 0
             except Exception as error:
                 return {"error": str(error)}
-    '''), "AMLD208")
+    """),
+        "AMLD208",
+    )
     assert finding.severity is Severity.WARNING and finding.span.start_line == 6
 
 
 def test_errors_with_a_status_or_reraised_are_fine():
-    assert alone('''
+    assert (
+        alone("""
         from azureml_inference_server_http.api.aml_response import AMLResponse
         from azureml_inference_server_http.api.aml_request import rawhttp
 
@@ -233,12 +249,15 @@ def test_errors_with_a_status_or_reraised_are_fine():
                 return 1
             except Exception as error:
                 return AMLResponse(str(error), 500)
-    ''') == []
+    """)
+        == []
+    )
     assert alone("def init():\n    pass\n\ndef run(d):\n    try:\n        return 1\n    except Exception:\n        raise\n") == []
 
 
 def test_model_loaded_at_import_time():
-    finding = only(alone('''
+    finding = only(
+        alone("""
         import joblib as jl
         model = jl.load("model.pkl")
 
@@ -250,7 +269,9 @@ def test_model_loaded_at_import_time():
 
         if __name__ == "__main__":
             jl.load("other.pkl")
-    '''), "AMLD209")
+    """),
+        "AMLD209",
+    )
     assert finding.span.start_line == 1  # the module-level call, not the one under __main__
     assert "jl.load()" in finding.message
 
@@ -261,7 +282,9 @@ def test_removed_sklearn_joblib_with_fix():
 
 
 def test_v1_apis_in_a_v2_deployment(tmp_path):
-    findings = deployed(tmp_path, '''
+    findings = deployed(
+        tmp_path,
+        """
         import joblib
         from azureml.core.model import Model
 
@@ -271,7 +294,9 @@ def test_v1_apis_in_a_v2_deployment(tmp_path):
 
         def run(raw_data):
             return model.predict(raw_data)
-    ''', conda=CONDA + "    - azureml-core\n")
+    """,
+        conda=CONDA + "    - azureml-core\n",
+    )
     v1 = [f for f in findings if f.code == "AMLD210"]
     assert len(v1) == 2
     call = next(f for f in v1 if f.fixes)
@@ -283,13 +308,16 @@ def test_v1_apis_are_fine_in_a_v1_script():
     assert "AMLD210" not in codes(alone("from azureml.core.model import Model\ndef init():\n    pass\ndef run(d):\n    return d\n"))
 
 
-@pytest.mark.parametrize("join", [
-    'os.path.join(os.getenv("AZUREML_MODEL_DIR"), "model", "model.pkl")',
-    'os.path.join(os.environ["AZUREML_MODEL_DIR"], "model/model.pkl")',
-    'Path(os.getenv("AZUREML_MODEL_DIR")) / "model" / "model.pkl"',
-    'f"{os.getenv(\'AZUREML_MODEL_DIR\')}/model/model.pkl"',
-    'os.environ.get("AZUREML_MODEL_DIR") + "/model/model.pkl"',
-])
+@pytest.mark.parametrize(
+    "join",
+    [
+        'os.path.join(os.getenv("AZUREML_MODEL_DIR"), "model", "model.pkl")',
+        'os.path.join(os.environ["AZUREML_MODEL_DIR"], "model/model.pkl")',
+        'Path(os.getenv("AZUREML_MODEL_DIR")) / "model" / "model.pkl"',
+        "f\"{os.getenv('AZUREML_MODEL_DIR')}/model/model.pkl\"",
+        'os.environ.get("AZUREML_MODEL_DIR") + "/model/model.pkl"',
+    ],
+)
 def test_model_paths_that_exist(tmp_path, join):
     script = f"import os\nfrom pathlib import Path\nimport joblib\n\ndef init():\n    global model\n    model = joblib.load({join})\n\ndef run(d):\n    return d\n"
     assert deployed(tmp_path, script) == []
@@ -314,7 +342,8 @@ def test_model_path_through_variables(tmp_path):
     script = GOOD.replace(
         'model = joblib.load(os.path.join(os.getenv("AZUREML_MODEL_DIR"), "model", "model.pkl"))',
         'base = os.getenv("AZUREML_MODEL_DIR")\n    folder = os.path.join(base, "models")\n'
-        '    model = joblib.load(os.path.join(folder, name_from_somewhere()))')
+        "    model = joblib.load(os.path.join(folder, name_from_somewhere()))",
+    )
     finding = only(deployed(tmp_path, script), "AMLD212")
     assert "$AZUREML_MODEL_DIR/models " in finding.message
 

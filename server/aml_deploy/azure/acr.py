@@ -120,7 +120,12 @@ def _challenge(client: PipelineClient, server: str) -> tuple[str, str]:
     header = response.headers.get("WWW-Authenticate", "")
     scheme, _, params = header.partition(" ")
     values = dict(_CHALLENGE_PARAM.findall(params))
-    if response.status_code != 401 or scheme.lower() != "bearer" or not values.get("realm", "").startswith("https://") or "service" not in values:
+    if (
+        response.status_code != 401
+        or scheme.lower() != "bearer"
+        or not values.get("realm", "").startswith("https://")
+        or "service" not in values
+    ):
         raise RegistryLoginError(
             f"Registry {server} does not offer Azure AD login (it answered {response.status_code} "
             f"{header or 'without a challenge'}); give a username and password for it instead."

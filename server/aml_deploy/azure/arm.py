@@ -136,7 +136,9 @@ class ArmClient:
         except HttpResponseError as failure:
             raise _operation_error(action, failure) from None
         except (ServiceRequestError, ServiceResponseError) as failure:
-            raise AzureError(f"{action}: lost Azure Resource Manager at {self.cloud.arm_endpoint} while waiting: {failure.message}") from None
+            raise AzureError(
+                f"{action}: lost Azure Resource Manager at {self.cloud.arm_endpoint} while waiting: {failure.message}"
+            ) from None
         if not poller.done():
             raise AzureError(
                 f"{action}: still {poller.status()} after {time.monotonic() - started:.0f} s; Azure carries on, look again later."

@@ -34,7 +34,9 @@ PUBLIC = AzureCloud("AzureCloud", "https://login.microsoftonline.com", "https://
 KNOWN_CLOUDS = (
     PUBLIC,
     AzureCloud("AzureChinaCloud", "https://login.chinacloudapi.cn", "https://management.chinacloudapi.cn", registry_suffix=".azurecr.cn"),
-    AzureCloud("AzureUSGovernment", "https://login.microsoftonline.us", "https://management.usgovcloudapi.net", registry_suffix=".azurecr.us"),
+    AzureCloud(
+        "AzureUSGovernment", "https://login.microsoftonline.us", "https://management.usgovcloudapi.net", registry_suffix=".azurecr.us"
+    ),
 )
 
 

@@ -51,14 +51,22 @@ class ContainerGroups:
     def plan_create_or_update(self, name: str, body: dict) -> PlannedRequest:
         return PlannedRequest("PUT", self.arm.url(self.path(name), API_VERSION), redact_secrets(body))
 
-    def create_or_update(self, name: str, body: dict, *, progress: ProgressCallback | None = None, timeout: float | None = None) -> ContainerGroup:
+    def create_or_update(
+        self, name: str, body: dict, *, progress: ProgressCallback | None = None, timeout: float | None = None
+    ) -> ContainerGroup:
         """PUTs the group and returns it once the deployment has ended Succeeded; ProvisioningFailed (with ACI's
         code and message) when it ended Failed. `progress` gets the status and a fresh read of the group after
         each poll, from the polling thread."""
         action = f"Deploying container group '{name}'"
         started = time.monotonic()
         body_after = self.arm.run_operation(
-            "PUT", self.path(name), API_VERSION, action=action, body=body, on_status=self._reporter(name, progress, started), timeout=timeout
+            "PUT",
+            self.path(name),
+            API_VERSION,
+            action=action,
+            body=body,
+            on_status=self._reporter(name, progress, started),
+            timeout=timeout,
         )
         group = ContainerGroup.from_arm(body_after) if body_after else self.get(name)
         if group is None:
@@ -111,17 +119,23 @@ class ContainerGroups:
         """The container's log (its last `tail` lines; all, up to 4 MB, when None)."""
         query = {"tail": tail, "timestamps": "true" if timestamps else None}
         body = self.arm.call(
-            "GET", f"{self.path(name)}/containers/{segment(container)}/logs", API_VERSION,
-            action=f"Reading the logs of container '{container}' in group '{name}'", query=query,
+            "GET",
+            f"{self.path(name)}/containers/{segment(container)}/logs",
+            API_VERSION,
+            action=f"Reading the logs of container '{container}' in group '{name}'",
+            query=query,
         )
         return (body or {}).get("content") or ""
 
     def restart(self, name: str, *, timeout: float | None = None) -> None:
-        self.arm.run_operation("POST", f"{self.path(name)}/restart", API_VERSION, action=f"Restarting container group '{name}'", timeout=timeout)
+        self.arm.run_operation(
+            "POST", f"{self.path(name)}/restart", API_VERSION, action=f"Restarting container group '{name}'", timeout=timeout
+        )
 
     def stop(self, name: str) -> None:
         self.arm.call("POST", f"{self.path(name)}/stop", API_VERSION, action=f"Stopping container group '{name}'")
 
     def start(self, name: str, *, timeout: float | None = None) -> None:
-        self.arm.run_operation("POST", f"{self.path(name)}/start", API_VERSION, action=f"Starting container group '{name}'", timeout=timeout)
-
+        self.arm.run_operation(
+            "POST", f"{self.path(name)}/start", API_VERSION, action=f"Starting container group '{name}'", timeout=timeout
+        )

@@ -29,7 +29,9 @@ class ArmError(AzureError):
 
     code = "arm"
 
-    def __init__(self, action: str, status: int | None, code: str, message: str, *, target: str | None = None, details: list[dict] | None = None) -> None:
+    def __init__(
+        self, action: str, status: int | None, code: str, message: str, *, target: str | None = None, details: list[dict] | None = None
+    ) -> None:
         self.action = action
         self.status = status
         self.arm_code = code

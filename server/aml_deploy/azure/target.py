@@ -44,7 +44,9 @@ def resolve_target(
             "`az configure --defaults group=NAME`." + _unreadable(profile)
         )
     if not RESOURCE_GROUP.match(group) or group.endswith("."):
-        raise AzureSettingsError(f"'{group}' is not a valid resource group name (1-90 letters, digits, '-', '_', '.', '(', ')'; not ending in '.').")
+        raise AzureSettingsError(
+            f"'{group}' is not a valid resource group name (1-90 letters, digits, '-', '_', '.', '(', ')'; not ending in '.')."
+        )
     return AzureTarget(
         subscription_id=subscription_id,
         resource_group=group,

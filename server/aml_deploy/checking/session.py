@@ -35,11 +35,16 @@ class CheckingSession:
     """Remembers every file's result and what depends on what, so that a change re-checks exactly
     the files it can affect. `on_checked` hears every result, `on_forgotten` every file that is gone."""
 
-    def __init__(self, files: Files | None = None, *,
-                 workspace_for: Callable[[Path], Path | None] = _nothing,
-                 registry: Callable[[], ModelLookup | None] = _nothing,
-                 on_checked: Callable[[Result], None] = _nothing,
-                 on_forgotten: Callable[[Path], None] = _nothing, linter: Linter = lint) -> None:
+    def __init__(
+        self,
+        files: Files | None = None,
+        *,
+        workspace_for: Callable[[Path], Path | None] = _nothing,
+        registry: Callable[[], ModelLookup | None] = _nothing,
+        on_checked: Callable[[Result], None] = _nothing,
+        on_forgotten: Callable[[Path], None] = _nothing,
+        linter: Linter = lint,
+    ) -> None:
         self.files = files or Files()
         self.index = WorkspaceIndex()
         self.results: dict[str, Result] = {}
@@ -51,8 +56,7 @@ class CheckingSession:
         self._linter = linter
 
     def context(self, path: Path) -> Context:
-        return Context(path, self._workspace_for(path), self.files, self._registry(),
-                       referenced_as=self.index.referenced_as(path))
+        return Context(path, self._workspace_for(path), self.files, self._registry(), referenced_as=self.index.referenced_as(path))
 
     # -- one file ---------------------------------------------------------------------------------
 

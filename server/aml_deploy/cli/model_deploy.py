@@ -19,36 +19,71 @@ PASSWORD_VARIABLE = "AML_DEPLOY_REGISTRY_PASSWORD"
 
 def add_parser(verbs) -> None:
     """`deploy` under `aml-deploy model` (one line in models.py)."""
-    deploy = verbs.add_parser("deploy", help="deploy models as a web service: locally or to Azure Container Instances",
-                              description="Deploy a scoring script with its models as a web service (az ml model deploy). "
-                              "computeType local runs it on this machine's Docker engine; aci builds the image in layers, "
-                              "checks it locally behind the endpoint front, pushes what the registry lacks and creates the "
-                              "container group.")
+    deploy = verbs.add_parser(
+        "deploy",
+        help="deploy models as a web service: locally or to Azure Container Instances",
+        description="Deploy a scoring script with its models as a web service (az ml model deploy). "
+        "computeType local runs it on this machine's Docker engine; aci builds the image in layers, "
+        "checks it locally behind the endpoint front, pushes what the registry lacks and creates the "
+        "container group.",
+    )
     deploy.add_argument("-n", "--name", required=True, help="the service's name")
-    deploy.add_argument("-m", "--model", action="append", default=[],
-                        help="NAME:VERSION from the local registry (or azureml:NAME:VERSION, or a path); repeatable")
-    deploy.add_argument("--ic", "--inference-config-file", dest="inference_config", type=Path, required=True,
-                        help="inferenceconfig.json, or a v2 online deployment YAML")
-    deploy.add_argument("--dc", "--deploy-config-file", dest="deploy_config", type=Path,
-                        help="deploymentconfig.json (computeType local or aci)")
+    deploy.add_argument(
+        "-m",
+        "--model",
+        action="append",
+        default=[],
+        help="NAME:VERSION from the local registry (or azureml:NAME:VERSION, or a path); repeatable",
+    )
+    deploy.add_argument(
+        "--ic",
+        "--inference-config-file",
+        dest="inference_config",
+        type=Path,
+        required=True,
+        help="inferenceconfig.json, or a v2 online deployment YAML",
+    )
+    deploy.add_argument(
+        "--dc", "--deploy-config-file", dest="deploy_config", type=Path, help="deploymentconfig.json (computeType local or aci)"
+    )
     deploy.add_argument("--compute-type", choices=("local", "aci", "aks"), help="when there is no deploymentconfig.json")
-    deploy.add_argument("--ct", "--compute-target", dest="compute_target",
-                        help="AKS: the cluster, as a kubeconfig context (default: computeTargetName, else the current context)")
+    deploy.add_argument(
+        "--ct",
+        "--compute-target",
+        dest="compute_target",
+        help="AKS: the cluster, as a kubeconfig context (default: computeTargetName, else the current context)",
+    )
     deploy.add_argument("--overwrite", action="store_true", help="replace a service of the same name")
     deploy.add_argument("--cc", "--cpu-cores", dest="cpu", type=float, help="ACI: CPU cores (containerResourceRequirements.cpu)")
     deploy.add_argument("--gb", "--memory-gb", dest="memory_gb", type=float, help="ACI: memory in GB (memoryInGB)")
-    deploy.add_argument("--ae", "--auth-enabled", dest="auth_enabled", type=_boolean, metavar="{true,false}",
-                        help="ACI: require a key (default false, as in Azure ML v1)")
-    deploy.add_argument("--dn", "--dns-name-label", dest="dns_name_label",
-                        help="ACI: the DNS label of the scoring URI (default: the service's name, made unique by ACI)")
+    deploy.add_argument(
+        "--ae",
+        "--auth-enabled",
+        dest="auth_enabled",
+        type=_boolean,
+        metavar="{true,false}",
+        help="ACI: require a key (default false, as in Azure ML v1)",
+    )
+    deploy.add_argument(
+        "--dn",
+        "--dns-name-label",
+        dest="dns_name_label",
+        help="ACI: the DNS label of the scoring URI (default: the service's name, made unique by ACI)",
+    )
     deploy.add_argument("--port", "--po", type=_port, help="local: host port of the scoring URI, 1024-65535")
     add_publish_options(deploy)
-    deploy.add_argument("--request-file", type=Path, help="the request the local check sends (default: the script's "
-                        "input_sample, else a *request*.json beside the configuration)")
+    deploy.add_argument(
+        "--request-file",
+        type=Path,
+        help="the request the local check sends (default: the script's input_sample, else a *request*.json beside the configuration)",
+    )
     deploy.add_argument("--skip-local-check", action="store_true", help="publish without running the image locally first")
-    deploy.add_argument("--dry-run", action="store_true",
-                        help="ACI: build the image, then print the layers it would push and the ARM requests it would send; "
-                             "AKS: print the Kubernetes manifests (multi-document YAML, secrets as placeholders)")
+    deploy.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="ACI: build the image, then print the layers it would push and the ARM requests it would send; "
+        "AKS: print the Kubernetes manifests (multi-document YAML, secrets as placeholders)",
+    )
     deploy.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for init() (default 600)")
     deploy.add_argument("--workspace-folder", type=Path, help="refuse files outside it (default: the current folder)")
     deploy.add_argument("--ca-bundle", type=Path, help="extra CA bundle for package downloads during the build")
@@ -64,10 +99,15 @@ def add_publish_options(parser) -> None:
     azure.add_argument("-l", "--location", "--lo", dest="location")
     azure.add_argument("-w", "--workspace-name", dest="ignored_workspace", help=argparse.SUPPRESS)
     registry = parser.add_argument_group("registry (the image is pushed there; ACI pulls from there)")
-    registry.add_argument("--registry-login-server", dest="registry_server",
-                          help="an Azure Container Registry (myacr.azurecr.io) or any registry `docker login` knows")
-    registry.add_argument("--registry-username", help="with --registry-password (or $AML_DEPLOY_REGISTRY_PASSWORD): "
-                          "a token or service principal that can push and pull")
+    registry.add_argument(
+        "--registry-login-server",
+        dest="registry_server",
+        help="an Azure Container Registry (myacr.azurecr.io) or any registry `docker login` knows",
+    )
+    registry.add_argument(
+        "--registry-username",
+        help="with --registry-password (or $AML_DEPLOY_REGISTRY_PASSWORD): a token or service principal that can push and pull",
+    )
     registry.add_argument("--registry-password", help=f"prefer ${PASSWORD_VARIABLE}: a command line is visible to others")
     registry.add_argument("--acr-name", help="the registry is this Azure Container Registry (when its login server does not say so)")
     registry.add_argument("--acr-resource-group", help="the registry's resource group (default: the service's)")
@@ -86,18 +126,31 @@ def aci_target(args, progress=True):
     registry = None
     if getattr(args, "registry_server", None):
         password = args.registry_password or os.environ.get(PASSWORD_VARIABLE)
-        registry = RegistrySettings(args.registry_server, args.image_repository, args.registry_username, password,
-                                    args.acr_name, args.acr_resource_group)
-    options = AciOptions(subscription=args.subscription, resource_group=args.resource_group, location=args.location,
-                         registry=registry, cpu=getattr(args, "cpu", None), memory_gb=getattr(args, "memory_gb", None),
-                         dns_name_label=getattr(args, "dns_name_label", None), auth_enabled=getattr(args, "auth_enabled", None),
-                         front_image=getattr(args, "front_image", None))
+        registry = RegistrySettings(
+            args.registry_server, args.image_repository, args.registry_username, password, args.acr_name, args.acr_resource_group
+        )
+    options = AciOptions(
+        subscription=args.subscription,
+        resource_group=args.resource_group,
+        location=args.location,
+        registry=registry,
+        cpu=getattr(args, "cpu", None),
+        memory_gb=getattr(args, "memory_gb", None),
+        dns_name_label=getattr(args, "dns_name_label", None),
+        auth_enabled=getattr(args, "auth_enabled", None),
+        front_image=getattr(args, "front_image", None),
+    )
     request = getattr(args, "request_file", None)
-    return AciServices(Registry(getattr(args, "registry", None)), _printer(args) if progress else None, options=options,
-                       check=not getattr(args, "skip_local_check", False), request_file=request,
-                       deployment_config=getattr(args, "deploy_config", None),
-                       ca=ca_bundle(str(args.ca_bundle)) if getattr(args, "ca_bundle", None) else None,
-                       workspace=getattr(args, "workspace", None))
+    return AciServices(
+        Registry(getattr(args, "registry", None)),
+        _printer(args) if progress else None,
+        options=options,
+        check=not getattr(args, "skip_local_check", False),
+        request_file=request,
+        deployment_config=getattr(args, "deploy_config", None),
+        ca=ca_bundle(str(args.ca_bundle)) if getattr(args, "ca_bundle", None) else None,
+        workspace=getattr(args, "workspace", None),
+    )
 
 
 def _printer(args):
@@ -129,15 +182,24 @@ def _deploy(args) -> int:
     deploy_config = read_deployment_config(args.deploy_config, args.workspace) if args.deploy_config else {}
     compute = str(args.compute_type or deploy_config.get("computeType") or "").lower()
     if compute not in ("local", "aci", "aks"):
-        raise DeployError("Say where to deploy: a deploymentconfig.json (--dc) with computeType local, aci or aks, or "
-                          f"--compute-type local|aci|aks{f' (computeType {compute} is not supported here)' if compute else ''}.")
+        raise DeployError(
+            "Say where to deploy: a deploymentconfig.json (--dc) with computeType local, aci or aks, or "
+            f"--compute-type local|aci|aks{f' (computeType {compute} is not supported here)' if compute else ''}."
+        )
     from ..registry import Registry
 
     registry = Registry(getattr(args, "registry", None))
     models = [_model_reference(m) for m in args.model]
-    spec = from_config(config, endpoint=args.name, deployment="default" if config.suffix == ".json" else None,
-                       deployment_config=args.deploy_config, models=models, port=args.port, workspace=args.workspace,
-                       registry=registry)
+    spec = from_config(
+        config,
+        endpoint=args.name,
+        deployment="default" if config.suffix == ".json" else None,
+        deployment_config=args.deploy_config,
+        models=models,
+        port=args.port,
+        workspace=args.workspace,
+        registry=registry,
+    )
     spec.endpoint = args.name
     if compute == "local":
         return _deploy_locally(args, spec, registry)
@@ -172,14 +234,20 @@ def kubernetes_target(args, progress=True):
     from ..deploy.targets import kubernetes_endpoints
     from ..registry import Registry
 
-    settings = {"kube_context": getattr(args, "compute_target", None), "registry": getattr(args, "registry_server", None),
-                "registry_username": getattr(args, "registry_username", None),
-                "registry_password": getattr(args, "registry_password", None),
-                "registry_repository": getattr(args, "image_repository", None),
-                "front_image": getattr(args, "front_image", None),
-                "local_check": False if getattr(args, "skip_local_check", False) else None}
-    target = kubernetes_endpoints()(Registry(getattr(args, "registry", None)), _printer(args) if progress else None,
-                                 settings={k: v for k, v in settings.items() if v is not None})
+    settings = {
+        "kube_context": getattr(args, "compute_target", None),
+        "registry": getattr(args, "registry_server", None),
+        "registry_username": getattr(args, "registry_username", None),
+        "registry_password": getattr(args, "registry_password", None),
+        "registry_repository": getattr(args, "image_repository", None),
+        "front_image": getattr(args, "front_image", None),
+        "local_check": False if getattr(args, "skip_local_check", False) else None,
+    }
+    target = kubernetes_endpoints()(
+        Registry(getattr(args, "registry", None)),
+        _printer(args) if progress else None,
+        settings={k: v for k, v in settings.items() if v is not None},
+    )
     target.deployment_config, target.workspace = getattr(args, "deploy_config", None), getattr(args, "workspace", None)
     if getattr(args, "ca_bundle", None):
         target.ca = ca_bundle(str(args.ca_bundle))
@@ -189,8 +257,10 @@ def kubernetes_target(args, progress=True):
 def _refuse_existing(target, args) -> None:
     existing = target.services.get(args.name)
     if existing is not None and not args.overwrite:
-        raise DeployError(f"A service named {args.name} exists already ({existing.target}): add --overwrite to replace it, "
-                          f"or update it with aml-deploy service update -n {args.name}.")
+        raise DeployError(
+            f"A service named {args.name} exists already ({existing.target}): add --overwrite to replace it, "
+            f"or update it with aml-deploy service update -n {args.name}."
+        )
 
 
 def _deploy_to_kubernetes(args, spec, deploy_config: dict) -> int:
@@ -221,8 +291,10 @@ def service_text(data: dict) -> str:
     run = data.get("publish") or {}
     pushed = run.get("push")
     if pushed:
-        lines.append(f"  pushed {pushed['layers_pushed']} layer(s), {pushed['bytes_pushed'] / 1e6:.2f} MB "
-                     f"({pushed['bytes_skipped'] / 1e6:.1f} MB already in the registry): {pushed['reference']}")
+        lines.append(
+            f"  pushed {pushed['layers_pushed']} layer(s), {pushed['bytes_pushed'] / 1e6:.2f} MB "
+            f"({pushed['bytes_skipped'] / 1e6:.1f} MB already in the registry): {pushed['reference']}"
+        )
     if run.get("stages"):
         lines.append("  stages: " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in run["stages"].items()))
     return "\n".join(lines)
@@ -232,7 +304,7 @@ def _plan_text(plan: dict) -> str:
     image = plan["image"]
     lines = [f"Would push {image['reference']}:"]
     for layer in image["layers"]:
-        action = 'push' if layer['push'] else 'skip'
+        action = "push" if layer["push"] else "skip"
         lines.append(f"  {action}  {layer['kind']:<11} {layer['size'] / 1e6:10.2f} MB  {layer['diff_id'][:19]}")
     lines.append(f"  {image['bytes_to_push'] / 1e6:.2f} MB of {image['image_size'] / 1e6:.1f} MB")
     for request in plan["requests"]:

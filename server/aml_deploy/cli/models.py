@@ -14,9 +14,11 @@ from .output import add_format, print_result
 
 
 def add_parser(commands) -> None:
-    model = commands.add_parser("model", help="register, list and manage models in the local registry",
-                                description="The local model registry (default ~/.aml-deploy/registry; "
-                                "AML_DEPLOY_REGISTRY or --registry to choose another).")
+    model = commands.add_parser(
+        "model",
+        help="register, list and manage models in the local registry",
+        description="The local model registry (default ~/.aml-deploy/registry; AML_DEPLOY_REGISTRY or --registry to choose another).",
+    )
     model.add_argument("--registry", type=Path, help="registry folder (default: $AML_DEPLOY_REGISTRY or ~/.aml-deploy/registry)")
     verbs = model.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -47,8 +49,7 @@ def add_parser(commands) -> None:
     download.add_argument("-v", "--version", required=True)
     download.add_argument("-p", "--download-path", type=Path, default=Path("."))
 
-    for verb, help_text in (("archive", "hide a version (or every version) from list and @latest"),
-                            ("restore", "undo archive")):
+    for verb, help_text in (("archive", "hide a version (or every version) from list and @latest"), ("restore", "undo archive")):
         command = _verb(verbs, verb, help_text, _archive if verb == "archive" else _restore)
         command.add_argument("-n", "--name", required=True)
         command.add_argument("-v", "--version", help="default: every version of the model")
@@ -60,11 +61,14 @@ def add_parser(commands) -> None:
     delete.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
 
     verify = _verb(verbs, "verify", "check every version's files against the registry's records", _verify)
-    verify.add_argument("--deep", action="store_true",
-                        help="re-hash every stored file (by default: present, sizes match, and unchanged since last "
-                        "hashed by inode and modification time)")
+    verify.add_argument(
+        "--deep",
+        action="store_true",
+        help="re-hash every stored file (by default: present, sizes match, and unchanged since last hashed by inode and modification time)",
+    )
 
     from .profile import add_model_parser  # issue 15: profiling
+
     add_model_parser(verbs)
 
     model_deploy.add_parser(verbs)
@@ -96,9 +100,13 @@ def _create(args, registry: Registry) -> int:
     tags = {**fields.get("tags", {}), **_pairs(args.tags + args.tag)}
     progress = _progress_printer() if sys.stderr.isatty() else None
     model = registry.register(
-        Path(path), name, args.version or fields.get("version"),
+        Path(path),
+        name,
+        args.version or fields.get("version"),
         description=args.description if args.description is not None else fields.get("description", ""),
-        tags=tags, properties=fields.get("properties", {}), model_type=args.type or fields.get("type") or "custom_model",
+        tags=tags,
+        properties=fields.get("properties", {}),
+        model_type=args.type or fields.get("type") or "custom_model",
         progress=progress,
     )
     if progress:
@@ -123,8 +131,11 @@ def _show(args, registry: Registry) -> int:
 
 def _download(args, registry: Registry) -> int:
     target = registry.download(args.name, args.version, args.download_path)
-    print_result(args, {"name": args.name, "version": args.version, "path": str(target)},
-           lambda _: f"Downloaded {args.name}:{args.version} to {target}.")
+    print_result(
+        args,
+        {"name": args.name, "version": args.version, "path": str(target)},
+        lambda _: f"Downloaded {args.name}:{args.version} to {target}.",
+    )
     return 0
 
 
@@ -160,8 +171,11 @@ def _delete(args, registry: Registry) -> int:
 def _verify(args, registry: Registry) -> int:
     result = registry.verify(deep=args.deep)
     verdict = f"{len(result.problems)} problem(s) found." if result.problems else "The registry is consistent."
-    print_result(args, {"problems": result.problems, "versions": result.versions, "files": result.files, "deep": result.deep},
-           lambda _: "\n".join([*result.problems, f"{result.summary()} {verdict}"]))
+    print_result(
+        args,
+        {"problems": result.problems, "versions": result.versions, "files": result.files, "deep": result.deep},
+        lambda _: "\n".join([*result.problems, f"{result.summary()} {verdict}"]),
+    )
     return 1 if result.problems else 0
 
 
@@ -186,17 +200,26 @@ def _table(models: list[ModelVersion]) -> str:
     rows = [("NAME", "VERSION", "TYPE", "SIZE", "CREATED", "TAGS")]
     for m in models:
         tags = " ".join(f"{_shown(k)}={_shown(v)}" for k, v in m.tags.items())
-        rows.append((m.name, m.version + (" (archived)" if m.archived else ""), m.type, human_size(m.size),
-                     m.created_at[:19].replace("T", " "), tags))
+        rows.append(
+            (
+                m.name,
+                m.version + (" (archived)" if m.archived else ""),
+                m.type,
+                human_size(m.size),
+                m.created_at[:19].replace("T", " "),
+                tags,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows)
 
 
 def _details(model: ModelVersion) -> str:
-    lines = [f"{model.reference}  ({model.type}{', archived' if model.archived else ''})",
-             f"  {_shown(model.description)}" if model.description else "",
-             f"  {human_size(model.size)} in {model.file_count} file(s), registered {model.created_at} from "
-             f"{_shown(model.source)}"]
+    lines = [
+        f"{model.reference}  ({model.type}{', archived' if model.archived else ''})",
+        f"  {_shown(model.description)}" if model.description else "",
+        f"  {human_size(model.size)} in {model.file_count} file(s), registered {model.created_at} from {_shown(model.source)}",
+    ]
     if model.tags:
         lines.append("  tags: " + ", ".join(f"{_shown(k)}={_shown(v)}" for k, v in model.tags.items()))
     lines += [f"    {_shown(f['relpath'])}  {human_size(f['size'])}" for f in model.files]

@@ -58,26 +58,32 @@ def _deployment_parsers(commands) -> None:
     verbs = deployment.add_subparsers(title="commands", metavar="COMMAND")
     for verb in ("create", "update"):
         command = _verb(verbs, "online-deployment", verb, f"{verb} a deployment", _deployment_create)
-        command.add_argument("-f", "--file", type=Path, required=True,
-                             help="an online deployment YAML, or a v1 inferenceconfig.json")
+        command.add_argument("-f", "--file", type=Path, required=True, help="an online deployment YAML, or a v1 inferenceconfig.json")
         command.add_argument("-n", "--name", help="the deployment's name (v1: the service's name)")
         command.add_argument("-e", "--endpoint-name")
         command.add_argument("--all-traffic", action="store_true", help="send all of the endpoint's traffic to it")
-        command.add_argument("--debug", action="store_true",
-                             help="start with debugpy listening, and wait for a debugger before init()")
+        command.add_argument("--debug", action="store_true", help="start with debugpy listening, and wait for a debugger before init()")
         command.add_argument("--deployment-config", "--dc", type=Path, help="v1 deploymentconfig.json")
-        command.add_argument("-m", "--model", action="append", default=[],
-                             help="azureml:<name>:<version> from the local registry, or a path (v1; repeatable)")
+        command.add_argument(
+            "-m",
+            "--model",
+            action="append",
+            default=[],
+            help="azureml:<name>:<version> from the local registry, or a path (v1; repeatable)",
+        )
         command.add_argument("--port", type=_port, help="host port of the scoring URI, 1024-65535 (default: kept, or a free one)")
         command.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for init() (default 600)")
-        command.add_argument("--workspace-folder", type=Path,
-                             help="refuse files outside it (default: the current folder, if it holds the file)")
+        command.add_argument(
+            "--workspace-folder", type=Path, help="refuse files outside it (default: the current folder, if it holds the file)"
+        )
         command.add_argument("--ca-bundle", type=Path, help="extra CA bundle for package downloads during the build")
         _publish_options(command)
-        command.add_argument("--skip-local-check", action="store_true",
-                             help="Kubernetes: push without first running the image behind a front on this machine")
-    command = _verb(verbs, "online-deployment", "rollback", "return a published deployment to its previous revision",
-                    _deployment_rollback)
+        command.add_argument(
+            "--skip-local-check",
+            action="store_true",
+            help="Kubernetes: push without first running the image behind a front on this machine",
+        )
+    command = _verb(verbs, "online-deployment", "rollback", "return a published deployment to its previous revision", _deployment_rollback)
     _names(command)
     command.add_argument("--revision", type=int, help="the revision to return to (default: the one before the current)")
     command = _verb(verbs, "online-deployment", "show", "show a deployment", _deployment_show)
@@ -94,6 +100,7 @@ def _deployment_parsers(commands) -> None:
     _names(command)
     command.add_argument("-r", "--request-file", type=Path)
     from .profile import add_deployment_parser  # issue 15: profiling
+
     add_deployment_parser(verbs)
 
 
@@ -103,7 +110,7 @@ def _shares(text: str) -> dict[str, int]:
     for item in text.replace(",", " ").split():
         name, sep, value = item.partition("=")
         if not sep or not name or not value.isdigit():
-            raise argparse.ArgumentTypeError(f"{item!r} is not NAME=PERCENT (e.g. \"blue=90 green=10\")")
+            raise argparse.ArgumentTypeError(f'{item!r} is not NAME=PERCENT (e.g. "blue=90 green=10")')
         shares[name] = int(value)
     return shares
 
@@ -131,11 +138,15 @@ def _verb(verbs, group: str, name: str, help_text: str, handler):
 
 
 def _publish_options(parser) -> None:
-    parser.add_argument("--dry-run", action="store_true",
-                        help="Kubernetes: print the manifests (multi-document YAML, secrets as placeholders); send nothing")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="Kubernetes: print the manifests (multi-document YAML, secrets as placeholders); send nothing",
+    )
     parser.add_argument("--registry", help="Kubernetes: the registry the cluster pulls from (default: $AML_DEPLOY_IMAGE_REGISTRY)")
-    parser.add_argument("--registry-username", help="with the password in $AML_DEPLOY_REGISTRY_PASSWORD "
-                                                    "(default: what docker login stored)")
+    parser.add_argument(
+        "--registry-username", help="with the password in $AML_DEPLOY_REGISTRY_PASSWORD (default: what docker login stored)"
+    )
 
 
 def _names(parser) -> None:
@@ -156,9 +167,13 @@ def _with_target(handler):
         from ..deploy.targets import get_target, remote_target_name
 
         progress = (lambda message: print(f"  {message}", file=sys.stderr)) if args.format == "text" else None
-        settings = {"kube_context": args.kube_context, "namespace": args.namespace,
-                    "registry": getattr(args, "registry", None), "registry_username": getattr(args, "registry_username", None),
-                    "local_check": False if getattr(args, "skip_local_check", False) else None}
+        settings = {
+            "kube_context": args.kube_context,
+            "namespace": args.namespace,
+            "registry": getattr(args, "registry", None),
+            "registry_username": getattr(args, "registry_username", None),
+            "local_check": False if getattr(args, "skip_local_check", False) else None,
+        }
         name = "local" if args.local else remote_target_name(getattr(args, "file", None), _endpoint_of(args))
         return handler(args, get_target(name, progress=progress, settings=settings))
 
@@ -186,8 +201,11 @@ def _endpoint_create(args, target) -> int:
         sys.stdout.write(_dry_run(target, "endpoint_manifests")(args.file, args.name))
         return 0
     endpoint = target.create_endpoint(args.file, args.name)
-    print_result(args, endpoint, lambda e: f"Endpoint {e['name']} is ready for deployments"
-                 + (f" at {e['scoring_uri']}" if e.get("scoring_uri") else "") + ".")
+    print_result(
+        args,
+        endpoint,
+        lambda e: f"Endpoint {e['name']} is ready for deployments" + (f" at {e['scoring_uri']}" if e.get("scoring_uri") else "") + ".",
+    )
     return 0
 
 
@@ -219,10 +237,14 @@ def _credentials(args, target) -> int:
 
 def _regenerate(args, target) -> int:
     target.regenerate_keys(args.name, args.key_type)
-    print_result(args, {"name": args.name, "regenerated": args.key_type},
-                 lambda _: f"Regenerated the {args.key_type} key of {args.name}; the other key still works. "
-                           f"See it with: aml-deploy online-endpoint get-credentials -n {args.name}"
-                           + (" --local" if args.local else ""))
+    print_result(
+        args,
+        {"name": args.name, "regenerated": args.key_type},
+        lambda _: (
+            f"Regenerated the {args.key_type} key of {args.name}; the other key still works. "
+            f"See it with: aml-deploy online-endpoint get-credentials -n {args.name}" + (" --local" if args.local else "")
+        ),
+    )
     return 0
 
 
@@ -266,8 +288,16 @@ def _deployment_create(args, target) -> int:
 
     file = args.file.resolve()
     workspace = args.workspace_folder.resolve() if args.workspace_folder else _default_workspace(file)
-    spec = from_config(file, endpoint=args.endpoint_name, deployment=args.name, deployment_config=args.deployment_config,
-                       models=args.model, port=args.port, workspace=workspace, registry=target.registry)
+    spec = from_config(
+        file,
+        endpoint=args.endpoint_name,
+        deployment=args.name,
+        deployment_config=args.deployment_config,
+        models=args.model,
+        port=args.port,
+        workspace=workspace,
+        registry=target.registry,
+    )
     if args.ca_bundle:
         target.ca = ca_bundle(str(args.ca_bundle))
     if args.dry_run:
@@ -286,11 +316,13 @@ def _default_workspace(file: Path) -> Path:
     from ..deploy.spec import too_wide
 
     here = Path.cwd().resolve()
-    for candidate in ((here, file.parent) if here in file.parents else (file.parent,)):
+    for candidate in (here, file.parent) if here in file.parents else (file.parent,):
         if candidate not in too_wide():
             return candidate
-    raise DeployError(f"{file.parent} is not a workspace AML Deploy will use (it is the root or your home folder): "
-                      "give --workspace-folder, the folder that holds your project.")
+    raise DeployError(
+        f"{file.parent} is not a workspace AML Deploy will use (it is the root or your home folder): "
+        "give --workspace-folder, the folder that holds your project."
+    )
 
 
 def _deployment_rollback(args, target) -> int:
@@ -315,8 +347,7 @@ def _deployment_show(args, target) -> int:
 
 def _deployment_list(args, target) -> int:
     states = target.list_deployments(args.endpoint_name)
-    print_result(args, [s.to_dict() for s in states],
-                 lambda items: "\n".join(map(_deployment_text, items)) or "No local deployments.")
+    print_result(args, [s.to_dict() for s in states], lambda items: "\n".join(map(_deployment_text, items)) or "No local deployments.")
     return 0
 
 
@@ -344,8 +375,7 @@ def _deployment_text(d: dict) -> str:
         if failure.get("log"):
             lines += ["  log:", *("    " + line for line in failure["log"].splitlines()[-25:])]
     if d.get("debug_configuration"):
-        lines += [f"  waiting for a debugger on 127.0.0.1:{d['debug_port']}; attach with:",
-                  json.dumps(d["debug_configuration"], indent=2)]
+        lines += [f"  waiting for a debugger on 127.0.0.1:{d['debug_port']}; attach with:", json.dumps(d["debug_configuration"], indent=2)]
     return "\n".join(lines)
 
 
@@ -398,15 +428,30 @@ def _prune(args, target) -> int:
     listing = [f"  {i.tag}  {human_size(i.size)}  built {i.created.replace('T', ' ')}" for i in unused]
     if args.dry_run or not unused:
         data = {"images": [i.to_dict() for i in unused], "removed": False}
-        print_result(args, data, lambda _: "\n".join(["Environment images no deployment uses:", *listing])
-                     if unused else "No unused environment images.")
+        print_result(
+            args,
+            data,
+            lambda _: "\n".join(["Environment images no deployment uses:", *listing]) if unused else "No unused environment images.",
+        )
         return 0
     if args.format == "text":
         print("\n".join(["Removing environment images no deployment uses:", *listing]))
     confirm(args, f"Remove {len(unused)} image(s)?")
     removal = remove_images(target.client, unused)
-    data = {"images": [i.to_dict() for i in removal.removed], "removed": True, "freed": removal.freed,
-            "kept": [{"tag": k.tag, "id": k.id, "reason": k.reason} for k in removal.kept]}
-    print_result(args, data, lambda _: "\n".join([f"Removed {len(removal.removed)} image(s), freed {human_size(removal.freed)}.",
-                                                  *(f"  kept {k.tag}: {k.reason}" for k in removal.kept)]))
+    data = {
+        "images": [i.to_dict() for i in removal.removed],
+        "removed": True,
+        "freed": removal.freed,
+        "kept": [{"tag": k.tag, "id": k.id, "reason": k.reason} for k in removal.kept],
+    }
+    print_result(
+        args,
+        data,
+        lambda _: "\n".join(
+            [
+                f"Removed {len(removal.removed)} image(s), freed {human_size(removal.freed)}.",
+                *(f"  kept {k.tag}: {k.reason}" for k in removal.kept),
+            ]
+        ),
+    )
     return 1 if removal.kept else 0

@@ -18,14 +18,27 @@ def add_model_parser(verbs) -> None:
     """`model profile -m NAME:VERSION -ic inferenceconfig.json --input-data FILE -n PROFILE`."""
     parser = _parser(verbs, "model", "profile a model locally: CPU, memory, latency under load, and settings to publish with")
     parser.add_argument("-n", "--name", required=True, help="the profile's name (names its result files)")
-    parser.add_argument("-m", "--model", action="append", default=[], required=True,
-                        help="NAME:VERSION (or azureml:NAME:VERSION) from the local registry, or a path; repeatable")
-    parser.add_argument("-ic", "--ic", "--inference-config-file", dest="inference_config", type=Path, required=True,
-                        help="the v1 inferenceconfig.json")
-    parser.add_argument("--input-data", "--idi", dest="request_file", type=Path,
-                        help="requests: one JSON request, a JSON array of requests, or JSON Lines")
-    parser.add_argument("--dc", "--deployment-config", dest="deployment_config", type=Path,
-                        help="the ACI or AKS deploymentconfig.json that --write puts the recommendation into")
+    parser.add_argument(
+        "-m",
+        "--model",
+        action="append",
+        default=[],
+        required=True,
+        help="NAME:VERSION (or azureml:NAME:VERSION) from the local registry, or a path; repeatable",
+    )
+    parser.add_argument(
+        "-ic", "--ic", "--inference-config-file", dest="inference_config", type=Path, required=True, help="the v1 inferenceconfig.json"
+    )
+    parser.add_argument(
+        "--input-data", "--idi", dest="request_file", type=Path, help="requests: one JSON request, a JSON array of requests, or JSON Lines"
+    )
+    parser.add_argument(
+        "--dc",
+        "--deployment-config",
+        dest="deployment_config",
+        type=Path,
+        help="the ACI or AKS deploymentconfig.json that --write puts the recommendation into",
+    )
     parser.set_defaults(handler=_model_profile)
 
 
@@ -36,8 +49,12 @@ def add_deployment_parser(verbs) -> None:
     parser.add_argument("-n", "--name", required=True, help="the deployment")
     parser.add_argument("-e", "--endpoint-name", required=True)
     parser.add_argument("-f", "--file", type=Path, help="its deployment YAML: to start it when it is not running, and for --write")
-    parser.add_argument("-r", "--request-file", type=Path,
-                        help="requests: one JSON request, a JSON array of requests, or JSON Lines (default: the sample request)")
+    parser.add_argument(
+        "-r",
+        "--request-file",
+        type=Path,
+        help="requests: one JSON request, a JSON array of requests, or JSON Lines (default: the sample request)",
+    )
     parser.add_argument("--profile-name", help="names the result files (default ENDPOINT-DEPLOYMENT)")
     parser.set_defaults(handler=_deployment_profile)
 
@@ -48,17 +65,27 @@ def _parser(verbs, group: str, help_text: str):
     parser = verbs.add_parser("profile", help=help_text, description=help_text[0].upper() + help_text[1:] + ".")
     add_format(parser)
     load = parser.add_argument_group("load")
-    load.add_argument("--duration", type=_seconds, default=DEFAULT_DURATION,
-                      help=f"seconds at each concurrency level (default {DEFAULT_DURATION:g})")
-    load.add_argument("--max-concurrency", type=_count, default=DEFAULT_MAX_CONCURRENCY,
-                      help=f"the highest concurrency; levels go 1, 2, 4, ... up to it (default {DEFAULT_MAX_CONCURRENCY})")
+    load.add_argument(
+        "--duration", type=_seconds, default=DEFAULT_DURATION, help=f"seconds at each concurrency level (default {DEFAULT_DURATION:g})"
+    )
+    load.add_argument(
+        "--max-concurrency",
+        type=_count,
+        default=DEFAULT_MAX_CONCURRENCY,
+        help=f"the highest concurrency; levels go 1, 2, 4, ... up to it (default {DEFAULT_MAX_CONCURRENCY})",
+    )
     load.add_argument("--target-rps", type=_positive, help="requests per second the service must serve: sizes instance_count")
     load.add_argument("--target-latency-ms", type=_positive, help="the p99 latency it must keep, in milliseconds")
     out = parser.add_argument_group("results")
-    out.add_argument("--results-folder", type=Path, default=Path("."),
-                     help="where NAME.profile.json and the chart NAME.profile.png go (default: the current folder)")
-    out.add_argument("--write", action="store_true",
-                     help="put the recommendation into the deployment YAML (or, for model profile, the --dc file)")
+    out.add_argument(
+        "--results-folder",
+        type=Path,
+        default=Path("."),
+        help="where NAME.profile.json and the chart NAME.profile.png go (default: the current folder)",
+    )
+    out.add_argument(
+        "--write", action="store_true", help="put the recommendation into the deployment YAML (or, for model profile, the --dc file)"
+    )
     out.add_argument("--workspace-folder", type=Path, help="refuse files outside it (default: the configuration's folder)")
     for option in AZURE_ONLY:
         parser.add_argument(option, dest=f"ignored_{option.strip('-').replace('-', '_')}", help=argparse.SUPPRESS)
@@ -132,8 +159,11 @@ def _deployment_profile(args) -> int:
     target = _target()
     file = args.file.resolve() if args.file else None
     workspace = (args.workspace_folder or (file.parent if file else Path.cwd())).resolve()
-    load_spec = (lambda: from_config(file, endpoint=args.endpoint_name, deployment=args.name, workspace=workspace,
-                                     registry=target.registry)) if file else None
+    load_spec = (
+        (lambda: from_config(file, endpoint=args.endpoint_name, deployment=args.name, workspace=workspace, registry=target.registry))
+        if file
+        else None
+    )
     return _profile(args, target, args.endpoint_name, args.name, load_spec, name, file, workspace)
 
 
@@ -150,20 +180,21 @@ def _target():
     return LocalEndpoints()  # profiling runs on the local Docker engine
 
 
-def _profile(args, target, endpoint: str, deployment: str, load_spec, name: str, write_to: Path | None,
-             workspace: Path) -> int:
+def _profile(args, target, endpoint: str, deployment: str, load_spec, name: str, write_to: Path | None, workspace: Path) -> int:
     from ..profiling import ProfileOptions, Targets
     from ..profiling.inputs import read_requests
     from ..profiling.results import save
     from ..profiling.run import profile_deployment
 
     bodies = read_requests(args.request_file) if args.request_file else None
-    options = ProfileOptions(duration=args.duration, max_concurrency=args.max_concurrency,
-                             targets=Targets(args.target_rps, args.target_latency_ms))
+    options = ProfileOptions(
+        duration=args.duration, max_concurrency=args.max_concurrency, targets=Targets(args.target_rps, args.target_latency_ms)
+    )
     bar = _ProgressBar() if args.format == "text" else None
     try:
-        profile = profile_deployment(target, endpoint, deployment, load_spec=load_spec, bodies=bodies, options=options,
-                                     name=name, on_progress=bar)
+        profile = profile_deployment(
+            target, endpoint, deployment, load_spec=load_spec, bodies=bodies, options=options, name=name, on_progress=bar
+        )
     finally:
         if bar:
             bar.close()
@@ -208,8 +239,12 @@ class _ProgressBar:
     def __call__(self, progress) -> None:
         if self.tty:
             filled = int(progress.fraction * self.WIDTH)
-            print(f"\r  [{'#' * filled}{'.' * (self.WIDTH - filled)}] {progress.fraction:4.0%}  {progress.message:<50}",
-                  end="", file=sys.stderr, flush=True)
+            print(
+                f"\r  [{'#' * filled}{'.' * (self.WIDTH - filled)}] {progress.fraction:4.0%}  {progress.message:<50}",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
             return
         phase = progress.message.split(":")[0]
         if phase != self.last:
@@ -226,30 +261,46 @@ def _text(profile, results: Path, chart: Path | None, written: dict | None) -> s
 
     d = profile.to_dict()
     totals = d["totals"]
-    lines = [f"Profile {profile.name}: {profile.endpoint}/{profile.deployment}, WORKER_COUNT={profile.worker_count}, "
-             f"{profile.host_cores} host cores, {profile.seconds:.0f} s, {totals['requests']} requests", ""]
+    lines = [
+        f"Profile {profile.name}: {profile.endpoint}/{profile.deployment}, WORKER_COUNT={profile.worker_count}, "
+        f"{profile.host_cores} host cores, {profile.seconds:.0f} s, {totals['requests']} requests",
+        "",
+    ]
     rows: list[tuple[str, ...]] = [("CONCURRENCY", "REQ/S", "P50 ms", "P90", "P95", "P99", "P99.9", "ERRORS", "CPU cores", "MEMORY MB")]
     for level in profile.levels:
         ms = level.latency_ms
-        rows.append((str(level.concurrency), f"{level.throughput:g}", *(_ms(ms.get(p)) for p in ("p50", "p90", "p95", "p99", "p99.9")),
-                     f"{level.errors} ({level.error_rate:.1%})" if level.errors else "0",
-                     "-" if level.cpu_cores is None else f"{level.cpu_cores:.2f}",
-                     "-" if level.memory_peak_mb is None else f"{level.memory_peak_mb:g}"))
+        rows.append(
+            (
+                str(level.concurrency),
+                f"{level.throughput:g}",
+                *(_ms(ms.get(p)) for p in ("p50", "p90", "p95", "p99", "p99.9")),
+                f"{level.errors} ({level.error_rate:.1%})" if level.errors else "0",
+                "-" if level.cpu_cores is None else f"{level.cpu_cores:.2f}",
+                "-" if level.memory_peak_mb is None else f"{level.memory_peak_mb:g}",
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines += ["  ".join(cell.rjust(width) for cell, width in zip(row, widths)) for row in rows]
     cpu = totals["cpu_seconds_per_request"]
-    lines += ["", f"Knee: concurrency {profile.knee}" if profile.knee else "Knee: none (no level served without errors)",
-              f"CPU per request: {cpu * 1000:.1f} ms" if cpu else "CPU per request: not measured",
-              f"Memory: peak {profile.memory_peak_mb} MB, steady {profile.memory_steady_mb} MB",
-              f"Errors: {totals['errors']} of {totals['requests']}" + (f"; the first: {first}" if (first := totals["first_error"]) else "")]
+    lines += [
+        "",
+        f"Knee: concurrency {profile.knee}" if profile.knee else "Knee: none (no level served without errors)",
+        f"CPU per request: {cpu * 1000:.1f} ms" if cpu else "CPU per request: not measured",
+        f"Memory: peak {profile.memory_peak_mb} MB, steady {profile.memory_steady_mb} MB",
+        f"Errors: {totals['errors']} of {totals['requests']}" + (f"; the first: {first}" if (first := totals["first_error"]) else ""),
+    ]
     r = profile.recommendation
     if r is not None:
-        lines += ["", "Recommendation:",
-                  f"  ACI/AKS (deploymentconfig.json): cpu {r.cpu:g}, memoryInGB {r.memory_in_gb:g}",
-                  f"  v2 deployment: instance_type {r.instance_type or '(none fits)'}, request_settings: "
-                  f"max_concurrent_requests_per_instance {r.max_concurrent_requests_per_instance}, request_timeout_ms "
-                  f"{r.request_timeout_ms}" + (f", instance_count {r.instance_count}" if r.instance_count is not None else ""),
-                  "  Why:", *(f"    - {reason}" for reason in r.reasoning)]
+        lines += [
+            "",
+            "Recommendation:",
+            f"  ACI/AKS (deploymentconfig.json): cpu {r.cpu:g}, memoryInGB {r.memory_in_gb:g}",
+            f"  v2 deployment: instance_type {r.instance_type or '(none fits)'}, request_settings: "
+            f"max_concurrent_requests_per_instance {r.max_concurrent_requests_per_instance}, request_timeout_ms "
+            f"{r.request_timeout_ms}" + (f", instance_count {r.instance_count}" if r.instance_count is not None else ""),
+            "  Why:",
+            *(f"    - {reason}" for reason in r.reasoning),
+        ]
     lines += [f"Note: {note}" for note in profile.notes]
     lines += ["", f"Results: {results}", f"Chart: {chart}" if chart else INSTALL_HINT]
     if written:

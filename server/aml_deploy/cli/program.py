@@ -19,8 +19,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     signal.signal(signal.SIGTERM, _terminated)  # clean up as for Ctrl+C: nothing half-started is left
     try:
         return args.handler(args)
@@ -33,8 +34,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as err:
         if _is_connection_error(err):
-            return _fail(args, f"Lost the connection to the Docker engine ({_engine_message(err)}). What was being "
-                               "created may still be there: see aml-deploy online-endpoint list --local.")
+            return _fail(
+                args,
+                f"Lost the connection to the Docker engine ({_engine_message(err)}). What was being "
+                "created may still be there: see aml-deploy online-endpoint list --local.",
+            )
         if _is_engine_error(err):
             return _fail(args, f"The Docker engine refused: {_engine_message(err)}")
         raise

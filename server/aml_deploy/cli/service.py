@@ -12,8 +12,11 @@ from .output import add_format, confirm, print_result
 
 
 def add_parser(commands) -> None:
-    service = commands.add_parser("service", help="services published to Azure Container Instances or Kubernetes",
-                                  description="Services published with aml-deploy model deploy (az ml service's verbs).")
+    service = commands.add_parser(
+        "service",
+        help="services published to Azure Container Instances or Kubernetes",
+        description="Services published with aml-deploy model deploy (az ml service's verbs).",
+    )
     verbs = service.add_subparsers(title="commands", metavar="COMMAND")
     command = _verb(verbs, "list", "list the published services", _list)
     command.add_argument("--compute-type", choices=("aci", "aks"), help="only these")
@@ -32,8 +35,15 @@ def add_parser(commands) -> None:
     command.add_argument("-k", "--key", required=True, type=str.lower, choices=("primary", "secondary"))
     command = _verb(verbs, "update", "publish the service again: new code as it is on disk, or another model version", _update)
     _name(command)
-    command.add_argument("-m", "--model", "--add-model", dest="model", action="append", default=[],
-                         help="NAME:VERSION replacing the service's model of that name; repeatable")
+    command.add_argument(
+        "-m",
+        "--model",
+        "--add-model",
+        dest="model",
+        action="append",
+        default=[],
+        help="NAME:VERSION replacing the service's model of that name; repeatable",
+    )
     command.add_argument("--ic", "--inference-config-file", dest="inference_config", type=Path)
     command.add_argument("--dc", "--deploy-config-file", dest="deploy_config", type=Path)
     command.add_argument("--timeout", type=float, default=600.0)
@@ -77,13 +87,29 @@ def _list(args) -> int:
     services = target.services.list({"aci": "aci", "aks": "kubernetes"}.get(args.compute_type))
     if args.model_name:
         services = [s for s in services if any(_model_name(m) == args.model_name for m in s.source.get("models") or [])]
-    rows = [{"name": s.name, "target": s.target, "state": s.state, "scoring_uri": s.scoring_uri, "image": s.image,
-             "resource_group": s.settings.get("resource_group"), "location": s.settings.get("location"),
-             **({"context": s.settings.get("context"), "namespace": s.settings.get("namespace")}
-                if s.target == "kubernetes" else {}),
-             "updated": s.updated, **({"problem": s.problem} if s.problem else {})} for s in services]
-    print_result(args, rows, lambda items: "\n".join(
-        f"{r['name']}  {r['target']}  {r['state']}  {r['scoring_uri'] or ''}".rstrip() for r in items) or "No published services.")
+    rows = [
+        {
+            "name": s.name,
+            "target": s.target,
+            "state": s.state,
+            "scoring_uri": s.scoring_uri,
+            "image": s.image,
+            "resource_group": s.settings.get("resource_group"),
+            "location": s.settings.get("location"),
+            **({"context": s.settings.get("context"), "namespace": s.settings.get("namespace")} if s.target == "kubernetes" else {}),
+            "updated": s.updated,
+            **({"problem": s.problem} if s.problem else {}),
+        }
+        for s in services
+    ]
+    print_result(
+        args,
+        rows,
+        lambda items: (
+            "\n".join(f"{r['name']}  {r['target']}  {r['state']}  {r['scoring_uri'] or ''}".rstrip() for r in items)
+            or "No published services."
+        ),
+    )
     return 0
 
 
@@ -99,11 +125,19 @@ def _show(args) -> int:
 
 
 def _show_text(data: dict) -> str:
-    where = (f"Kubernetes ({data.get('context')}, namespace {data.get('namespace')})" if data.get("target") == "kubernetes"
-             else f"ACI ({data.get('resource_group')}, {data.get('location')})")
+    where = (
+        f"Kubernetes ({data.get('context')}, namespace {data.get('namespace')})"
+        if data.get("target") == "kubernetes"
+        else f"ACI ({data.get('resource_group')}, {data.get('location')})"
+    )
     lines = [f"{data['name']}: {data['provisioning_state']} on {where}"]
-    for label, key in (("scoring URI", "scoring_uri"), ("swagger", "swagger_uri"), ("image", "image"), ("auth", "auth_mode"),
-                       ("problem", "problem")):
+    for label, key in (
+        ("scoring URI", "scoring_uri"),
+        ("swagger", "swagger_uri"),
+        ("image", "image"),
+        ("auth", "auth_mode"),
+        ("problem", "problem"),
+    ):
         if data.get(key):
             lines.append(f"  {label}: {data[key]}")
     return "\n".join(lines)
@@ -119,23 +153,40 @@ def _logs(args) -> int:
 
 
 def _keys(args) -> int:
-    print_result(args, _target(args).get_credentials(args.name),
-                 lambda keys: f"accessToken: {keys['accessToken']}" if "accessToken" in keys else
-                 f"primaryKey: {keys['primaryKey']}\nsecondaryKey: {keys['secondaryKey']}")
+    print_result(
+        args,
+        _target(args).get_credentials(args.name),
+        lambda keys: (
+            f"accessToken: {keys['accessToken']}"
+            if "accessToken" in keys
+            else f"primaryKey: {keys['primaryKey']}\nsecondaryKey: {keys['secondaryKey']}"
+        ),
+    )
     return 0
 
 
 def _regenerate(args) -> int:
     keys = _target(args).regenerate_keys(args.name, args.key)
-    print_result(args, keys, lambda k: f"Regenerated the {args.key} key of {args.name}; the other key kept working.\n"
-                                       f"primaryKey: {k['primaryKey']}\nsecondaryKey: {k['secondaryKey']}")
+    print_result(
+        args,
+        keys,
+        lambda k: (
+            f"Regenerated the {args.key} key of {args.name}; the other key kept working.\n"
+            f"primaryKey: {k['primaryKey']}\nsecondaryKey: {k['secondaryKey']}"
+        ),
+    )
     return 0
 
 
 def _update(args) -> int:
     target = _target(args)
-    state = target.update(args.name, models=[_model_reference(m) for m in args.model], config=args.inference_config,
-                          deployment_config=args.deploy_config, timeout=args.timeout)
+    state = target.update(
+        args.name,
+        models=[_model_reference(m) for m in args.model],
+        config=args.inference_config,
+        deployment_config=args.deploy_config,
+        timeout=args.timeout,
+    )
     data = state.to_dict()
     if hasattr(target, "last_run"):  # ACI says what its publish did there; Kubernetes in the state itself
         data["publish"] = target.last_run.to_dict()
@@ -176,9 +227,15 @@ def _delete(args) -> int:
 def _deleted_text(r: dict) -> str:
     if "group_deleted" not in r:  # Kubernetes
         images = r.get("images_deleted") or []
-        return (f"Deleted {r['name']} ({len(r['deleted_deployments'])} deployment(s), {len(r['deleted_objects'])} "
-                f"object(s))" + (f"; deleted its images {', '.join(images)}" if images else "") +
-                (f"; {r['kept_namespace']}" if r.get("kept_namespace") else ""))
-    return (f"Deleted {r['name']}" + ("" if r["group_deleted"] else " (its group was already gone)")
-            + (f"; deleted its image {r['image']}" if r["image_deleted"] else f"; its image stays in the registry: {r['image']}"))
+        return (
+            f"Deleted {r['name']} ({len(r['deleted_deployments'])} deployment(s), {len(r['deleted_objects'])} "
+            f"object(s))"
+            + (f"; deleted its images {', '.join(images)}" if images else "")
+            + (f"; {r['kept_namespace']}" if r.get("kept_namespace") else "")
+        )
+    return (
+        f"Deleted {r['name']}"
+        + ("" if r["group_deleted"] else " (its group was already gone)")
+        + (f"; deleted its image {r['image']}" if r["image_deleted"] else f"; its image stays in the registry: {r['image']}")
+    )
     return 0

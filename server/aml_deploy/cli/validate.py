@@ -10,10 +10,13 @@ from .. import report
 
 
 def add_parser(commands) -> None:
-    validate = commands.add_parser("validate", help="check configuration files and scoring scripts",
-                                   description="Check Azure ML endpoint, deployment, model and environment YAML, "
-                                   "v1 inferenceconfig.json / deploymentconfig.json, conda files and scoring scripts. "
-                                   "Exit code 1 when any error is found.")
+    validate = commands.add_parser(
+        "validate",
+        help="check configuration files and scoring scripts",
+        description="Check Azure ML endpoint, deployment, model and environment YAML, "
+        "v1 inferenceconfig.json / deploymentconfig.json, conda files and scoring scripts. "
+        "Exit code 1 when any error is found.",
+    )
     validate.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders (searched recursively)")
     validate.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     validate.add_argument("--workspace", type=Path, help="warn about paths that leave this folder")

@@ -31,9 +31,8 @@ def explain(log: str, code_target: str, code_dir: Path) -> Failure:
         frames = [m for m in map(_FRAME.search, block) if m and m["path"].startswith(code_target + "/")]
         if frames:
             frame = frames[-1]
-            relative = frame["path"][len(code_target) + 1:]
-            return Failure(_exception(block) or "init() raised an exception", code_dir / relative, int(frame["line"]),
-                           frame["function"])
+            relative = frame["path"][len(code_target) + 1 :]
+            return Failure(_exception(block) or "init() raised an exception", code_dir / relative, int(frame["line"]), frame["function"])
     if blocks:
         return Failure(_exception(blocks[-1]) or _last_meaningful(lines))
     return Failure(_last_meaningful(lines))
@@ -78,5 +77,9 @@ def failure_finding(failure: Failure, where: str, text: str) -> Finding | None:
     lines = text.splitlines()
     width = len(lines[line]) if line < len(lines) else 1
     indent = len(lines[line]) - len(lines[line].lstrip()) if line < len(lines) else 0
-    return Finding("AMLD401", Severity.ERROR, f"The {where} failed here, in {failure.function}(): {failure.message}",
-                   Span(line, indent, line, max(width, indent + 1)))
+    return Finding(
+        "AMLD401",
+        Severity.ERROR,
+        f"The {where} failed here, in {failure.function}(): {failure.message}",
+        Span(line, indent, line, max(width, indent + 1)),
+    )

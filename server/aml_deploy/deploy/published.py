@@ -71,8 +71,10 @@ class PublishedServices:
         service = self.get(name)
         if service is None or (target is not None and service.target != target):
             where = f" on {target}" if target else ""
-            raise DeployError(f"No published service {name}{where} is known here (aml-deploy service list shows them); "
-                              f"publish it with aml-deploy model deploy -n {name} ...")
+            raise DeployError(
+                f"No published service {name}{where} is known here (aml-deploy service list shows them); "
+                f"publish it with aml-deploy model deploy -n {name} ..."
+            )
         return service
 
     def list(self, target: str | None = None) -> builtins.list[PublishedService]:

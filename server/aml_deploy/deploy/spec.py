@@ -45,8 +45,13 @@ class EnvironmentSpec:
     extra_steps: str | None = None  # v1 extraDockerfileSteps
 
     def describe(self) -> dict:
-        return {"image": self.image, "build": str(self.build_context) if self.build_context else None,
-                "dockerfile": self.dockerfile, "conda": self.conda_text, "extra_steps": self.extra_steps}
+        return {
+            "image": self.image,
+            "build": str(self.build_context) if self.build_context else None,
+            "dockerfile": self.dockerfile,
+            "conda": self.conda_text,
+            "extra_steps": self.extra_steps,
+        }
 
 
 @dataclass
@@ -74,16 +79,27 @@ class DeploymentSpec:
     def fingerprint(self) -> str:
         """Changes when anything but the code's content changes (then the container is recreated)."""
         data = {
-            "code": str(self.code_dir), "script": self.scoring_script, "models": [str(m.path) for m in self.models],
-            "environment": self.environment.describe(), "variables": self.environment_variables,
+            "code": str(self.code_dir),
+            "script": self.scoring_script,
+            "models": [str(m.path) for m in self.models],
+            "environment": self.environment.describe(),
+            "variables": self.environment_variables,
             "requests": self.request_settings,
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def from_config(path: Path, *, endpoint: str | None = None, deployment: str | None = None,
-                deployment_config: Path | None = None, models: list[str] | None = None, port: int | None = None,
-                workspace: Path | None = None, registry: Registry | None = None) -> DeploymentSpec:
+def from_config(
+    path: Path,
+    *,
+    endpoint: str | None = None,
+    deployment: str | None = None,
+    deployment_config: Path | None = None,
+    models: list[str] | None = None,
+    port: int | None = None,
+    workspace: Path | None = None,
+    registry: Registry | None = None,
+) -> DeploymentSpec:
     """Read and check a deployment's configuration; refuse it with the validator's diagnostics."""
     path = Path(path).resolve()
     registry = registry or Registry()
@@ -128,17 +144,21 @@ def _resolved(references: dict[Role, Reference], role: Role) -> Path | None:
     return ref.resolved.resolve() if ref is not None and ref.resolved is not None else None
 
 
-def _from_v2(path: Path, data: dict, references: dict[Role, Reference], endpoint: str | None,
-             deployment: str | None, registry: Registry) -> DeploymentSpec:
+def _from_v2(
+    path: Path, data: dict, references: dict[Role, Reference], endpoint: str | None, deployment: str | None, registry: Registry
+) -> DeploymentSpec:
     endpoint = endpoint or data.get("endpoint_name")
     deployment = deployment or data.get("name")
     if not endpoint or not deployment:
-        raise DeployError(f"{path.name} names no {'endpoint_name' if not endpoint else 'name'}: "
-                          f"give {'--endpoint-name' if not endpoint else '--name'}.")
+        raise DeployError(
+            f"{path.name} names no {'endpoint_name' if not endpoint else 'name'}: give {'--endpoint-name' if not endpoint else '--name'}."
+        )
     code_config = data.get("code_configuration")
     if not isinstance(code_config, dict) or not isinstance(code_config.get("code"), str):
-        raise DeployError(f"{path.name} has no code_configuration.code: a local endpoint runs your scoring script "
-                          "(MLflow models without a script are not supported locally).")
+        raise DeployError(
+            f"{path.name} has no code_configuration.code: a local endpoint runs your scoring script "
+            "(MLflow models without a script are not supported locally)."
+        )
     if code_config["code"].startswith("azureml:"):
         raise DeployError("A registered code asset cannot be used locally: point code_configuration.code at a folder.")
     code_dir = _resolved(references, Role.CODE) or path.parent
@@ -173,8 +193,9 @@ def _model_argument(value: str, registry: Registry) -> ModelFiles:
     """azureml:name:version (or @latest) from the local registry, or a local path."""
     reference = parse_reference(value) if value.startswith("azureml:") else None
     if value.startswith("azureml:") and reference is None:
-        raise DeployError(f"{value} is not a local model: use azureml:<name>:<version> from the local registry, "
-                          "or model.path with local files.")
+        raise DeployError(
+            f"{value} is not a local model: use azureml:<name>:<version> from the local registry, or model.path with local files."
+        )
     if reference is None:
         local = Path(value).expanduser().resolve()
         if not local.exists():
@@ -191,13 +212,17 @@ def _model_argument(value: str, registry: Registry) -> ModelFiles:
 def _v2_environment(path: Path, data: dict, references: dict[Role, Reference]) -> EnvironmentSpec:
     environment = data.get("environment")
     if isinstance(environment, str):
-        raise DeployError(f"{environment} is a registered environment, which is not available locally: write the "
-                          "environment inline (image and conda_file).")
+        raise DeployError(
+            f"{environment} is a registered environment, which is not available locally: write the "
+            "environment inline (image and conda_file)."
+        )
     if not isinstance(environment, dict):
         raise DeployError(f"{path.name} has no environment: a local endpoint needs an image (and a conda file).")
     if "inference_config" in environment:
-        raise DeployError("Custom containers that serve the model themselves (inference_config) cannot be deployed "
-                          "locally yet; AML Deploy runs scoring scripts with the Azure ML inference server.")
+        raise DeployError(
+            "Custom containers that serve the model themselves (inference_config) cannot be deployed "
+            "locally yet; AML Deploy runs scoring scripts with the Azure ML inference server."
+        )
     spec = EnvironmentSpec(image=environment.get("image"))
     build = environment.get("build")
     if isinstance(build, dict):
@@ -219,8 +244,7 @@ def _read_conda(spec: EnvironmentSpec, references: dict[Role, Reference], inline
         spec.conda_text = yaml.safe_dump(inline, sort_keys=False)
 
 
-def _from_v1(path: Path, data: dict, references: dict[Role, Reference], endpoint: str | None,
-             deployment: str | None) -> DeploymentSpec:
+def _from_v1(path: Path, data: dict, references: dict[Role, Reference], endpoint: str | None, deployment: str | None) -> DeploymentSpec:
     if not endpoint:
         raise DeployError("Give the service a name with --name (Azure ML v1 names services on the command line).")
     source = _resolved(references, Role.SOURCE_DIRECTORY) or path.parent
@@ -248,18 +272,25 @@ def check_inside(spec: DeploymentSpec, workspace: Path | None, registry: Registr
             raise DeployError(f"The registered model {model.reference} resolves outside the registry.")
     for what, place in (("The code folder", spec.code_dir), ("The build context", spec.environment.build_context)):
         if place is not None and place.resolve() in too_wide():
-            raise DeployError(f"{what} is {place.resolve()}; AML Deploy never puts the whole filesystem or your home folder "
-                              "into a container. Point it at the folder that holds your code.")
+            raise DeployError(
+                f"{what} is {place.resolve()}; AML Deploy never puts the whole filesystem or your home folder "
+                "into a container. Point it at the folder that holds your code."
+            )
     if workspace is None:
         return
     workspace = workspace.resolve()
-    places = [("The code folder", spec.code_dir), ("The build context", spec.environment.build_context),
-              ("The conda file's folder", spec.environment.conda_folder)]
+    places = [
+        ("The code folder", spec.code_dir),
+        ("The build context", spec.environment.build_context),
+        ("The conda file's folder", spec.environment.conda_folder),
+    ]
     places += [(f"The model {m.name}", m.path) for m in spec.models if not m.reference]
     for what, place in places:
         if place is not None and not is_within(place, workspace):
-            raise DeployError(f"{what} {place} is outside the workspace {workspace}; AML Deploy puts only workspace "
-                              "files into containers. Move it into the workspace (or register the model).")
+            raise DeployError(
+                f"{what} {place} is outside the workspace {workspace}; AML Deploy puts only workspace "
+                "files into containers. Move it into the workspace (or register the model)."
+            )
 
 
 def too_wide() -> set[Path]:

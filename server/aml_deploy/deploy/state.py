@@ -35,9 +35,17 @@ class DeploymentState:
 
     def to_dict(self) -> dict:
         data: dict = {
-            "endpoint": self.endpoint, "name": self.deployment, "provisioning_state": self.state, "target": self.target,
-            "scoring_uri": self.scoring_uri, "openapi_uri": self.openapi_uri, "port": self.port,
-            "debug_port": self.debug_port, "container": self.container, "image": self.image, "config": self.config,
+            "endpoint": self.endpoint,
+            "name": self.deployment,
+            "provisioning_state": self.state,
+            "target": self.target,
+            "scoring_uri": self.scoring_uri,
+            "openapi_uri": self.openapi_uri,
+            "port": self.port,
+            "debug_port": self.debug_port,
+            "container": self.container,
+            "image": self.image,
+            "config": self.config,
             "warnings": self.warnings,
         }
         if self.problem:
@@ -45,9 +53,14 @@ class DeploymentState:
         if self.seconds is not None:
             data.update(seconds=round(self.seconds, 3), rebuilt=self.rebuilt, restarted_in_place=self.restarted_in_place)
         if self.failure is not None:
-            data["failure"] = {"message": self.failure.message, "path": str(self.failure.path) if self.failure.path else None,
-                               "line": self.failure.line, "function": self.failure.function, "log": self.log_excerpt,
-                               "timed_out": self.failure.timed_out}
+            data["failure"] = {
+                "message": self.failure.message,
+                "path": str(self.failure.path) if self.failure.path else None,
+                "line": self.failure.line,
+                "function": self.failure.function,
+                "log": self.log_excerpt,
+                "timed_out": self.failure.timed_out,
+            }
         if self.publish is not None:
             data["publish"] = self.publish
         if self.debug_configuration is not None:

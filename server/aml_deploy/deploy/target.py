@@ -25,8 +25,15 @@ class Target(Protocol):
 
     def delete_endpoint(self, name: str) -> dict: ...
 
-    def deploy(self, spec: DeploymentSpec, *, debug: bool = False, timeout: float = 600.0, must_exist: bool = False,
-               on_line: Progress | None = None) -> DeploymentState: ...
+    def deploy(
+        self,
+        spec: DeploymentSpec,
+        *,
+        debug: bool = False,
+        timeout: float = 600.0,
+        must_exist: bool = False,
+        on_line: Progress | None = None,
+    ) -> DeploymentState: ...
 
     def show_deployment(self, endpoint: str, deployment: str) -> DeploymentState: ...
 
@@ -36,13 +43,11 @@ class Target(Protocol):
 
     def wait_ready(self, endpoint: str, deployment: str | None, timeout: float) -> DeploymentState: ...
 
-    def invoke(self, endpoint: str, deployment: str | None, body: bytes | None = None,
-               timeout: float = 600.0) -> Invocation: ...
+    def invoke(self, endpoint: str, deployment: str | None, body: bytes | None = None, timeout: float = 600.0) -> Invocation: ...
 
     def sample_request(self, endpoint: str, deployment: str | None) -> tuple[str, bytes | None]: ...
 
-    def logs(self, endpoint: str, deployment: str | None = None, lines: int | None = None,
-             follow: bool = False) -> Iterator[str]: ...
+    def logs(self, endpoint: str, deployment: str | None = None, lines: int | None = None, follow: bool = False) -> Iterator[str]: ...
 
     # -- the endpoint's front: keys or tokens, traffic ---------------------------------------------
 
@@ -55,7 +60,6 @@ class Target(Protocol):
         """A new primary or secondary key (`key_type`); the other keeps working. The new credentials."""
         ...
 
-    def set_traffic(self, endpoint: str, traffic: dict[str, int] | None = None,
-                    mirror: dict[str, int] | None = None) -> dict:
+    def set_traffic(self, endpoint: str, traffic: dict[str, int] | None = None, mirror: dict[str, int] | None = None) -> dict:
         """New `traffic` and/or `mirror_traffic` shares (percent by deployment); the endpoint as shown."""
         ...

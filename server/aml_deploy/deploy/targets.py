@@ -35,19 +35,19 @@ def kubernetes_endpoints():
     except ImportError as err:
         if not (err.name or "").startswith("kubernetes"):
             raise
-        raise DeployError("Publishing to Kubernetes needs the kubernetes client packages: pip install "
-                          "'aml-deploy[kubernetes]' into the Python that runs AML Deploy (in the editor: the amlDeploy.python "
-                          "setting's interpreter).") from None
+        raise DeployError(
+            "Publishing to Kubernetes needs the kubernetes client packages: pip install "
+            "'aml-deploy[kubernetes]' into the Python that runs AML Deploy (in the editor: the amlDeploy.python "
+            "setting's interpreter)."
+        ) from None
     return KubernetesEndpoints
 
 
 # name -> a function of (registry, progress, settings such as the kube context) making the target
-TARGETS: dict[str, Callable[[Registry | None, Progress | None, dict], Target]] = {
-    "local": _local, "aci": _aci, "kubernetes": _kubernetes}
+TARGETS: dict[str, Callable[[Registry | None, Progress | None, dict], Target]] = {"local": _local, "aci": _aci, "kubernetes": _kubernetes}
 
 
-def get_target(name: str, registry: Registry | None = None, progress: Progress | None = None,
-               settings: dict | None = None) -> Target:
+def get_target(name: str, registry: Registry | None = None, progress: Progress | None = None, settings: dict | None = None) -> Target:
     try:
         make = TARGETS[name]
     except KeyError:
@@ -72,16 +72,23 @@ def remote_target_name(file: Path | None, endpoint: str | None) -> str:
         return "kubernetes"
     remote = sorted(set(TARGETS) - {"local"})
     if record is not None:
-        raise DeployError(f"{record.name} is published to {record.target}, which these commands do not serve; use "
-                          "aml-deploy service ... for it.")
+        raise DeployError(
+            f"{record.name} is published to {record.target}, which these commands do not serve; use aml-deploy service ... for it."
+        )
     if endpoint and not file:  # a name alone: an endpoint that is not there (exit 1, like any not-found)
-        raise DeployError(f"No endpoint {endpoint} is published to a cluster from here: add --local for a "
-                          "local endpoint, or create it on a cluster with a Kubernetes online endpoint file.")
+        raise DeployError(
+            f"No endpoint {endpoint} is published to a cluster from here: add --local for a "
+            "local endpoint, or create it on a cluster with a Kubernetes online endpoint file."
+        )
     if endpoint or named:
-        raise NoTarget(f"No endpoint {endpoint or named} is published to a cluster from here: add --local for a "
-                          "local endpoint, or create it on a cluster with a Kubernetes online endpoint file.")
-    raise NoTarget("Add --local to run it on this machine's Docker engine, or give a Kubernetes online endpoint or "
-                      f"deployment file to publish it (targets: {', '.join(remote)}).")
+        raise NoTarget(
+            f"No endpoint {endpoint or named} is published to a cluster from here: add --local for a "
+            "local endpoint, or create it on a cluster with a Kubernetes online endpoint file."
+        )
+    raise NoTarget(
+        "Add --local to run it on this machine's Docker engine, or give a Kubernetes online endpoint or "
+        f"deployment file to publish it (targets: {', '.join(remote)})."
+    )
 
 
 def _kind_and_endpoint(file: Path) -> tuple[Kind | None, str | None]:

@@ -53,9 +53,16 @@ def schema_url(kind: Kind) -> str:
 
 # The kinds a `$schema` line declares, most used first.
 SCHEMA_KINDS = (
-    Kind.MANAGED_ONLINE_DEPLOYMENT, Kind.MANAGED_ONLINE_ENDPOINT, Kind.MODEL, Kind.ENVIRONMENT,
-    Kind.KUBERNETES_ONLINE_DEPLOYMENT, Kind.KUBERNETES_ONLINE_ENDPOINT, Kind.BATCH_ENDPOINT, Kind.BATCH_DEPLOYMENT,
-    Kind.MODEL_BATCH_DEPLOYMENT, Kind.PIPELINE_COMPONENT_BATCH_DEPLOYMENT,
+    Kind.MANAGED_ONLINE_DEPLOYMENT,
+    Kind.MANAGED_ONLINE_ENDPOINT,
+    Kind.MODEL,
+    Kind.ENVIRONMENT,
+    Kind.KUBERNETES_ONLINE_DEPLOYMENT,
+    Kind.KUBERNETES_ONLINE_ENDPOINT,
+    Kind.BATCH_ENDPOINT,
+    Kind.BATCH_DEPLOYMENT,
+    Kind.MODEL_BATCH_DEPLOYMENT,
+    Kind.PIPELINE_COMPONENT_BATCH_DEPLOYMENT,
 )
 
 
@@ -126,8 +133,16 @@ def _values(kind: Kind, cursor: Cursor, is_json: bool, ctx: Context | None) -> l
     if cursor.path == ["endpoint_name"] and kind.is_deployment and ctx is not None:
         endpoints = _endpoint_names(kind, ctx)
         if endpoints:
-            return [Item(label=name, kind="value", insert=json.dumps(name) if is_json else name, detail=f"defined in {file}",
-                         prefix_length=len(cursor.prefix)) for name, file in endpoints]
+            return [
+                Item(
+                    label=name,
+                    kind="value",
+                    insert=json.dumps(name) if is_json else name,
+                    detail=f"defined in {file}",
+                    prefix_length=len(cursor.prefix),
+                )
+                for name, file in endpoints
+            ]
     info = describe(subschemas_at(kind, cursor.path))
     values: list[str] = [str(v) for v in info.get("enum", [])]
     if not values and _has_type(info, "boolean"):
@@ -137,15 +152,24 @@ def _values(kind: Kind, cursor: Cursor, is_json: bool, ctx: Context | None) -> l
     items = []
     for value in values:
         insert = json.dumps(value) if is_json and not _has_type(info, "boolean") else value
-        items.append(Item(label=value, kind="value", insert=insert, detail=_type_label(info),
-                          documentation=escape(info["description"]) if info.get("description") else None,
-                          prefix_length=len(cursor.prefix)))
+        items.append(
+            Item(
+                label=value,
+                kind="value",
+                insert=insert,
+                detail=_type_label(info),
+                documentation=escape(info["description"]) if info.get("description") else None,
+                prefix_length=len(cursor.prefix),
+            )
+        )
     return items
 
 
 def _schema_urls(prefix: str) -> list[Item]:
-    return [Item(label=schema_url(k), kind="value", insert=schema_url(k), detail=k.label, description=k.label,
-                 prefix_length=len(prefix)) for k in SCHEMA_KINDS]
+    return [
+        Item(label=schema_url(k), kind="value", insert=schema_url(k), detail=k.label, description=k.label, prefix_length=len(prefix))
+        for k in SCHEMA_KINDS
+    ]
 
 
 def _instance_types(prefix: str, is_json: bool) -> list[Item]:
@@ -154,8 +178,16 @@ def _instance_types(prefix: str, is_json: bool) -> list[Item]:
     for sku, cores, gpus in sorted(sku_table(), key=lambda row: (row[2] != "0", row[1], row[0])):
         size = f"{cores} cores" + (f", {gpus} GPU" if gpus != "0" else "")
         small = " (too small for most models)" if sku.lower() in SMALL_SKUS else ""
-        items.append(Item(label=sku, kind="value", insert=json.dumps(sku) if is_json else sku, detail=size + small,
-                          description=size, prefix_length=len(prefix)))
+        items.append(
+            Item(
+                label=sku,
+                kind="value",
+                insert=json.dumps(sku) if is_json else sku,
+                detail=size + small,
+                description=size,
+                prefix_length=len(prefix),
+            )
+        )
     return items
 
 
@@ -202,9 +234,17 @@ def _unknown_yaml(lines: list[str], line: int, col: int) -> list[Item]:
 
 def _schema_lines(prefix: int) -> list[Item]:
     return [
-        Item(label="$schema", kind="key", insert=f"{snippet_text('$schema')}: {snippet_text(schema_url(k))}\n$0", snippet=True,
-             detail=schema_url(k), description=k.label, prefix_length=prefix, filter_text="$schema",
-             documentation=f"Declares this file a {k.label}: the editor and the Azure ML CLI then check it as one.")
+        Item(
+            label="$schema",
+            kind="key",
+            insert=f"{snippet_text('$schema')}: {snippet_text(schema_url(k))}\n$0",
+            snippet=True,
+            detail=schema_url(k),
+            description=k.label,
+            prefix_length=prefix,
+            filter_text="$schema",
+            documentation=f"Declares this file a {k.label}: the editor and the Azure ML CLI then check it as one.",
+        )
         for k in SCHEMA_KINDS
     ]
 
@@ -213,34 +253,50 @@ def _schema_line(kind: Kind) -> str:
     return f"{snippet_text('$schema')}: {snippet_text(schema_url(kind))}\n"
 
 
-_ENDPOINT = _schema_line(Kind.MANAGED_ONLINE_ENDPOINT) + f"""name: {_placeholder(1, 'my-endpoint')}
-auth_mode: {_choice(2, ['key', 'aml_token', 'aad_token'])}
+_ENDPOINT = (
+    _schema_line(Kind.MANAGED_ONLINE_ENDPOINT)
+    + f"""name: {_placeholder(1, "my-endpoint")}
+auth_mode: {_choice(2, ["key", "aml_token", "aad_token"])}
 $0"""
+)
 
-_DEPLOYMENT = _schema_line(Kind.MANAGED_ONLINE_DEPLOYMENT) + f"""name: {_placeholder(1, 'blue')}
-endpoint_name: {_placeholder(2, 'my-endpoint')}
+_DEPLOYMENT = (
+    _schema_line(Kind.MANAGED_ONLINE_DEPLOYMENT)
+    + f"""name: {_placeholder(1, "blue")}
+endpoint_name: {_placeholder(2, "my-endpoint")}
 model:
-  path: {_placeholder(3, './model')}
+  path: {_placeholder(3, "./model")}
 code_configuration:
-  code: {_placeholder(4, './src')}
-  scoring_script: {_placeholder(5, 'score.py')}
+  code: {_placeholder(4, "./src")}
+  scoring_script: {_placeholder(5, "score.py")}
 environment:
-  conda_file: {_placeholder(6, './environment/conda.yaml')}
-  image: {_placeholder(7, 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest')}
-instance_type: {_placeholder(8, 'Standard_DS3_v2')}
-instance_count: {_placeholder(9, '1')}
+  conda_file: {_placeholder(6, "./environment/conda.yaml")}
+  image: {_placeholder(7, "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest")}
+instance_type: {_placeholder(8, "Standard_DS3_v2")}
+instance_count: {_placeholder(9, "1")}
 $0"""
+)
 
-_MODEL = _schema_line(Kind.MODEL) + f"""name: {_placeholder(1, 'my-model')}
-path: {_placeholder(2, './model')}
-type: {_choice(3, ['custom_model', 'mlflow_model', 'triton_model'])}
+_MODEL = (
+    _schema_line(Kind.MODEL)
+    + f"""name: {_placeholder(1, "my-model")}
+path: {_placeholder(2, "./model")}
+type: {_choice(3, ["custom_model", "mlflow_model", "triton_model"])}
 $0"""
+)
 
 
 def _new_file_snippets(prefix: int) -> list[Item]:
     return [
-        Item("Managed online deployment", "snippet", _DEPLOYMENT, True, "new deployment file",
-             "A deployment with a local model, scoring script and conda environment.", prefix),
+        Item(
+            "Managed online deployment",
+            "snippet",
+            _DEPLOYMENT,
+            True,
+            "new deployment file",
+            "A deployment with a local model, scoring script and conda environment.",
+            prefix,
+        ),
         Item("Managed online endpoint", "snippet", _ENDPOINT, True, "new endpoint file", "An endpoint with key authentication.", prefix),
         Item("Model", "snippet", _MODEL, True, "new model file", "A model to register from local files.", prefix),
     ]

@@ -54,7 +54,7 @@ def spec_from_data(data: Any, folder: Path | None = None, read: Callable[[Path],
             spec.conda.append(item)
             name = distribution_name(item)
             if name == "python":
-                version = item.strip()[len("python"):].lstrip("=<>~! ")
+                version = item.strip()[len("python") :].lstrip("=<>~! ")
                 spec.python = version or None
         elif isinstance(item, dict) and isinstance(item.get("pip"), list):
             for line in item["pip"]:
@@ -92,8 +92,7 @@ def read_spec(path: Path, read: Callable[[Path], str | None]) -> tuple[CondaSpec
         problem = parsed.findings[0] if parsed.findings else None
         if problem is not None and problem.code == "AMLD004":  # a limit (an alias bomb, say), not a syntax error
             reason = problem.message.removeprefix("Not validated: ").rstrip(".")
-            return None, CondaProblem(f"it cannot be read safely: {reason} (line {problem.span.start_line + 1})",
-                                      readable=False)
+            return None, CondaProblem(f"it cannot be read safely: {reason} (line {problem.span.start_line + 1})", readable=False)
         where = f" at line {problem.span.start_line + 1}" if problem else ""
         return None, CondaProblem(f"it is not valid YAML{where}", readable=False)
     if not isinstance(parsed.data, dict) or not isinstance(parsed.data.get("dependencies"), list):

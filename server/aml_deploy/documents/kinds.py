@@ -47,7 +47,7 @@ class Kind(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        """"managed online deployment" and so on: the kind as people say it."""
+        """ "managed online deployment" and so on: the kind as people say it."""
         return re.sub(r"(?<!^)([A-Z])", r" \1", self.value).lower()
 
 
@@ -76,27 +76,90 @@ _INFERENCE_NAME = re.compile(r"inference[-_]?config", re.IGNORECASE)
 _DEPLOYMENT_NAME = re.compile(r"deploy(?:ment)?[-_]?config", re.IGNORECASE)
 
 _ENDPOINT_KEYS = {
-    "$schema", "name", "description", "tags", "properties", "auth_mode", "identity", "traffic",
-    "mirror_traffic", "public_network_access", "compute", "defaults", "scoring_uri", "openapi_uri",
-    "location", "provisioning_state", "id", "kind",
+    "$schema",
+    "name",
+    "description",
+    "tags",
+    "properties",
+    "auth_mode",
+    "identity",
+    "traffic",
+    "mirror_traffic",
+    "public_network_access",
+    "compute",
+    "defaults",
+    "scoring_uri",
+    "openapi_uri",
+    "location",
+    "provisioning_state",
+    "id",
+    "kind",
 }
 _MODEL_KEYS = {
-    "$schema", "name", "version", "path", "type", "description", "tags", "properties", "flavors",
-    "stage", "datastore", "system_metadata", "id", "utc_time_created", "creation_context", "job_name",
-    "latest_version", "intellectual_property", "default_deployment_template", "allowed_deployment_templates",
+    "$schema",
+    "name",
+    "version",
+    "path",
+    "type",
+    "description",
+    "tags",
+    "properties",
+    "flavors",
+    "stage",
+    "datastore",
+    "system_metadata",
+    "id",
+    "utc_time_created",
+    "creation_context",
+    "job_name",
+    "latest_version",
+    "intellectual_property",
+    "default_deployment_template",
+    "allowed_deployment_templates",
 }
 _ENVIRONMENT_KEYS = {
-    "$schema", "name", "version", "description", "tags", "properties", "image", "build", "conda_file",
-    "os_type", "inference_config", "datastore", "auto_delete_setting", "intellectual_property", "id",
-    "creation_context", "latest_version",
+    "$schema",
+    "name",
+    "version",
+    "description",
+    "tags",
+    "properties",
+    "image",
+    "build",
+    "conda_file",
+    "os_type",
+    "inference_config",
+    "datastore",
+    "auto_delete_setting",
+    "intellectual_property",
+    "id",
+    "creation_context",
+    "latest_version",
 }
 _ONLINE_DEPLOYMENT_SIGNS = {
-    "instance_type", "instance_count", "code_configuration", "scale_settings", "request_settings",
-    "liveness_probe", "readiness_probe", "app_insights_enabled", "data_collector",
-    "egress_public_network_access", "model_mount_path",
+    "instance_type",
+    "instance_count",
+    "code_configuration",
+    "scale_settings",
+    "request_settings",
+    "liveness_probe",
+    "readiness_probe",
+    "app_insights_enabled",
+    "data_collector",
+    "egress_public_network_access",
+    "model_mount_path",
 }
-_BATCH_SIGNS = {"settings", "mini_batch_size", "output_action", "output_file_name", "retry_settings",
-                "max_concurrency_per_instance", "error_threshold", "component", "job_definition"}
+_BATCH_SIGNS = {
+    "settings",
+    "mini_batch_size",
+    "output_action",
+    "output_file_name",
+    "retry_settings",
+    "max_concurrency_per_instance",
+    "error_threshold",
+    "component",
+    "job_definition",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +191,9 @@ def kind_from_schema_url(url: str) -> Kind | None:
     return _SCHEMA_NAMES.get(name)
 
 
-def detect(path: str, text: str, data: Any, leading_comments: list[str] | None = None,
-           referenced_as: Kind | None = None) -> Detection | None:
+def detect(
+    path: str, text: str, data: Any, leading_comments: list[str] | None = None, referenced_as: Kind | None = None
+) -> Detection | None:
     declared = schema_url_in(text, leading_comments)
     if declared:
         url, how = declared

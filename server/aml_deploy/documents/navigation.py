@@ -75,8 +75,13 @@ def _registry_markdown(reference: str, details: dict | None, where: str) -> str:
     if details is None:
         return f"{code(reference)} is not in the local model registry ({escape(where)})."
     rows = [f"**{escape(details['name'])}:{escape(str(details['version']))}** in the local model registry"]
-    for label, key in (("Type", "type"), ("Description", "description"), ("Size", "size_text"), ("Registered", "created"),
-                       ("Files", "file_count")):
+    for label, key in (
+        ("Type", "type"),
+        ("Description", "description"),
+        ("Size", "size_text"),
+        ("Registered", "created"),
+        ("Files", "file_count"),
+    ):
         if details.get(key) not in (None, ""):
             rows.append(f"{label}: {escape(str(details[key]))}")
     if details.get("tags"):
@@ -106,8 +111,9 @@ def definition(kind: Kind, parsed: Parsed, line: int, col: int, ctx: Context) ->
         if ref.field != field or ref.resolved is None or not ctx.exists(ref.resolved):
             continue
         if ref.role is Role.CODE:
-            script = next((r.resolved for r in references
-                           if r.role is Role.SCORING_SCRIPT and r.resolved and ctx.is_file(r.resolved)), None)
+            script = next(
+                (r.resolved for r in references if r.role is Role.SCORING_SCRIPT and r.resolved and ctx.is_file(r.resolved)), None
+            )
             return (script, None) if script else None
         if ctx.is_file(ref.resolved):
             return ref.resolved, None

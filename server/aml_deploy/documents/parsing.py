@@ -120,9 +120,7 @@ def _parse_json(parsed: Parsed) -> None:
     except json.JSONDecodeError as err:
         line, col = err.lineno - 1, err.colno - 1
         hint = " (JSON does not allow comments)" if _comment_at(parsed.text, err.pos) else ""
-        parsed.findings.append(
-            Finding("AMLD001", Severity.ERROR, f"JSON syntax error: {err.msg}{hint}", Span(line, col, line, col + 1))
-        )
+        parsed.findings.append(Finding("AMLD001", Severity.ERROR, f"JSON syntax error: {err.msg}{hint}", Span(line, col, line, col + 1)))
         return
     except RecursionError:
         parsed.findings.append(_limit_finding("the JSON nests too deeply"))
@@ -131,9 +129,14 @@ def _parse_json(parsed: Parsed) -> None:
         digits = _LONG_NUMBER.search(parsed.text)
         line, col = _line_col(parsed.text, digits.start() if digits else 0)
         length = len(digits.group(0)) if digits else 1
-        parsed.findings.append(Finding("AMLD001", Severity.ERROR,
-                                       f"This number has {length:,} digits; no Azure ML setting takes a number that long.",
-                                       Span(line, col, line, col + min(length, 1000))))
+        parsed.findings.append(
+            Finding(
+                "AMLD001",
+                Severity.ERROR,
+                f"This number has {length:,} digits; no Azure ML setting takes a number that long.",
+                Span(line, col, line, col + min(length, 1000)),
+            )
+        )
         return
     # Tabs are legal JSON whitespace but not YAML indentation; a tab is one code point like a
     # space, so swapping them keeps every position.
@@ -293,8 +296,7 @@ def _template_finding(text: str, match: re.Match) -> Finding:
     return Finding(
         "AMLD003",
         Severity.INFO,
-        f"This file is a template ({match.group(0)} is filled in by a script); "
-        "it is not validated until the placeholders are replaced.",
+        f"This file is a template ({match.group(0)} is filled in by a script); it is not validated until the placeholders are replaced.",
         Span(line, col, line, col + len(match.group(0))),
     )
 
@@ -314,8 +316,7 @@ def _character_finding(text: str, err) -> Finding:
     """The reader's "unacceptable character", at its place."""
     line, col = _line_col(text, max(min(err.position, len(text)), 0))
     what = f"#x{err.character:04x}" if isinstance(err.character, int) else repr(err.character)
-    return Finding("AMLD001", Severity.ERROR, f"YAML syntax error: {err.reason} (character {what} here).",
-                   Span(line, col, line, col + 1))
+    return Finding("AMLD001", Severity.ERROR, f"YAML syntax error: {err.reason} (character {what} here).", Span(line, col, line, col + 1))
 
 
 def _limit_finding(what: str, span: Span | None = None) -> Finding:

@@ -36,9 +36,16 @@ class Role(str, enum.Enum):
 
 # What must be at the path: a file, a folder, or either.
 EXPECTS = {
-    Role.MODEL: "any", Role.CODE: "dir", Role.SCORING_SCRIPT: "file", Role.CONDA: "file",
-    Role.BUILD_CONTEXT: "dir", Role.DOCKERFILE: "file", Role.COMPONENT: "file",
-    Role.SOURCE_DIRECTORY: "dir", Role.ENTRY_SCRIPT: "file", Role.EXTRA_STEPS: "file",
+    Role.MODEL: "any",
+    Role.CODE: "dir",
+    Role.SCORING_SCRIPT: "file",
+    Role.CONDA: "file",
+    Role.BUILD_CONTEXT: "dir",
+    Role.DOCKERFILE: "file",
+    Role.COMPONENT: "file",
+    Role.SOURCE_DIRECTORY: "dir",
+    Role.ENTRY_SCRIPT: "file",
+    Role.EXTRA_STEPS: "file",
     Role.CERTIFICATE: "file",
 }
 
@@ -95,8 +102,14 @@ def local_references(kind: Kind, data: Any, base_dir: Path) -> list[Reference]:
                     refs.append(Reference(Role.SCORING_SCRIPT, ("code_configuration", "scoring_script"), script, None, Role.CODE))
             elif code is not None or code_config.get("code") is None:
                 code_dir = code.resolved if code is not None and code.resolved is not None else base_dir
-                _add(refs, Role.SCORING_SCRIPT, ("code_configuration", "scoring_script"), script, code_dir,
-                     parent=Role.CODE if code is not None else None)
+                _add(
+                    refs,
+                    Role.SCORING_SCRIPT,
+                    ("code_configuration", "scoring_script"),
+                    script,
+                    code_dir,
+                    parent=Role.CODE if code is not None else None,
+                )
         environment = data.get("environment")
         if isinstance(environment, dict):
             _environment(refs, environment, ("environment",), base_dir)
@@ -133,8 +146,7 @@ def _inference_config(data: dict, base_dir: Path) -> list[Reference]:
     environment = data.get("environment")
     python = environment.get("python") if isinstance(environment, dict) else None
     if isinstance(python, dict):
-        _add(refs, Role.CONDA, ("environment", "python", "condaDependenciesFile"),
-             python.get("condaDependenciesFile"), root, parent=parent)
+        _add(refs, Role.CONDA, ("environment", "python", "condaDependenciesFile"), python.get("condaDependenciesFile"), root, parent=parent)
     return refs
 
 
@@ -146,8 +158,7 @@ def _deployment_config(data: dict, base_dir: Path) -> list[Reference]:
     return refs
 
 
-def _add(refs: list[Reference], role: Role, field: tuple, value: Any, base: Path,
-         parent: Role | None = None) -> Reference | None:
+def _add(refs: list[Reference], role: Role, field: tuple, value: Any, base: Path, parent: Role | None = None) -> Reference | None:
     if not isinstance(value, str) or not value.strip() or is_remote(value):
         return None
     if is_placeholder(value):

@@ -26,12 +26,22 @@ from .suggest import did_you_mean, one_of
 CLI_SUPPLIED = {"name": "--name", "endpoint_name": "--endpoint-name", "compute": "--set compute=..."}
 
 _JSON_TYPES = {
-    dict: "a mapping", list: "a list", str: "text", bool: "true/false", int: "a whole number",
-    float: "a number", type(None): "empty (null)",
+    dict: "a mapping",
+    list: "a list",
+    str: "text",
+    bool: "true/false",
+    int: "a whole number",
+    float: "a number",
+    type(None): "empty (null)",
 }
 _TYPE_WORDS = {
-    "object": "a mapping", "array": "a list", "string": "text", "boolean": "true or false",
-    "integer": "a whole number", "number": "a number", "null": "empty",
+    "object": "a mapping",
+    "array": "a list",
+    "string": "text",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+    "null": "empty",
 }
 
 
@@ -149,9 +159,7 @@ def _pattern(error: jsonschema.ValidationError, path: list[str | int], kind: Kin
     if prefix and isinstance(error.instance, str) and _REFERENCE_LIKE.match(error.instance):
         fixed = prefix + error.instance
         fixes = (Fix(f"Change to '{fixed}'", (TextEdit(span, _requote(parsed.root, path, fixed)),)),)
-    yield Finding(
-        "AMLD106", Severity.ERROR, f"{_show(error.instance)} is not valid for '{_dotted(path)}': {explanation}", span, fixes
-    )
+    yield Finding("AMLD106", Severity.ERROR, f"{_show(error.instance)} is not valid for '{_dotted(path)}': {explanation}", span, fixes)
 
 
 _REFERENCE_LIKE = re.compile(r"^[A-Za-z0-9][\w.-]*(:[\w.-]+|@[\w.-]+)$")
@@ -159,9 +167,13 @@ _REFERENCE_LIKE = re.compile(r"^[A-Za-z0-9][\w.-]*(:[\w.-]+|@[\w.-]+)$")
 
 def _range(error: jsonschema.ValidationError, path: list[str | int], kind: Kind, parsed: Parsed) -> Iterator[Finding]:
     limits = {
-        "minimum": "at least {}", "maximum": "at most {}", "exclusiveMinimum": "more than {}",
-        "exclusiveMaximum": "less than {}", "minLength": "at least {} characters long",
-        "maxLength": "at most {} characters long", "minItems": "a list of at least {} items",
+        "minimum": "at least {}",
+        "maximum": "at most {}",
+        "exclusiveMinimum": "more than {}",
+        "exclusiveMaximum": "less than {}",
+        "minLength": "at least {} characters long",
+        "maxLength": "at most {} characters long",
+        "minItems": "a list of at least {} items",
         "maxItems": "a list of at most {} items",
     }
     rule = limits[error.validator].format(error.validator_value)
@@ -193,9 +205,7 @@ def _alternatives(error: jsonschema.ValidationError, path: list[str | int], kind
                 types.extend(wanted if isinstance(wanted, list) else [wanted])
         wanted = one_of(dict.fromkeys(_TYPE_WORDS.get(t, t) for t in types)) or "something else"
         actual = _JSON_TYPES.get(type(error.instance), "this")
-        yield Finding(
-            "AMLD102", Severity.ERROR, f"'{_dotted(path)}' should be {wanted}, not {actual}.", value_span(parsed.root, path)
-        )
+        yield Finding("AMLD102", Severity.ERROR, f"'{_dotted(path)}' should be {wanted}, not {actual}.", value_span(parsed.root, path))
         return
     from jsonschema.exceptions import best_match
 
@@ -221,8 +231,10 @@ _HANDLERS = {
     "pattern": _pattern,
     "oneOf": _alternatives,
     "anyOf": _alternatives,
-    **{name: _range for name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-                                 "minLength", "maxLength", "minItems", "maxItems")},
+    **{
+        name: _range
+        for name in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems")
+    },
 }
 
 

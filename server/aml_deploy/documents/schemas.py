@@ -129,8 +129,7 @@ def _step(current: list[tuple[dict, Resolver]], segment: str | int) -> list[tupl
 
 def walk(kind: Kind, data: Any) -> Iterator[tuple[list[str | int], Any, list[dict]]]:
     """Every value in `data` with the schemas that apply to it, each derived from its parent's."""
-    stack: list[tuple[list[str | int], Any, list[tuple[dict, Resolver]]]] = [
-        ([], data, list(_expand(root_schema(kind), _resolver(kind))))]
+    stack: list[tuple[list[str | int], Any, list[tuple[dict, Resolver]]]] = [([], data, list(_expand(root_schema(kind), _resolver(kind))))]
     while stack:
         path, value, current = stack.pop()
         yield path, value, [schema for schema, _ in current]
@@ -169,9 +168,7 @@ def allows_any_key(schemas: list[dict]) -> bool:
     """True when the object at this path takes free-form keys (tags, environment_variables)."""
     if not any(s.get("type") == "object" or "properties" in s for s in schemas):
         return True
-    closed = any(
-        s.get("additionalProperties") is False or s.get("unevaluatedProperties") is False for s in schemas
-    )
+    closed = any(s.get("additionalProperties") is False or s.get("unevaluatedProperties") is False for s in schemas)
     return not closed
 
 

@@ -73,9 +73,12 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 def _surrogate_finding(text: str, offset: int) -> Finding:
     line = text.count("\n", 0, offset)
     col = offset - (text.rfind("\n", 0, offset) + 1)
-    return Finding("AMLD005", Severity.ERROR,
-                   f"A lone surrogate (U+{ord(text[offset]):04X}) is not a character a file can hold: delete it.",
-                   Span(line, col, line, col + 1))
+    return Finding(
+        "AMLD005",
+        Severity.ERROR,
+        f"A lone surrogate (U+{ord(text[offset]):04X}) is not a character a file can hold: delete it.",
+        Span(line, col, line, col + 1),
+    )
 
 
 def validate_file(path: Path, ctx: Context, explicit: bool = False) -> Result:
@@ -96,16 +99,16 @@ def validate_file(path: Path, ctx: Context, explicit: bool = False) -> Result:
     return validate_text(path, text, ctx)
 
 
-def validate_or_refuse(path: Path, ctx: Context, consequence: str,
-                       error: type[InvalidConfiguration] = InvalidConfiguration) -> Result:
+def validate_or_refuse(path: Path, ctx: Context, consequence: str, error: type[InvalidConfiguration] = InvalidConfiguration) -> Result:
     """Check a file the user gave a command; with any error, refuse (raise `error`) with every
     error's place and `consequence` (what was therefore not done)."""
     result = validate_file(path, ctx, explicit=True)
     errors = [f for f in result.findings if f.severity is Severity.ERROR]
     if errors:
         lines = [f"{path}:{f.span.start_line + 1}:{f.span.start_col + 1}: {f.code} {f.message}" for f in errors]
-        raise error(f"{path.name} has {len(errors)} error(s); {consequence}:\n" + "\n".join(lines),
-                                   findings=[(str(path), f) for f in errors])
+        raise error(
+            f"{path.name} has {len(errors)} error(s); {consequence}:\n" + "\n".join(lines), findings=[(str(path), f) for f in errors]
+        )
     return result
 
 
@@ -119,7 +122,8 @@ def _undecodable(path: Path, raw: bytes, err: UnicodeDecodeError, ctx: Context, 
         col = len(raw[raw.rfind(b"\n", 0, err.start) + 1 : err.start].decode("utf-8", errors="replace"))
         result.findings.append(
             Finding(
-                "AMLD005", Severity.ERROR,
+                "AMLD005",
+                Severity.ERROR,
                 f"The file is not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start}); save it as UTF-8.",
                 Span(line, col, line, col + 1),
             )
@@ -152,9 +156,9 @@ def _guarded(check: Callable[..., Iterable[T]], *args: Any) -> list[T]:
 def _missing_schema_hint(kind: Kind, parsed: Parsed) -> Finding:
     url = SCHEMA_HOST + f"{kind.value}.schema.json"
     return Finding(
-        "AMLD010", Severity.HINT,
-        f"Recognised as a {kind.label} by its content; add a $schema line so every editor and the Azure ML CLI "
-        "agree on the kind.",
+        "AMLD010",
+        Severity.HINT,
+        f"Recognised as a {kind.label} by its content; add a $schema line so every editor and the Azure ML CLI agree on the kind.",
         Span.point(),
         (Fix("Add $schema line", (TextEdit(Span(0, 0, 0, 0), f"$schema: {url}\n"),)),),
     )

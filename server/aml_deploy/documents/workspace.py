@@ -16,8 +16,21 @@ from .kinds import Kind
 from .references import Reference, Role
 
 SKIP_DIRS = {
-    ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", ".tox", ".nox",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", "site-packages", ".idea", ".vscode-test",
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "__pycache__",
+    ".venv",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "site-packages",
+    ".idea",
+    ".vscode-test",
 }
 MAX_FILES = 20_000
 
@@ -26,8 +39,9 @@ def walk_files(root: Path, suffixes: tuple[str, ...], limit: int = MAX_FILES) ->
     """Files under `root` with one of `suffixes` (case-insensitive), skipping tool folders."""
     count = 0
     for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".")
-                         and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg")))  # a virtual environment
+        dirs[:] = sorted(
+            d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
+        )  # a virtual environment
         for name in sorted(names):
             if name.lower().endswith(suffixes):
                 yield Path(folder) / name

@@ -40,9 +40,17 @@ class FrontState:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/score"
 
     def to_dict(self) -> dict:
-        return {"endpoint": self.endpoint, "status": self.status, "container": self.container, "image": self.image,
-                "network": self.network, "port": self.port, "scoring_uri": self.scoring_uri, **self.description,
-                "servers": self.servers}
+        return {
+            "endpoint": self.endpoint,
+            "status": self.status,
+            "container": self.container,
+            "image": self.image,
+            "network": self.network,
+            "port": self.port,
+            "scoring_uri": self.scoring_uri,
+            **self.description,
+            "servers": self.servers,
+        }
 
 
 @dataclass
@@ -59,8 +67,12 @@ def start(client, front: Front, image: str, port: int | None = None, timeout: fl
     internal = f"{front.port_in_container}/tcp"
     existing = _find(client, front.endpoint)
     if existing is not None:
-        if (existing.status == "running" and _image_matches(existing, image) and internal in _published(existing)
-                and port in (None, _host_port(existing))):
+        if (
+            existing.status == "running"
+            and _image_matches(existing, image)
+            and internal in _published(existing)
+            and port in (None, _host_port(existing))
+        ):
             update(client, front)
             return status(client, front.endpoint)
         existing.remove(force=True)
@@ -69,9 +81,15 @@ def start(client, front: Front, image: str, port: int | None = None, timeout: fl
     network = ensure_network(client, front.endpoint)
     try:
         container = client.containers.create(
-            image, entrypoint=ENTRYPOINT, command=COMMAND, name=container_name(front.endpoint),
-            user=str(runtime.USER_ID), labels={LABEL: "1", "aml-deploy.endpoint": front.endpoint}, network=network.name,
-            detach=True, ports={internal: ("127.0.0.1", port)},
+            image,
+            entrypoint=ENTRYPOINT,
+            command=COMMAND,
+            name=container_name(front.endpoint),
+            user=str(runtime.USER_ID),
+            labels={LABEL: "1", "aml-deploy.endpoint": front.endpoint},
+            network=network.name,
+            detach=True,
+            ports={internal: ("127.0.0.1", port)},
         )
     except docker.errors.ImageNotFound:
         raise FrontError(f"The front image {image} is not here (ensure_image makes it).") from None
@@ -81,8 +99,9 @@ def start(client, front: Front, image: str, port: int | None = None, timeout: fl
         _wait_ready(container, internal, front.tls is not None, timeout)
     except docker.errors.APIError as err:
         container.remove(force=True)
-        raise FrontError(f"The image {image} cannot run the front (it needs HAProxy 2.6 or later with Lua): "
-                         f"{err.explanation or err}") from None
+        raise FrontError(
+            f"The image {image} cannot run the front (it needs HAProxy 2.6 or later with Lua): {err.explanation or err}"
+        ) from None
     except BaseException:
         container.remove(force=True)
         raise
@@ -96,8 +115,10 @@ def update(client, front: Front) -> UpdateResult:
     container = _running(client, front.endpoint)
     new = render(front)
     if f"{front.port_in_container}/tcp" not in _published(container):
-        raise FrontError(f"The front of {front.endpoint} listens on another port (TLS was turned on or off): "
-                         "start it again, which replaces its container.")
+        raise FrontError(
+            f"The front of {front.endpoint} listens on another port (TLS was turned on or off): "
+            "start it again, which replaces its container."
+        )
     current = runtime.read_files(container)
     old = Rendered({name: parse_map(current.get(name, b"").decode()) for name in MAP_FILES}, current)
     if not front.runtime_api or old.structural() != new.structural():
@@ -125,8 +146,14 @@ def status(client, endpoint: str, servers: bool = True) -> FrontState:
     container = _find(client, endpoint)
     if container is None:
         return FrontState(endpoint, "missing")
-    state = FrontState(endpoint, container.status, container.name, (container.image.tags or [container.image.id])[0],
-                       network_name(endpoint), _host_port(container))
+    state = FrontState(
+        endpoint,
+        container.status,
+        container.name,
+        (container.image.tags or [container.image.id])[0],
+        network_name(endpoint),
+        _host_port(container),
+    )
     if container.status == "running":
         files = runtime.read_files(container)
         state.description = json.loads(files.get(DESCRIPTION_FILE, b"{}"))
@@ -163,8 +190,7 @@ def _running(client, endpoint: str):
 
 def _published(container) -> dict:
     container.reload()
-    return {port: bindings for port, bindings in (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).items()
-            if bindings}
+    return {port: bindings for port, bindings in (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).items() if bindings}
 
 
 def _host_port(container) -> int | None:
@@ -216,7 +242,13 @@ def _servers(container) -> list[dict]:
     for row in rows[1:]:
         values = dict(zip(header, row.split(",")))
         if values.get("pxname", "").startswith("deployment_"):
-            servers.append({"deployment": values["svname"], "status": values.get("status"),
-                            "in_flight": int(values.get("scur") or 0), "served": int(values.get("stot") or 0),
-                            "address": values.get("addr")})
+            servers.append(
+                {
+                    "deployment": values["svname"],
+                    "status": values.get("status"),
+                    "in_flight": int(values.get("scur") or 0),
+                    "served": int(values.get("stot") or 0),
+                    "address": values.get("addr"),
+                }
+            )
     return servers

@@ -50,8 +50,12 @@ class Token:
 
     def as_azure(self) -> dict:
         """What `az ml online-endpoint get-credentials` prints for a token."""
-        return {"accessToken": self.value, "expiryTimeUtc": self.expires,
-                "refreshAfterTimeUtc": self.expires - TOKEN_LIFETIME_S // 2, "tokenType": "Bearer"}
+        return {
+            "accessToken": self.value,
+            "expiryTimeUtc": self.expires,
+            "refreshAfterTimeUtc": self.expires - TOKEN_LIFETIME_S // 2,
+            "tokenType": "Bearer",
+        }
 
 
 @dataclass
@@ -65,14 +69,16 @@ class Credentials:
 
     def to_json(self) -> dict:
         """As stored (the KeyStore's file, a Kubernetes Secret): secrets included."""
-        return {"primaryKey": self.primary_key, "secondaryKey": self.secondary_key,
-                "tokens": [{"token": t.value, "expires": t.expires} for t in self.tokens]}
+        return {
+            "primaryKey": self.primary_key,
+            "secondaryKey": self.secondary_key,
+            "tokens": [{"token": t.value, "expires": t.expires} for t in self.tokens],
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Credentials:
         """From to_json()'s form; KeyError, TypeError or ValueError when it is not that."""
-        return cls(data.get("primaryKey"), data.get("secondaryKey"),
-                   [Token(t["token"], int(t["expires"])) for t in data.get("tokens", [])])
+        return cls(data.get("primaryKey"), data.get("secondaryKey"), [Token(t["token"], int(t["expires"])) for t in data.get("tokens", [])])
 
     def keys_as_azure(self) -> dict:
         """What `az ml online-endpoint get-credentials` prints for keys."""
@@ -97,8 +103,9 @@ class KeyStore:
                 raise ValueError("a key or token that is not 16 to 256 letters, digits, '+', '/', '=', '_' or '-'")
             return credentials
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-            raise FrontError(f"The credentials file {self.path} cannot be read ({type(err).__name__}); "
-                             "delete it and regenerate the keys.") from None
+            raise FrontError(
+                f"The credentials file {self.path} cannot be read ({type(err).__name__}); delete it and regenerate the keys."
+            ) from None
 
     def ensure(self, auth_mode: str) -> Credentials:
         """The stored credentials, with two keys created the first time a key endpoint needs them."""

@@ -26,8 +26,13 @@ class FrontImage:
     warnings: list[str] = field(default_factory=list)
 
 
-def ensure_image(client, image: str | None = DEFAULT_IMAGE, base: str = FALLBACK_BASE, ca: Path | None = None,
-                 on_line: Callable[[str], None] | None = None) -> FrontImage:
+def ensure_image(
+    client,
+    image: str | None = DEFAULT_IMAGE,
+    base: str = FALLBACK_BASE,
+    ca: Path | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> FrontImage:
     """`image` when it is here or can be pulled; otherwise the fallback built from `base`.
     `image=None` goes straight to the fallback. `ca`: an extra CA bundle for apt over https."""
     import docker.errors
@@ -47,8 +52,10 @@ def ensure_image(client, image: str | None = DEFAULT_IMAGE, base: str = FALLBACK
             client.images.pull(image)
             return FrontImage(image, "pulled")
         except docker.errors.APIError as err:
-            warnings.append(f"could not pull {image} ({(err.explanation or str(err))[:160]}); building the front "
-                            f"image from {base} with Debian's haproxy package instead")
+            warnings.append(
+                f"could not pull {image} ({(err.explanation or str(err))[:160]}); building the front "
+                f"image from {base} with Debian's haproxy package instead"
+            )
     _build(client, tag, base, ca, on_line)
     return FrontImage(tag, "built", warnings)
 
@@ -58,9 +65,11 @@ def dockerfile(base: str, ca: bool) -> str:
     lines = [f"FROM {base}"]
     if ca:
         lines.append(f"COPY ca.pem {_CA_TARGET}")
-    lines += [f"RUN apt-get{option} update && DEBIAN_FRONTEND=noninteractive apt-get{option} install -y "
-              f"--no-install-recommends haproxy && rm -rf /var/lib/apt/lists/* {_CA_TARGET if ca else ''}".rstrip(),
-              "LABEL aml-deploy.front-image=1"]
+    lines += [
+        f"RUN apt-get{option} update && DEBIAN_FRONTEND=noninteractive apt-get{option} install -y "
+        f"--no-install-recommends haproxy && rm -rf /var/lib/apt/lists/* {_CA_TARGET if ca else ''}".rstrip(),
+        "LABEL aml-deploy.front-image=1",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -70,8 +79,9 @@ def fallback_tag(client, base: str, ca: Path | None) -> str:
     try:
         base_id = client.images.get(base).id
     except docker.errors.ImageNotFound:
-        raise FrontError(f"The front image is built from {base}, which is not here: pull it, or set another "
-                         "Debian-based base image.") from None
+        raise FrontError(
+            f"The front image is built from {base}, which is not here: pull it, or set another Debian-based base image."
+        ) from None
     digest = hashlib.sha256(f"{base_id}\n{dockerfile(base, ca is not None)}".encode())
     if ca is not None:
         digest.update(Path(ca).read_bytes())
@@ -103,11 +113,9 @@ def _build(client, tag: str, base: str, ca: Path | None, on_line) -> None:
     buffer.seek(0)
     output: list[str] = []
     try:
-        for chunk in client.api.build(fileobj=buffer, custom_context=True, tag=tag, rm=True, forcerm=True,
-                                      decode=True, pull=False):
+        for chunk in client.api.build(fileobj=buffer, custom_context=True, tag=tag, rm=True, forcerm=True, decode=True, pull=False):
             if "error" in chunk:
-                raise FrontError(f"Building the front image from {base} failed: {chunk['error'].strip()}\n"
-                                 + "".join(output[-10:]))
+                raise FrontError(f"Building the front image from {base} failed: {chunk['error'].strip()}\n" + "".join(output[-10:]))
             text = chunk.get("stream", "")
             output.append(text)
             if on_line and text.strip():

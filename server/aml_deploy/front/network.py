@@ -31,8 +31,10 @@ def subnet_block() -> ipaddress.IPv4Network:
     except ValueError as err:
         raise FrontError(f"{SUBNETS_VARIABLE}={value} is not a network block ({err}); write it like {DEFAULT_SUBNETS}.") from None
     if not isinstance(block, ipaddress.IPv4Network) or block.prefixlen > SUBNET_PREFIX:
-        raise FrontError(f"{SUBNETS_VARIABLE}={value} must be an IPv4 block of /{SUBNET_PREFIX} or larger "
-                         f"(each endpoint's network takes a /{SUBNET_PREFIX}), like {DEFAULT_SUBNETS}.")
+        raise FrontError(
+            f"{SUBNETS_VARIABLE}={value} must be an IPv4 block of /{SUBNET_PREFIX} or larger "
+            f"(each endpoint's network takes a /{SUBNET_PREFIX}), like {DEFAULT_SUBNETS}."
+        )
     return block
 
 
@@ -49,8 +51,12 @@ def ensure_network(client, endpoint: str):
     for attempt in range(5):  # another process may take the same subnet at the same moment
         subnet = _free_subnet(client)
         try:
-            return client.networks.create(name, driver="bridge", labels={LABEL: "1", "aml-deploy.endpoint": endpoint},
-                                          ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=str(subnet))]))
+            return client.networks.create(
+                name,
+                driver="bridge",
+                labels={LABEL: "1", "aml-deploy.endpoint": endpoint},
+                ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=str(subnet))]),
+            )
         except docker.errors.APIError as err:
             if "already exists" in str(err):
                 return client.networks.get(name)
@@ -61,14 +67,19 @@ def ensure_network(client, endpoint: str):
 
 def _free_subnet(client) -> ipaddress.IPv4Network:
     block = subnet_block()
-    used = [ipaddress.ip_network(config["Subnet"], strict=False)
-            for network in client.networks.list() for config in ((network.attrs.get("IPAM") or {}).get("Config") or [])
-            if config.get("Subnet") and ":" not in config["Subnet"]]
+    used = [
+        ipaddress.ip_network(config["Subnet"], strict=False)
+        for network in client.networks.list()
+        for config in ((network.attrs.get("IPAM") or {}).get("Config") or [])
+        if config.get("Subnet") and ":" not in config["Subnet"]
+    ]
     for candidate in block.subnets(new_prefix=SUBNET_PREFIX):
         if not any(candidate.overlaps(other) for other in used):
             return candidate
-    raise FrontError(f"Every subnet of {block} is taken by an endpoint's network: delete endpoints you no longer "
-                     f"use (aml-deploy online-endpoint list --local), or set {SUBNETS_VARIABLE} to a larger block.")
+    raise FrontError(
+        f"Every subnet of {block} is taken by an endpoint's network: delete endpoints you no longer "
+        f"use (aml-deploy online-endpoint list --local), or set {SUBNETS_VARIABLE} to a larger block."
+    )
 
 
 def connect_deployment(client, endpoint: str, container, deployment: str, port: int = SCORING_PORT) -> str:

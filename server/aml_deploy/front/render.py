@@ -42,16 +42,19 @@ def render(front: Front, now: float | None = None) -> Rendered:
     front.check()
     maps = {
         "keys.map": _keys(front),
-        "tokens.map": {t.value: str(t.expires) for t in front.credentials.valid_tokens(now)}
-        if front.auth_mode == "aml_token" else {},
+        "tokens.map": {t.value: str(t.expires) for t in front.credentials.valid_tokens(now)} if front.auth_mode == "aml_token" else {},
         "split.map": {str(slot): name for slot, name in split_slots(front.deployments, "weight").items()},
         "mirror.map": {str(slot): name for slot, name in split_slots(front.deployments, "mirror").items()},
         "deployments.map": {d.name: d.address for d in front.deployments},
     }
     files = {name: map_text(entries).encode() for name, entries in maps.items()}
     files["haproxy.cfg"] = haproxy_cfg(front).encode()
-    files["front.lua"] = LUA.read_text(encoding="utf-8").replace("@MAX_IN_FLIGHT@", str(MIRROR_MAX_IN_FLIGHT)) \
-        .replace("@TIMEOUT_MS@", str(max((d.limits.timeout_ms for d in front.deployments), default=5000))).encode()
+    files["front.lua"] = (
+        LUA.read_text(encoding="utf-8")
+        .replace("@MAX_IN_FLIGHT@", str(MIRROR_MAX_IN_FLIGHT))
+        .replace("@TIMEOUT_MS@", str(max((d.limits.timeout_ms for d in front.deployments), default=5000)))
+        .encode()
+    )
     if front.tls is not None:
         files["tls.pem"] = front.tls.certificate.rstrip(b"\n") + b"\n" + front.tls.key.rstrip(b"\n") + b"\n"
     files[DESCRIPTION_FILE] = json.dumps(front.describe(), indent=1).encode()
@@ -112,10 +115,12 @@ def haproxy_cfg(front: Front) -> str:
 def _global(front: Front) -> str:
     longest = max((d.limits.timeout_ms for d in front.deployments), default=5000)
     mirroring = any(d.mirror > 0 for d in front.deployments)
-    lines = ["global",
-             f"    tune.bufsize {MIRROR_BUFSIZE if mirroring else BUFSIZE}",
-             f"    lua-load {CONFIG_DIR}/front.lua",
-             f"    hard-stop-after {longest + 60000}ms  # an old process, after a reload, finishes what it serves"]
+    lines = [
+        "global",
+        f"    tune.bufsize {MIRROR_BUFSIZE if mirroring else BUFSIZE}",
+        f"    lua-load {CONFIG_DIR}/front.lua",
+        f"    hard-stop-after {longest + 60000}ms  # an old process, after a reload, finishes what it serves",
+    ]
     if front.runtime_api:
         lines.append(f"    stats socket ipv4@127.0.0.1:{ADMIN_PORT} level admin")
     if front.access_log:
@@ -125,14 +130,16 @@ def _global(front: Front) -> str:
 
 def _defaults(front: Front) -> str:
     longest = max((d.limits.timeout_ms for d in front.deployments), default=5000)
-    lines = ["defaults",
-             "    mode http",
-             "    option http-buffer-request  # the whole body is read first: mirror copies it",
-             "    timeout connect 5s",
-             f"    timeout client {longest + 60000}ms",
-             f"    timeout server {longest}ms",
-             "    timeout http-request 60s",
-             "    timeout http-keep-alive 60s"]
+    lines = [
+        "defaults",
+        "    mode http",
+        "    option http-buffer-request  # the whole body is read first: mirror copies it",
+        "    timeout connect 5s",
+        f"    timeout client {longest + 60000}ms",
+        f"    timeout server {longest}ms",
+        "    timeout http-request 60s",
+        "    timeout http-keep-alive 60s",
+    ]
     if front.access_log:
         lines += ["    log global", "    option dontlognull"]
     return "\n".join(lines) + "\n"
@@ -159,18 +166,25 @@ def _frontend(front: Front) -> str:
 def _auth_rules(mode: str) -> list[str]:
     if mode == "none":
         return []
-    lines = ['    acl bearer req.fhdr(authorization) -m beg -i "bearer "',
-             "    http-request set-var(txn.credential) req.fhdr(authorization),bytes(7) if bearer",
-             "    " + reply(401, "Send the key or token as Authorization: Bearer <credential>.") + " unless bearer"]
+    lines = [
+        '    acl bearer req.fhdr(authorization) -m beg -i "bearer "',
+        "    http-request set-var(txn.credential) req.fhdr(authorization),bytes(7) if bearer",
+        "    " + reply(401, "Send the key or token as Authorization: Bearer <credential>.") + " unless bearer",
+    ]
     if mode == "key":
-        lines.append("    " + reply(401, "The key is not valid for this endpoint.")
-                     + f" unless {{ var(txn.credential),map_str({CONFIG_DIR}/keys.map) -m found }}")
+        lines.append(
+            "    "
+            + reply(401, "The key is not valid for this endpoint.")
+            + f" unless {{ var(txn.credential),map_str({CONFIG_DIR}/keys.map) -m found }}"
+        )
     elif mode == "aml_token":
-        lines += ["    http-request set-var(txn.now) date",
-                  f"    http-request set-var(txn.token_left) var(txn.credential),map_str_int({CONFIG_DIR}/tokens.map),"
-                  "sub(txn.now)",
-                  "    " + reply(401, "The token is not valid for this endpoint, or it has expired: get a new one.")
-                  + " unless { var(txn.token_left) -m int gt 0 }"]
+        lines += [
+            "    http-request set-var(txn.now) date",
+            f"    http-request set-var(txn.token_left) var(txn.credential),map_str_int({CONFIG_DIR}/tokens.map),sub(txn.now)",
+            "    "
+            + reply(401, "The token is not valid for this endpoint, or it has expired: get a new one.")
+            + " unless { var(txn.token_left) -m int gt 0 }",
+        ]
     if mode in ("key", "aml_token"):
         lines.append("    http-request del-header authorization  # the scoring container never sees the credential")
     return lines
@@ -181,11 +195,16 @@ def _routing_rules() -> list[str]:
     return [
         "    acl named req.fhdr(azureml-model-deployment) -m found",
         "    http-request set-var(txn.deployment) req.fhdr(azureml-model-deployment) if named",
-        "    " + reply(404, "The endpoint has no deployment of the name given in azureml-model-deployment.")
+        "    "
+        + reply(404, "The endpoint has no deployment of the name given in azureml-model-deployment.")
         + f" if named !{{ var(txn.deployment),map_str({deployments}) -m found }}",
         f"    http-request set-var(txn.deployment) rand({SLOTS}),map_int({CONFIG_DIR}/split.map) if !named",
-        "    " + reply(404, "No deployment has a positive traffic share; name one with the azureml-model-deployment "
-                           "header, or set the endpoint traffic.") + " unless { var(txn.deployment) -m found }",
+        "    "
+        + reply(
+            404,
+            "No deployment has a positive traffic share; name one with the azureml-model-deployment header, or set the endpoint traffic.",
+        )
+        + " unless { var(txn.deployment) -m found }",
         "    # mirror_traffic: only requests that do not name a deployment are copied (as in Azure)",
         f"    http-request set-var(txn.mirror) rand({SLOTS}),map_int({CONFIG_DIR}/mirror.map) if !named",
         f"    http-request set-var(txn.mirror_address) var(txn.mirror),map_str({deployments}) if {{ var(txn.mirror) -m found }}",
@@ -200,18 +219,24 @@ def _backend(front: Front, deployment: Deployment) -> str:
     server = f"    server {name} {deployment.address}"
     if not _is_ip(deployment.address):
         server += " resolvers dns init-addr libc,none"
-    lines = [f"backend {backend_name(name)}", f"    timeout server {limits.timeout_ms}ms",
-             "    " + error(503, f"The deployment {name} cannot be reached at {deployment.address}, or no request slot "
-                                 f"freed up in time.")]
+    lines = [
+        f"backend {backend_name(name)}",
+        f"    timeout server {limits.timeout_ms}ms",
+        "    " + error(503, f"The deployment {name} cannot be reached at {deployment.address}, or no request slot freed up in time."),
+    ]
     if front.api == V2:
         header = f"hdr azureml-model-deployment {name}"
         lines += [
-            "    " + reply(429, f"Too many pending requests: deployment {name} allows {limit} in flight "
-                           f"(2 x max_concurrent_requests_per_instance {limits.max_concurrent} x instance_count "
-                           f"{limits.instance_count}).", "hdr ms-azureml-model-error-reason too_many_pending_request "
-                           + header) + f" if {{ be_conn gt {limit} }}",
-            "    " + error(504, f"Request timeout: deployment {name} did not answer within request_timeout_ms "
-                                f"{limits.timeout_ms}."),
+            "    "
+            + reply(
+                429,
+                f"Too many pending requests: deployment {name} allows {limit} in flight "
+                f"(2 x max_concurrent_requests_per_instance {limits.max_concurrent} x instance_count "
+                f"{limits.instance_count}).",
+                "hdr ms-azureml-model-error-reason too_many_pending_request " + header,
+            )
+            + f" if {{ be_conn gt {limit} }}",
+            "    " + error(504, f"Request timeout: deployment {name} did not answer within request_timeout_ms {limits.timeout_ms}."),
             "    # a non-200 from the scoring container becomes 424, its status and body kept (as in Azure)",
             "    http-response set-header ms-azureml-model-error-statuscode %[status] unless { status 200 }",
             "    http-response set-header ms-azureml-model-error-reason model_error unless { status 200 }",
@@ -221,10 +246,11 @@ def _backend(front: Front, deployment: Deployment) -> str:
             server,
         ]
     else:
-        lines += [f"    timeout queue {limits.max_queue_wait_ms}ms",
-                  "    " + error(504, f"Scoring timeout: the service did not answer within scoringTimeoutMs "
-                                      f"{limits.timeout_ms}."),
-                  server + f" maxconn {limit}"]
+        lines += [
+            f"    timeout queue {limits.max_queue_wait_ms}ms",
+            "    " + error(504, f"Scoring timeout: the service did not answer within scoringTimeoutMs {limits.timeout_ms}."),
+            server + f" maxconn {limit}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -245,4 +271,3 @@ def _is_ip(address: str) -> bool:
     host = address.rsplit(":", 1)[0]
     parts = host.split(".")
     return host.startswith("[") or (len(parts) == 4 and all(p.isdigit() for p in parts))
-

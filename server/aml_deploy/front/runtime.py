@@ -45,19 +45,16 @@ def send(container, commands: list[str], files: dict[str, bytes] | None = None) 
     for index, line in enumerate(_lines(commands)):
         written = (files or {}) if index == 0 else {}
         put_files(container, {**written, ".commands": (line + "\n").encode()})
-        script = (f"trap 'rm -f {COMMANDS_FILE}' EXIT; exec 3<>/dev/tcp/127.0.0.1/{ADMIN_PORT} "
-                  f"&& cat {COMMANDS_FILE} >&3 && cat <&3")
+        script = f"trap 'rm -f {COMMANDS_FILE}' EXIT; exec 3<>/dev/tcp/127.0.0.1/{ADMIN_PORT} && cat {COMMANDS_FILE} >&3 && cat <&3"
         result = container.exec_run(["bash", "-c", script], user=str(USER_ID))
         output = result.output.decode("utf-8", errors="replace")
         if result.exit_code != 0:
-            raise RuntimeApiError(f"The front's runtime API did not answer (exit {result.exit_code}): "
-                                  f"{output.strip()[:300]}")
+            raise RuntimeApiError(f"The front's runtime API did not answer (exit {result.exit_code}): {output.strip()[:300]}")
         answers += [text.strip() for text in output.split("\n") if text.strip()]
     return answers
 
 
-def apply_maps(container, old: dict[str, dict[str, str]], new: dict[str, dict[str, str]],
-               files: dict[str, bytes]) -> int:
+def apply_maps(container, old: dict[str, dict[str, str]], new: dict[str, dict[str, str]], files: dict[str, bytes]) -> int:
     """Write `files` (so that a later reload starts from the same state) and change the running maps
     to match; returns how many entries changed."""
     commands = map_commands(old, new)
@@ -124,8 +121,9 @@ def check_config(container) -> None:
     result = container.exec_run(["haproxy", "-c", "-f", CONFIG_FILE], user=str(USER_ID))
     if result.exit_code != 0:
         alerts = [line for line in result.output.decode("utf-8", errors="replace").splitlines() if "ALERT" in line]
-        raise FrontError("HAProxy refuses the front's new configuration (it needs HAProxy 2.6 or later with Lua):\n"
-                         + "\n".join(alerts[:10]))
+        raise FrontError(
+            "HAProxy refuses the front's new configuration (it needs HAProxy 2.6 or later with Lua):\n" + "\n".join(alerts[:10])
+        )
 
 
 def reload(container, timeout: float = 30.0) -> None:

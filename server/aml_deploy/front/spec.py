@@ -37,9 +37,11 @@ class Limits:
     def from_v2(cls, request_settings: dict | None = None, instance_count: int | None = None) -> Limits:
         """From a v2 deployment's `request_settings` and `instance_count`."""
         settings = request_settings or {}
-        return cls(timeout_ms=int(settings.get("request_timeout_ms") or V2_REQUEST_TIMEOUT_MS),
-                   max_concurrent=int(settings.get("max_concurrent_requests_per_instance") or 1),
-                   instance_count=int(instance_count or 1))
+        return cls(
+            timeout_ms=int(settings.get("request_timeout_ms") or V2_REQUEST_TIMEOUT_MS),
+            max_concurrent=int(settings.get("max_concurrent_requests_per_instance") or 1),
+            instance_count=int(instance_count or 1),
+        )
 
     @classmethod
     def from_v1(cls, deployment_config: dict | None = None) -> Limits:
@@ -47,10 +49,12 @@ class Limits:
         config = deployment_config or {}
         autoscaler = config.get("autoScaler") or {}
         replicas = config.get("numReplicas") or autoscaler.get("minReplicas") or 1
-        return cls(timeout_ms=int(config.get("scoringTimeoutMs") or V1_SCORING_TIMEOUT_MS),
-                   max_concurrent=int(config.get("maxConcurrentRequestsPerContainer") or 1),
-                   instance_count=int(replicas),
-                   max_queue_wait_ms=int(config.get("maxQueueWaitMs") or V1_MAX_QUEUE_WAIT_MS))
+        return cls(
+            timeout_ms=int(config.get("scoringTimeoutMs") or V1_SCORING_TIMEOUT_MS),
+            max_concurrent=int(config.get("maxConcurrentRequestsPerContainer") or 1),
+            instance_count=int(replicas),
+            max_queue_wait_ms=int(config.get("maxQueueWaitMs") or V1_MAX_QUEUE_WAIT_MS),
+        )
 
     def in_flight_limit(self, api: str) -> int:
         """Requests the front lets through to the deployment at once."""
@@ -105,22 +109,31 @@ class Front:
         """What the caller should tell the user about this front."""
         notes = []
         if self.auth_mode == "aad_token":
-            notes.append("auth_mode aad_token: Microsoft Entra tokens cannot be checked offline; the front accepts any "
-                         "'Authorization: Bearer <token>' and only refuses requests without one.")
+            notes.append(
+                "auth_mode aad_token: Microsoft Entra tokens cannot be checked offline; the front accepts any "
+                "'Authorization: Bearer <token>' and only refuses requests without one."
+            )
         if self.auth_mode == "none":
             notes.append("Authentication is off: anyone who can reach the port can call the endpoint.")
         if self.deployments and not any(d.weight > 0 for d in self.deployments):
-            notes.append("No deployment has a positive traffic share: requests that do not name one with the "
-                         "azureml-model-deployment header get 404.")
+            notes.append(
+                "No deployment has a positive traffic share: requests that do not name one with the "
+                "azureml-model-deployment header get 404."
+            )
         return notes
 
     def describe(self) -> dict:
         """The front without its secrets: safe to show, log and store."""
         return {
-            "endpoint": self.endpoint, "api": self.api, "auth_mode": self.auth_mode,
-            "tls": self.tls is not None, "listen_port": self.port_in_container,
-            "deployments": [{"name": d.name, "address": d.address, "weight": d.weight, "mirror": d.mirror,
-                             "limits": vars(d.limits)} for d in self.deployments],
+            "endpoint": self.endpoint,
+            "api": self.api,
+            "auth_mode": self.auth_mode,
+            "tls": self.tls is not None,
+            "listen_port": self.port_in_container,
+            "deployments": [
+                {"name": d.name, "address": d.address, "weight": d.weight, "mirror": d.mirror, "limits": vars(d.limits)}
+                for d in self.deployments
+            ],
             "notes": self.notes(),
         }
 
@@ -128,11 +141,14 @@ class Front:
         """A copy with new `traffic` (and, when given, `mirror_traffic`) shares; names not listed get 0."""
         unknown = sorted((set(traffic) | set(mirror or {})) - {d.name for d in self.deployments})
         if unknown:
-            raise FrontError(f"The endpoint {self.endpoint} has no deployment {', '.join(unknown)}; it has "
-                             f"{', '.join(d.name for d in self.deployments) or 'none'}.")
-        deployments = [Deployment(d.name, d.address, int(traffic.get(d.name, 0)),
-                                  d.mirror if mirror is None else int(mirror.get(d.name, 0)), d.limits)
-                       for d in self.deployments]
+            raise FrontError(
+                f"The endpoint {self.endpoint} has no deployment {', '.join(unknown)}; it has "
+                f"{', '.join(d.name for d in self.deployments) or 'none'}."
+            )
+        deployments = [
+            Deployment(d.name, d.address, int(traffic.get(d.name, 0)), d.mirror if mirror is None else int(mirror.get(d.name, 0)), d.limits)
+            for d in self.deployments
+        ]
         return replace(self, deployments=deployments)
 
     def check(self) -> None:
@@ -165,8 +181,12 @@ def _deployment_problems(front: Front, deployment: Deployment):
     if not match or not 0 < int(match["port"]) < 65536:
         yield f"{where}: address {deployment.address!r} is not host:port"
     limits = deployment.limits
-    for label, value in (("timeout_ms", limits.timeout_ms), ("max_concurrent", limits.max_concurrent),
-                         ("instance_count", limits.instance_count), ("max_queue_wait_ms", limits.max_queue_wait_ms)):
+    for label, value in (
+        ("timeout_ms", limits.timeout_ms),
+        ("max_concurrent", limits.max_concurrent),
+        ("instance_count", limits.instance_count),
+        ("max_queue_wait_ms", limits.max_queue_wait_ms),
+    ):
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
             yield f"{where}: {label} must be a positive whole number, not {value!r}"
     if front.api == V2 and isinstance(limits.timeout_ms, int) and limits.timeout_ms > front.max_timeout_ms:

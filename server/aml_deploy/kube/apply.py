@@ -20,9 +20,16 @@ from .manifests import apply_order, kind_rank
 from .validation import DEFAULT_VERSION, errors_only, validate_manifests
 
 # Kinds a publication may own; prune looks for leftovers of these (and of any kind in the new set).
-PRUNABLE = (("v1", "Secret"), ("v1", "ConfigMap"), ("v1", "Service"), ("v1", "ServiceAccount"),
-            ("apps/v1", "Deployment"), ("autoscaling/v2", "HorizontalPodAutoscaler"),
-            ("policy/v1", "PodDisruptionBudget"), ("networking.k8s.io/v1", "NetworkPolicy"))
+PRUNABLE = (
+    ("v1", "Secret"),
+    ("v1", "ConfigMap"),
+    ("v1", "Service"),
+    ("v1", "ServiceAccount"),
+    ("apps/v1", "Deployment"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+)
 
 
 @dataclass(frozen=True)
@@ -66,24 +73,34 @@ def _check_labels(objects: list[dict], instance: str, manager: str) -> None:
         if missing:
             wrong.append(f"{ref_of(obj)} lacks label(s) {', '.join(missing)}")
         elif labels[INSTANCE] != instance or labels[MANAGED_BY] != manager:
-            wrong.append(f"{ref_of(obj)} is labelled {INSTANCE}={labels[INSTANCE]}, {MANAGED_BY}={labels[MANAGED_BY]} "
-                         f"instead of {instance}, {manager}")
+            wrong.append(
+                f"{ref_of(obj)} is labelled {INSTANCE}={labels[INSTANCE]}, {MANAGED_BY}={labels[MANAGED_BY]} "
+                f"instead of {instance}, {manager}"
+            )
     if wrong:
-        raise ManifestError("every object needs the recommended labels (see kube.recommended_labels): "
-                            + "; ".join(wrong))
+        raise ManifestError("every object needs the recommended labels (see kube.recommended_labels): " + "; ".join(wrong))
 
 
-def apply(cluster: Cluster, objects: list[dict], *, instance: str, field_manager: str = MANAGER,
-          prune: bool = True, force: bool = True, dry_run: bool = False,
-          version: str = DEFAULT_VERSION) -> ApplyResult:
+def apply(
+    cluster: Cluster,
+    objects: list[dict],
+    *,
+    instance: str,
+    field_manager: str = MANAGER,
+    prune: bool = True,
+    force: bool = True,
+    dry_run: bool = False,
+    version: str = DEFAULT_VERSION,
+) -> ApplyResult:
     """Checks the set (schema + rules; ManifestError with findings), then applies each object with
     server-side apply as `field_manager` (force: our manager takes fields other managers changed),
     in dependency order; then deletes this instance's objects that the set no longer contains.
     dry_run: the API server checks and merges but stores nothing (and nothing is pruned)."""
     problems = errors_only(validate_manifests(objects, version))
     if problems:
-        raise ManifestError(f"{len(problems)} problem(s) in the manifests; nothing was sent:\n"
-                            + "\n".join(f"- {p}" for p in problems), problems)
+        raise ManifestError(
+            f"{len(problems)} problem(s) in the manifests; nothing was sent:\n" + "\n".join(f"- {p}" for p in problems), problems
+        )
     _check_labels(objects, instance, field_manager)
     result = ApplyResult()
     for obj in apply_order(objects):
@@ -91,9 +108,17 @@ def apply(cluster: Cluster, objects: list[dict], *, instance: str, field_manager
         resource = _resource(cluster, ref.api_version, ref.kind)
         if resource.namespaced and not ref.namespace:  # as kubectl does: the context's namespace
             ref = ObjectRef(ref.api_version, ref.kind, ref.name, cluster.namespace)
-        answer = call(cluster, f"apply {ref}", resource.server_side_apply, body=obj, name=ref.name,
-                       namespace=ref.namespace, field_manager=field_manager, force_conflicts=force,
-                       dry_run="All" if dry_run else None)
+        answer = call(
+            cluster,
+            f"apply {ref}",
+            resource.server_side_apply,
+            body=obj,
+            name=ref.name,
+            namespace=ref.namespace,
+            field_manager=field_manager,
+            force_conflicts=force,
+            dry_run="All" if dry_run else None,
+        )
         meta = answer.metadata
         result.applied.append(AppliedObject(ref, meta.uid or "", meta.resourceVersion or "", meta.get("generation")))
     if prune and not dry_run:
@@ -105,8 +130,9 @@ def apply(cluster: Cluster, objects: list[dict], *, instance: str, field_manager
     return result
 
 
-def remove(cluster: Cluster, namespace: str, *, instance: str, field_manager: str = MANAGER,
-           delete_namespace: bool = False) -> list[ObjectRef]:
+def remove(
+    cluster: Cluster, namespace: str, *, instance: str, field_manager: str = MANAGER, delete_namespace: bool = False
+) -> list[ObjectRef]:
     """Deletes every object of `instance` in `namespace` (found by label); the namespace itself only
     when asked and when it carries our labels for this instance."""
     removed = _prune(cluster, [namespace], set(PRUNABLE), instance, field_manager, keep=set())
@@ -120,8 +146,7 @@ def remove(cluster: Cluster, namespace: str, *, instance: str, field_manager: st
     return removed
 
 
-def _prune(cluster: Cluster, namespaces: list[str], kinds: set, instance: str, manager: str,
-           keep: set) -> list[ObjectRef]:
+def _prune(cluster: Cluster, namespaces: list[str], kinds: set, instance: str, manager: str, keep: set) -> list[ObjectRef]:
     selector = ownership_selector(instance, manager)
     doomed = []
     for api_version, kind in sorted(kinds):
@@ -132,16 +157,22 @@ def _prune(cluster: Cluster, namespaces: list[str], kinds: set, instance: str, m
         if not resource.namespaced:
             continue
         for namespace in namespaces:
-            found = call(cluster, f"list {kind} in {namespace}", resource.get, namespace=namespace,
-                          label_selector=selector)
+            found = call(cluster, f"list {kind} in {namespace}", resource.get, namespace=namespace, label_selector=selector)
             for item in found.items:
                 ref = ObjectRef(api_version, kind, item.metadata.name, namespace)
                 if (kind, namespace, ref.name) not in keep:
                     doomed.append((resource, ref))
     doomed.sort(key=lambda pair: -kind_rank(pair[1].kind))  # what points at others goes first
     for resource, ref in doomed:
-        call(cluster, f"delete {ref}", resource.delete, name=ref.name, namespace=ref.namespace,
-              propagation_policy="Background", missing_ok=True)
+        call(
+            cluster,
+            f"delete {ref}",
+            resource.delete,
+            name=ref.name,
+            namespace=ref.namespace,
+            propagation_policy="Background",
+            missing_ok=True,
+        )
     return [ref for _, ref in doomed]
 
 

@@ -58,13 +58,23 @@ class Cluster:
 
 def unreachable(cluster: Cluster, error: Exception) -> ClusterError:
     reason = getattr(error, "reason", None) or error
-    return ClusterError(f"cannot reach the Kubernetes API server {cluster.server} (context "
-                        f"{cluster.context or 'in-cluster'}, from {cluster.source}): {reason}")
+    return ClusterError(
+        f"cannot reach the Kubernetes API server {cluster.server} (context "
+        f"{cluster.context or 'in-cluster'}, from {cluster.source}): {reason}"
+    )
 
 
 def _retries() -> urllib3.Retry:
-    return urllib3.Retry(total=5, connect=2, read=0, backoff_factor=0.3, status_forcelist=RETRIED_STATUSES,
-                         allowed_methods=None, respect_retry_after_header=True, raise_on_status=False)
+    return urllib3.Retry(
+        total=5,
+        connect=2,
+        read=0,
+        backoff_factor=0.3,
+        status_forcelist=RETRIED_STATUSES,
+        allowed_methods=None,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
 
 
 def connect(context: str | None = None, kubeconfig: str | os.PathLike | None = None) -> Cluster:
@@ -88,12 +98,14 @@ def connect(context: str | None = None, kubeconfig: str | os.PathLike | None = N
             configuration = k8s.Configuration()
             k8s_config.load_incluster_config(client_configuration=configuration)
             configuration.retries = _retries()
-            return Cluster(k8s.ApiClient(configuration), configuration.host, None, _pod_namespace(),
-                           "the pod's service account")
+            return Cluster(k8s.ApiClient(configuration), configuration.host, None, _pod_namespace(), "the pod's service account")
         except ConfigException as error:
             tried.append(f"the pod's service account ({error})")
-    raise ClusterError("no Kubernetes cluster configured: tried " + "; ".join(tried) +
-                       ". Set KUBECONFIG or get credentials, e.g. `az aks get-credentials -g GROUP -n CLUSTER`.")
+    raise ClusterError(
+        "no Kubernetes cluster configured: tried "
+        + "; ".join(tried)
+        + ". Set KUBECONFIG or get credentials, e.g. `az aks get-credentials -g GROUP -n CLUSTER`."
+    )
 
 
 def _from_kubeconfig(files: str, source: str, context: str | None) -> Cluster:
@@ -103,15 +115,13 @@ def _from_kubeconfig(files: str, source: str, context: str | None) -> Cluster:
         raise ClusterError(f"cannot read the kubeconfig {source}: {error}") from None
     names = [c["name"] for c in contexts or []]
     if context is not None and context not in names:
-        raise ClusterError(f"no context named {context!r} in the kubeconfig {source}; it has: "
-                           f"{', '.join(names) or 'none'}")
+        raise ClusterError(f"no context named {context!r} in the kubeconfig {source}; it has: {', '.join(names) or 'none'}")
     chosen = next(c for c in contexts if c["name"] == context) if context else current
     if not chosen:
         raise ClusterError(f"the kubeconfig {source} has no current context; name one of: {', '.join(names) or 'none'}")
     configuration = k8s.Configuration()
     try:
-        k8s_config.load_kube_config(config_file=files, context=chosen["name"], client_configuration=configuration,
-                                    persist_config=False)
+        k8s_config.load_kube_config(config_file=files, context=chosen["name"], client_configuration=configuration, persist_config=False)
     except (ConfigException, OSError, ValueError) as error:
         raise ClusterError(f"cannot use context {chosen['name']!r} of the kubeconfig {source}: {error}") from None
     configuration.retries = _retries()

@@ -13,8 +13,9 @@ MANAGER = "aml-deploy"
 REQUIRED = (NAME, INSTANCE, MANAGED_BY)
 
 
-def recommended_labels(name: str, instance: str, *, component: str | None = None, part_of: str | None = None,
-                       version: str | None = None) -> dict[str, str]:
+def recommended_labels(
+    name: str, instance: str, *, component: str | None = None, part_of: str | None = None, version: str | None = None
+) -> dict[str, str]:
     """name: what runs (e.g. "scorer"); instance: this publication, unique in the namespace (e.g. the
     endpoint name); component: e.g. "deployment-blue" or "front"; part_of: e.g. the endpoint."""
     labels = {NAME: name, INSTANCE: instance, MANAGED_BY: MANAGER}

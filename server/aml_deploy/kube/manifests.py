@@ -9,8 +9,21 @@ from .errors import ManifestError
 
 # Namespaces first (everything lives in one), then what pods read, then workloads, then what
 # points at them; deletion goes the other way.
-_ORDER = ("Namespace", "ServiceAccount", "Secret", "ConfigMap", "PersistentVolumeClaim", "Service", "Deployment",
-          "StatefulSet", "DaemonSet", "PodDisruptionBudget", "HorizontalPodAutoscaler", "Ingress", "NetworkPolicy")
+_ORDER = (
+    "Namespace",
+    "ServiceAccount",
+    "Secret",
+    "ConfigMap",
+    "PersistentVolumeClaim",
+    "Service",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "PodDisruptionBudget",
+    "HorizontalPodAutoscaler",
+    "Ingress",
+    "NetworkPolicy",
+)
 
 
 def kind_rank(kind: str) -> int:
@@ -57,7 +70,8 @@ def dump_manifests(objects: list[dict]) -> str:
     """Multi-document YAML ("---" before each document), objects in apply order."""
     parts = []
     for obj in apply_order(objects):
-        text = yaml.dump(_canonical(obj, top=True), Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                         allow_unicode=True, width=10**6)
+        text = yaml.dump(
+            _canonical(obj, top=True), Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=10**6
+        )
         parts.append("---\n" + text)
     return "".join(parts)

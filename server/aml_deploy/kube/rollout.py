@@ -19,11 +19,29 @@ from .cluster import Cluster, call, unreachable
 
 REVISION = "deployment.kubernetes.io/revision"
 # Waiting reasons that will not fix themselves: the rollout stops at once with a report.
-FAIL_FAST = frozenset({"CrashLoopBackOff", "ImagePullBackOff", "InvalidImageName", "CreateContainerConfigError",
-                       "CreateContainerError", "Unschedulable", "OOMKilled"})
+FAIL_FAST = frozenset(
+    {
+        "CrashLoopBackOff",
+        "ImagePullBackOff",
+        "InvalidImageName",
+        "CreateContainerConfigError",
+        "CreateContainerError",
+        "Unschedulable",
+        "OOMKilled",
+    }
+)
 _WAITING = FAIL_FAST | {"ErrImagePull", "RunContainerError"}
-_EVENT_REASONS = {"FailedScheduling", "Failed", "BackOff", "Unhealthy", "Killing", "FailedMount", "FailedCreate",
-                  "ProgressDeadlineExceeded", "OOMKilling"}
+_EVENT_REASONS = {
+    "FailedScheduling",
+    "Failed",
+    "BackOff",
+    "Unhealthy",
+    "Killing",
+    "FailedMount",
+    "FailedCreate",
+    "ProgressDeadlineExceeded",
+    "OOMKilling",
+}
 
 
 @dataclass(frozen=True)
@@ -40,8 +58,9 @@ class DeploymentProgress:
 
     @property
     def done(self) -> bool:
-        return self.observed and self.updated == self.desired == self.total and \
-            self.ready >= self.desired and self.available >= self.desired
+        return (
+            self.observed and self.updated == self.desired == self.total and self.ready >= self.desired and self.available >= self.desired
+        )
 
 
 @dataclass(frozen=True)
@@ -77,10 +96,11 @@ class ContainerProblem:
         if self.restarts:
             extra.append(f"restarted {self.restarts} time{'s' if self.restarts > 1 else ''}")
         if self.last_exit_code is not None:
-            extra.append(f"last exit code {self.last_exit_code}" +
-                         (f" ({self.last_exit_reason})" if self.last_exit_reason not in (None, "Error") else ""))
-        return f"{where}: {self.reason}" + (f": {self.message}" if self.message else "") + \
-            (f" [{'; '.join(extra)}]" if extra else "")
+            extra.append(
+                f"last exit code {self.last_exit_code}"
+                + (f" ({self.last_exit_reason})" if self.last_exit_reason not in (None, "Error") else "")
+            )
+        return f"{where}: {self.reason}" + (f": {self.message}" if self.message else "") + (f" [{'; '.join(extra)}]" if extra else "")
 
 
 @dataclass
@@ -113,9 +133,17 @@ class RolloutReport:
         return next((p.previous_log for p in self.problems if "Traceback (most recent call last)" in p.previous_log), None)
 
 
-def wait_for_rollout(cluster: Cluster, namespace: str, deployments: list[str], *, timeout: float = 600,
-                     poll: float = 1.0, progress: Callable[[list[DeploymentProgress]], None] | None = None,
-                     fail_on: frozenset[str] = FAIL_FAST, log_lines: int = 50) -> RolloutReport:
+def wait_for_rollout(
+    cluster: Cluster,
+    namespace: str,
+    deployments: list[str],
+    *,
+    timeout: float = 600,
+    poll: float = 1.0,
+    progress: Callable[[list[DeploymentProgress]], None] | None = None,
+    fail_on: frozenset[str] = FAIL_FAST,
+    log_lines: int = 50,
+) -> RolloutReport:
     """Polls until every Deployment in `deployments` has all replicas of its new revision ready and
     no old pod left; stops early when a new pod shows a reason in `fail_on`, when a Deployment
     reports ProgressDeadlineExceeded, or after `timeout` seconds. `progress` gets each poll's state."""
@@ -141,17 +169,22 @@ def wait_for_rollout(cluster: Cluster, namespace: str, deployments: list[str], *
 
 
 def _condition(deployment: dict, type_: str, reason: str) -> bool:
-    return any(c.get("type") == type_ and c.get("reason") == reason
-               for c in (deployment.get("status") or {}).get("conditions") or [])
+    return any(c.get("type") == type_ and c.get("reason") == reason for c in (deployment.get("status") or {}).get("conditions") or [])
 
 
 def _progress(d: dict) -> DeploymentProgress:
     status, meta = d.get("status") or {}, d["metadata"]
     return DeploymentProgress(
-        meta["name"], meta["namespace"], d["spec"].get("replicas", 1), status.get("updatedReplicas", 0),
-        status.get("readyReplicas", 0), status.get("availableReplicas", 0), status.get("replicas", 0),
+        meta["name"],
+        meta["namespace"],
+        d["spec"].get("replicas", 1),
+        status.get("updatedReplicas", 0),
+        status.get("readyReplicas", 0),
+        status.get("availableReplicas", 0),
+        status.get("replicas", 0),
         status.get("observedGeneration", 0) >= meta.get("generation", 0),
-        (meta.get("annotations") or {}).get(REVISION, ""))
+        (meta.get("annotations") or {}).get(REVISION, ""),
+    )
 
 
 def _selector(match_labels: dict) -> str:
@@ -170,23 +203,30 @@ class _Watcher:
         return self.cluster.api.sanitize_for_serialization(call(self.cluster, what, function, **kwargs))
 
     def deployment(self, name: str) -> dict:
-        return self._read(f"read Deployment {self.namespace}/{name}", self.apps.read_namespaced_deployment, name=name,
-                          namespace=self.namespace)
+        return self._read(
+            f"read Deployment {self.namespace}/{name}", self.apps.read_namespaced_deployment, name=name, namespace=self.namespace
+        )
 
     def new_pods(self, name: str) -> list[dict]:
         """The pods of the Deployment's current revision (all its pods until the controller made one)."""
         deployment = self.deployment(name)
         match = (deployment["spec"].get("selector") or {}).get("matchLabels") or {}
         revision = (deployment["metadata"].get("annotations") or {}).get(REVISION)
-        sets = self._read("list ReplicaSets", self.apps.list_namespaced_replica_set,
-                          namespace=self.namespace, label_selector=_selector(match))["items"]
-        current = next((rs for rs in sets if (rs["metadata"].get("annotations") or {}).get(REVISION) == revision
-                        and any(o.get("uid") == deployment["metadata"]["uid"]
-                                for o in rs["metadata"].get("ownerReferences") or [])), None)
+        sets = self._read(
+            "list ReplicaSets", self.apps.list_namespaced_replica_set, namespace=self.namespace, label_selector=_selector(match)
+        )["items"]
+        current = next(
+            (
+                rs
+                for rs in sets
+                if (rs["metadata"].get("annotations") or {}).get(REVISION) == revision
+                and any(o.get("uid") == deployment["metadata"]["uid"] for o in rs["metadata"].get("ownerReferences") or [])
+            ),
+            None,
+        )
         if current is not None:
             match = {**match, "pod-template-hash": current["metadata"]["labels"].get("pod-template-hash", "")}
-        pods = self._read("list pods", self.core.list_namespaced_pod, namespace=self.namespace,
-                          label_selector=_selector(match))["items"]
+        pods = self._read("list pods", self.core.list_namespaced_pod, namespace=self.namespace, label_selector=_selector(match))["items"]
         self.pod_names.setdefault(name, set()).update(p["metadata"]["name"] for p in pods)
         return pods
 
@@ -202,13 +242,30 @@ class _Watcher:
                 last = (container.get("lastState") or {}).get("terminated") or {}
                 reason = waiting.get("reason")
                 if reason in _WAITING or last.get("reason") == "OOMKilled":
-                    found.append(ContainerProblem(
-                        name, pod_name, container["name"], str(reason or last.get("reason") or ""), waiting.get("message", ""),
-                        container.get("restartCount", 0), last.get("exitCode"), last.get("reason")))
+                    found.append(
+                        ContainerProblem(
+                            name,
+                            pod_name,
+                            container["name"],
+                            str(reason or last.get("reason") or ""),
+                            waiting.get("message", ""),
+                            container.get("restartCount", 0),
+                            last.get("exitCode"),
+                            last.get("reason"),
+                        )
+                    )
         return found
 
-    def report(self, deployments: list[str], states, problems: list[ContainerProblem], log_lines: int,
-               timed_out: bool, timeout: float, stalled: list[str]) -> RolloutReport:
+    def report(
+        self,
+        deployments: list[str],
+        states,
+        problems: list[ContainerProblem],
+        log_lines: int,
+        timed_out: bool,
+        timeout: float,
+        stalled: list[str],
+    ) -> RolloutReport:
         logged = set()
         for problem in problems:  # one log per deployment and container is enough to say why
             key = (problem.deployment, problem.container)
@@ -228,8 +285,9 @@ class _Watcher:
     def _previous_log(self, problem: ContainerProblem, lines: int) -> str:
         for previous in (True, False):
             try:
-                return self.core.read_namespaced_pod_log(problem.pod, self.namespace, container=problem.container,
-                                                         previous=previous, tail_lines=lines)
+                return self.core.read_namespaced_pod_log(
+                    problem.pod, self.namespace, container=problem.container, previous=previous, tail_lines=lines
+                )
             except ApiException:
                 continue  # no previous container (yet): the current one's log, or nothing
             except urllib3.exceptions.HTTPError as error:
@@ -243,11 +301,19 @@ class _Watcher:
         for event in items:
             involved = event.get("involvedObject") or {}
             owner = involved.get("name", "")
-            ours = owner in names or any(owner.startswith(f"{d}-") and involved.get("kind") == "ReplicaSet"
-                                         for d in deployments)
+            ours = owner in names or any(owner.startswith(f"{d}-") and involved.get("kind") == "ReplicaSet" for d in deployments)
             if ours and (event.get("type") == "Warning" or event.get("reason") in _EVENT_REASONS):
                 relevant.append(event)
         relevant.sort(key=lambda e: (e.get("lastTimestamp") or "", e.get("firstTimestamp") or ""))
-        return [KubeEvent(e.get("type", ""), e.get("reason", ""), e.get("message", ""),
-                          (e.get("involvedObject") or {}).get("kind", ""), (e.get("involvedObject") or {}).get("name", ""),
-                          e.get("count") or 1, e.get("lastTimestamp") or "") for e in relevant]
+        return [
+            KubeEvent(
+                e.get("type", ""),
+                e.get("reason", ""),
+                e.get("message", ""),
+                (e.get("involvedObject") or {}).get("kind", ""),
+                (e.get("involvedObject") or {}).get("name", ""),
+                e.get("count") or 1,
+                e.get("lastTimestamp") or "",
+            )
+            for e in relevant
+        ]

@@ -56,8 +56,9 @@ def errors_only(findings: list[ManifestFinding]) -> list[ManifestFinding]:
 
 def _finding(index: int, obj: dict, field: str, message: str, rule: str, severity: str = "error") -> ManifestFinding:
     meta: dict = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
-    return ManifestFinding(index, str(obj.get("kind", "?")), str(meta.get("name", "?")), meta.get("namespace"),
-                           field, message, rule, severity)
+    return ManifestFinding(
+        index, str(obj.get("kind", "?")), str(meta.get("name", "?")), meta.get("namespace"), field, message, rule, severity
+    )
 
 
 def _schema_problem(obj: dict, version: str) -> tuple[str, str] | None:
@@ -85,8 +86,10 @@ def _schema_message(error) -> str:
     if error.validator == "additionalProperties":
         known = sorted(error.schema.get("properties", {}))
         unknown = sorted(set(error.instance) - set(known))
-        return (f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}: remove it or "
-                f"check its spelling (known here: {', '.join(known)})")
+        return (
+            f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}: remove it or "
+            f"check its spelling (known here: {', '.join(known)})"
+        )
     if error.validator == "required":
         return f"{error.message}: add it"
     if error.validator == "type":

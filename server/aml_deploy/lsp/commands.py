@@ -57,8 +57,11 @@ def _unexpected(name: str, err: Exception) -> dict:
     """An engine's refusal or lost connection is said as such; anything else is a bug, said as one."""
     if type(err).__module__.startswith(("docker.", "requests.", "urllib3.")) or isinstance(err, ConnectionError):
         return {"error": f"The Docker engine did not do it: {getattr(err, 'explanation', None) or err}", "code": "engine"}
-    return {"error": f"{name} failed unexpectedly ({type(err).__name__}: {err}); the server's log (AML Deploy: Show Logs) "
-                     "has the details for a bug report.", "code": "internal"}
+    return {
+        "error": f"{name} failed unexpectedly ({type(err).__name__}: {err}); the server's log (AML Deploy: Show Logs) "
+        "has the details for a bug report.",
+        "code": "internal",
+    }
 
 
 def _structurer(name: str, function: Callable) -> Callable[[tuple], list]:
@@ -81,7 +84,7 @@ def _structurer(name: str, function: Callable) -> Callable[[tuple], list]:
                 values.append(_CONVERTER.structure(value, hint))
             except Exception as err:  # noqa: BLE001 - whatever cattrs says is wrong with the value is the user's error
                 raise InvalidArguments(f"{name}: {'; '.join(_problems(err))}.") from None
-        return values + list(arguments[len(fixed):])
+        return values + list(arguments[len(fixed) :])
 
     return structure
 

@@ -50,8 +50,9 @@ def to_diagnostic(finding: Finding, lines: Sequence[str], codec: PositionCodec) 
     )
 
 
-def to_code_action(fix: Fix, finding: Finding, diagnostic: lsp.Diagnostic, uri: str, version: int | None,
-                   lines: Sequence[str], codec: PositionCodec) -> lsp.CodeAction:
+def to_code_action(
+    fix: Fix, finding: Finding, diagnostic: lsp.Diagnostic, uri: str, version: int | None, lines: Sequence[str], codec: PositionCodec
+) -> lsp.CodeAction:
     changes: list = []
     for create in fix.creates:
         target = Path(create.path).as_uri()

@@ -97,9 +97,14 @@ def deploy(ls: AmlDeployServer, args: DeployArgs) -> dict:
 
     config = path_argument(args.config)
     try:
-        spec = from_config(config, endpoint=args.endpointName, deployment=args.name,
-                           deployment_config=path_argument(args.deploymentConfig) if args.deploymentConfig else None,
-                           workspace=ls.workspace_root(config), registry=ls.model_registry())
+        spec = from_config(
+            config,
+            endpoint=args.endpointName,
+            deployment=args.name,
+            deployment_config=path_argument(args.deploymentConfig) if args.deploymentConfig else None,
+            workspace=ls.workspace_root(config),
+            registry=ls.model_registry(),
+        )
         state = _target(ls, report).deploy(spec, debug=args.debug)
     finally:
         if token:

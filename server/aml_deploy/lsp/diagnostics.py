@@ -44,9 +44,7 @@ class DiagnosticsPublisher:
             self._published[key] = diagnostics
         else:
             self._published.pop(key, None)
-        self.ls.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=to_uri(path), diagnostics=diagnostics, version=version)
-        )
+        self.ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=to_uri(path), diagnostics=diagnostics, version=version))
 
     def _clear(self, path: Path) -> None:
         if self._published.pop(str(path), None) is not None:

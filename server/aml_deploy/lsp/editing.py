@@ -20,8 +20,7 @@ def register(server: AmlDeployServer) -> None:
     server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[":", " ", '"']))(on_completion)
     server.feature(lsp.TEXT_DOCUMENT_HOVER)(on_hover)
     server.feature(lsp.TEXT_DOCUMENT_DEFINITION)(on_definition)
-    server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
-                   lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))(on_code_action)
+    server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))(on_code_action)
     server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)(on_code_lens)
 
 
@@ -46,8 +45,7 @@ async def on_completion(ls: AmlDeployServer, params: lsp.CompletionParams) -> ls
 
 
 def _completion_item(item: completion.Item, order: int, position: lsp.Position) -> lsp.CompletionItem:
-    kinds = {"key": lsp.CompletionItemKind.Property, "value": lsp.CompletionItemKind.Value,
-             "snippet": lsp.CompletionItemKind.Snippet}
+    kinds = {"key": lsp.CompletionItemKind.Property, "value": lsp.CompletionItemKind.Value, "snippet": lsp.CompletionItemKind.Snippet}
     start = lsp.Position(line=position.line, character=max(position.character - item.prefix_length, 0))
     return lsp.CompletionItem(
         label=item.label,
@@ -134,8 +132,12 @@ async def on_code_lens(ls: AmlDeployServer, params: lsp.CodeLensParams) -> list[
     if result.kind is not Kind.SCORING_SCRIPT:
         return []
     deployments = [d for d in deployments_using(ls, path) if ls.session.index.kind(d["config"]) is not Kind.INFERENCE_CONFIG]
-    return [lens for line in entry_point_lines(document.source).values() for user in deployments
-            for lens in _deploy_lenses(line, Path(user["config"]), label=f" {_deployment_label(user)}")]
+    return [
+        lens
+        for line in entry_point_lines(document.source).values()
+        for user in deployments
+        for lens in _deploy_lenses(line, Path(user["config"]), label=f" {_deployment_label(user)}")
+    ]
 
 
 def _deployment_label(user: dict) -> str:
@@ -149,8 +151,10 @@ def _deploy_lenses(line: int, config: Path, label: str = "") -> list[lsp.CodeLen
     where = lsp.Range(start=lsp.Position(line, 0), end=lsp.Position(line, 0))
     uri = to_uri(config)
     return [
-        lsp.CodeLens(range=where, command=lsp.Command(title=f"$(play) Deploy locally{label}", command="amlDeploy.deployLocally",
-                                                      arguments=[uri])),
-        lsp.CodeLens(range=where, command=lsp.Command(title=f"$(debug-alt) Debug{label}", command="amlDeploy.debugLocally",
-                                                      arguments=[uri])),
+        lsp.CodeLens(
+            range=where, command=lsp.Command(title=f"$(play) Deploy locally{label}", command="amlDeploy.deployLocally", arguments=[uri])
+        ),
+        lsp.CodeLens(
+            range=where, command=lsp.Command(title=f"$(debug-alt) Debug{label}", command="amlDeploy.debugLocally", arguments=[uri])
+        ),
     ]

@@ -31,8 +31,14 @@ def file_kinds(index: WorkspaceIndex) -> dict[str, list[str]]:
     deployable = sorted(p for p in index.files() if is_deployable(index.kind(p)))
     models = sorted(p for p in index.files() if index.kind(p) is Kind.MODEL)
     wanted = set(deployable)
-    scripts = sorted({str(ref.resolved) for role in SCRIPT_ROLES for source, ref in index.references(role)
-                      if source in wanted and ref.resolved is not None})
+    scripts = sorted(
+        {
+            str(ref.resolved)
+            for role in SCRIPT_ROLES
+            for source, ref in index.references(role)
+            if source in wanted and ref.resolved is not None
+        }
+    )
     return {"deployable": deployable, "scripts": scripts, "models": models}
 
 

@@ -45,8 +45,10 @@ def follow_logs(ls: AmlDeployServer, args: FollowArgs) -> dict:
     target = get_target("local", registry=ls.model_registry())
     state = target.show_deployment(args.endpoint, args.deployment)
     if not state.container:
-        raise DeployError(f"{args.endpoint}/{args.deployment} is {state.state} and has no container, so it has no log to "
-                          "follow" + (" (the failure's own log: Show Log on its notification)." if state.failure else "."))
+        raise DeployError(
+            f"{args.endpoint}/{args.deployment} is {state.state} and has no container, so it has no log to "
+            "follow" + (" (the failure's own log: Show Log on its notification)." if state.failure else ".")
+        )
     key = uuid.uuid4().hex
     stop = _stops[key] = threading.Event()
     batch = _Batch(ls, key)

@@ -56,8 +56,11 @@ def register(server: AmlDeployServer) -> None:
 def list_models(ls: AmlDeployServer) -> dict:
     registry = ls.model_registry()
     models = group_by_name(registry.list(include_archived=True))
-    return {"registry": str(registry.root), "namePattern": NAME.pattern,
-            "models": [{"name": name, "versions": [v.to_dict() for v in versions]} for name, versions in models.items()]}
+    return {
+        "registry": str(registry.root),
+        "namePattern": NAME.pattern,
+        "models": [{"name": name, "versions": [v.to_dict() for v in versions]} for name, versions in models.items()],
+    }
 
 
 def register_model(ls: AmlDeployServer, args: RegisterArgs) -> dict:
@@ -74,9 +77,16 @@ def register_model(ls: AmlDeployServer, args: RegisterArgs) -> dict:
             ls.work_done_progress.report(token, lsp.WorkDoneProgressReport(message=message, percentage=percent))
 
     try:
-        model = ls.model_registry().register(Path(args.path), args.name, args.version, description=args.description,
-                                             tags=args.tags, properties=args.properties, model_type=args.type,
-                                             progress=report)
+        model = ls.model_registry().register(
+            Path(args.path),
+            args.name,
+            args.version,
+            description=args.description,
+            tags=args.tags,
+            properties=args.properties,
+            model_type=args.type,
+            progress=report,
+        )
     finally:
         if token:
             ls.work_done_progress.end(token, lsp.WorkDoneProgressEnd())
@@ -91,10 +101,19 @@ def register_model_file(ls: AmlDeployServer, args: RegisterFileArgs) -> dict:
     missing = [key for key in ("name", "path") if not fields.get(key)]
     if missing:
         raise InvalidConfiguration(f"{file.name} names no {' and no '.join(missing)}: a model YAML to register needs both.")
-    return register_model(ls, RegisterArgs(
-        path=str(fields["path"]), name=fields["name"], version=fields.get("version"), description=fields.get("description") or "",
-        tags=fields.get("tags") or {}, type=fields.get("type") or "custom_model", properties=fields.get("properties") or {},
-        progressToken=args.progressToken))
+    return register_model(
+        ls,
+        RegisterArgs(
+            path=str(fields["path"]),
+            name=fields["name"],
+            version=fields.get("version"),
+            description=fields.get("description") or "",
+            tags=fields.get("tags") or {},
+            type=fields.get("type") or "custom_model",
+            properties=fields.get("properties") or {},
+            progressToken=args.progressToken,
+        ),
+    )
 
 
 def delete_model(ls: AmlDeployServer, args: VersionArgs) -> dict:

@@ -67,13 +67,13 @@ def profile(ls: AmlDeployServer, args: ProfileArgs) -> dict:
     if token:
         with _lock:
             _running[token] = stop
-        ls.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title="Profiling", message="starting", percentage=0,
-                                                                     cancellable=True))
+        ls.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title="Profiling", message="starting", percentage=0, cancellable=True))
 
     def report(progress: Progress) -> None:
         if token:
-            ls.work_done_progress.report(token, lsp.WorkDoneProgressReport(message=progress.message,
-                                                                          percentage=int(progress.fraction * 100)))
+            ls.work_done_progress.report(
+                token, lsp.WorkDoneProgressReport(message=progress.message, percentage=int(progress.fraction * 100))
+            )
 
     try:
         result = _profile(ls, args, report, stop)
@@ -92,8 +92,11 @@ def _profile(ls: AmlDeployServer, args: ProfileArgs, report, stop: threading.Eve
     target = LocalEndpoints(registry=registry)  # profiling runs on the local Docker engine
     if args.endpoint:
         endpoint, deployment = args.endpoint, args.deployment
-        load_spec = (lambda: from_config(config, endpoint=endpoint, deployment=deployment, workspace=workspace,
-                                         registry=registry)) if config else None
+        load_spec = (
+            (lambda: from_config(config, endpoint=endpoint, deployment=deployment, workspace=workspace, registry=registry))
+            if config
+            else None
+        )
     elif config is not None and args.name:  # a v1 configuration, run as a temporary service named after the profile
         endpoint, deployment = check_name(args.name), "default"
         load_spec = lambda: from_config(config, endpoint=args.name, models=args.models, workspace=workspace, registry=registry)
@@ -101,14 +104,21 @@ def _profile(ls: AmlDeployServer, args: ProfileArgs, report, stop: threading.Eve
         raise ProfileError("Profile a local deployment (endpoint and deployment) or a v1 configuration (config, name, models).")
     bodies = read_requests(path_argument(args.requestFile)) if args.requestFile else None
     defaults = ProfileOptions()
-    options = ProfileOptions(duration=args.duration or defaults.duration,
-                             max_concurrency=args.maxConcurrency or defaults.max_concurrency,
-                             targets=Targets(args.targetRps, args.targetLatencyMs))
-    result = profile_deployment(target, endpoint, deployment, load_spec=load_spec, bodies=bodies, options=options,
-                                name=args.name, on_progress=report, stop=stop)
+    options = ProfileOptions(
+        duration=args.duration or defaults.duration,
+        max_concurrency=args.maxConcurrency or defaults.max_concurrency,
+        targets=Targets(args.targetRps, args.targetLatencyMs),
+    )
+    result = profile_deployment(
+        target, endpoint, deployment, load_spec=load_spec, bodies=bodies, options=options, name=args.name, on_progress=report, stop=stop
+    )
     svg = chart.render(result, "svg")
-    return {"profile": result.to_dict(), "chartSvg": svg.decode() if svg else None,
-            "chartHint": None if svg else chart.INSTALL_HINT, "writeTargets": _write_targets(result.config, config)}
+    return {
+        "profile": result.to_dict(),
+        "chartSvg": svg.decode() if svg else None,
+        "chartHint": None if svg else chart.INSTALL_HINT,
+        "writeTargets": _write_targets(result.config, config),
+    }
 
 
 def _write_targets(deployment_config: str | None, given: Path | None) -> list[str]:
@@ -152,9 +162,11 @@ def recommendation_edit(ls: AmlDeployServer, args: ApplyArgs) -> dict:
     text = document.source if document is not None else (ls.session.files.read_text(path) or "")
     written = recommendation_edits(path, text, recommendation, ls.workspace_root(path))
     lines = text.splitlines(True) or [""]
-    edits = [lsp.TextEdit(range=convert.to_range(e.span, lines, ls.workspace.position_codec), new_text=e.new_text)
-             for e in written.edits]
+    edits = [lsp.TextEdit(range=convert.to_range(e.span, lines, ls.workspace.position_codec), new_text=e.new_text) for e in written.edits]
     version = document.version if document is not None else None
-    edit = lsp.WorkspaceEdit(document_changes=[lsp.TextDocumentEdit(
-        text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=edits)])
+    edit = lsp.WorkspaceEdit(
+        document_changes=[
+            lsp.TextDocumentEdit(text_document=lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), edits=edits)
+        ]
+    )
     return {"edit": edit, "fields": written.fields, "file": str(path)}

@@ -74,8 +74,9 @@ class _Progress:
     def __init__(self, ls: AmlDeployServer, token: str | None, title: str) -> None:
         self.ls, self.token = ls, token
         if token:
-            ls.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title=title, message="build: starting",
-                                                                         cancellable=False, percentage=0))
+            ls.work_done_progress.begin(
+                token, lsp.WorkDoneProgressBegin(title=title, message="build: starting", cancellable=False, percentage=0)
+            )
 
     def __call__(self, stage: StageProgress) -> None:
         if not self.token:
@@ -83,8 +84,7 @@ class _Progress:
         percentage = None
         if stage.stage == PUSH and stage.sent is not None and stage.total:
             percentage = min(100, int(100 * stage.sent / stage.total))
-        self.ls.work_done_progress.report(self.token, lsp.WorkDoneProgressReport(message=stage.text()[:160],
-                                                                                 percentage=percentage))
+        self.ls.work_done_progress.report(self.token, lsp.WorkDoneProgressReport(message=stage.text()[:160], percentage=percentage))
 
     def end(self) -> None:
         if self.token:
@@ -96,15 +96,33 @@ def _target(ls: AmlDeployServer, args: PublishArgs | None = None, report=None) -
         return AciServices(registry=ls.model_registry(), report=report)
     registry = None
     if args.registryServer:
-        registry = RegistrySettings(args.registryServer, username=args.registryUsername, password=args.registryPassword,
-                                    acr_name=args.acrName, acr_resource_group=args.acrResourceGroup)
-    options = AciOptions(subscription=args.subscription, resource_group=args.resourceGroup, location=args.location,
-                         registry=registry, cpu=args.cpu, memory_gb=args.memoryGb, auth_enabled=args.authEnabled,
-                         dns_name_label=args.dnsNameLabel)
+        registry = RegistrySettings(
+            args.registryServer,
+            username=args.registryUsername,
+            password=args.registryPassword,
+            acr_name=args.acrName,
+            acr_resource_group=args.acrResourceGroup,
+        )
+    options = AciOptions(
+        subscription=args.subscription,
+        resource_group=args.resourceGroup,
+        location=args.location,
+        registry=registry,
+        cpu=args.cpu,
+        memory_gb=args.memoryGb,
+        auth_enabled=args.authEnabled,
+        dns_name_label=args.dnsNameLabel,
+    )
     deployment_config = path_argument(args.deploymentConfig) if args.deploymentConfig else None
-    return AciServices(registry=ls.model_registry(), report=report, options=options, check=not args.skipLocalCheck,
-                       request_file=path_argument(args.requestFile) if args.requestFile else None,
-                       deployment_config=deployment_config, workspace=ls.workspace_root(path_argument(args.config)))
+    return AciServices(
+        registry=ls.model_registry(),
+        report=report,
+        options=options,
+        check=not args.skipLocalCheck,
+        request_file=path_argument(args.requestFile) if args.requestFile else None,
+        deployment_config=deployment_config,
+        workspace=ls.workspace_root(path_argument(args.config)),
+    )
 
 
 def _published_target(ls: AmlDeployServer, name: str, report=None):
@@ -115,19 +133,34 @@ def _published_target(ls: AmlDeployServer, name: str, report=None):
     if record is not None and record.target == "kubernetes":
         from ..deploy.targets import kubernetes_endpoints
 
-        return kubernetes_endpoints()(registry=ls.model_registry(),
-                                   progress=(lambda message: report(StageProgress(PROVISION, message))) if report else None)
+        return kubernetes_endpoints()(
+            registry=ls.model_registry(), progress=(lambda message: report(StageProgress(PROVISION, message))) if report else None
+        )
     return _target(ls, report=report)
 
 
 def list_published(ls: AmlDeployServer) -> dict:
     """The services as last seen (no Azure call: the view opens at once; showPublished reads the live state)."""
     services = _target(ls).services.list()
-    return {"services": [{"name": s.name, "target": s.target, "state": s.state, "scoringUri": s.scoring_uri,
-                          "image": s.image, "resourceGroup": s.settings.get("resource_group"),
-                          "location": s.settings.get("location"), "authMode": s.auth_mode, "updated": s.updated,
-                          "problem": s.problem, "config": s.source.get("config"), **_on_kubernetes(s)}
-                         for s in services]}
+    return {
+        "services": [
+            {
+                "name": s.name,
+                "target": s.target,
+                "state": s.state,
+                "scoringUri": s.scoring_uri,
+                "image": s.image,
+                "resourceGroup": s.settings.get("resource_group"),
+                "location": s.settings.get("location"),
+                "authMode": s.auth_mode,
+                "updated": s.updated,
+                "problem": s.problem,
+                "config": s.source.get("config"),
+                **_on_kubernetes(s),
+            }
+            for s in services
+        ]
+    }
 
 
 def _on_kubernetes(service) -> dict:
@@ -136,12 +169,20 @@ def _on_kubernetes(service) -> dict:
         return {}
     described = {d["name"]: d for d in (service.settings.get("front") or {}).get("deployments") or []}
     known = service.settings.get("deployments") or {}
-    return {"context": service.settings.get("context"), "namespace": service.settings.get("namespace"),
-            "deployments": [{"name": name, "traffic": (described.get(name) or {}).get("weight", 0),
-                             "mirror": (described.get(name) or {}).get("mirror", 0),
-                             "state": (known.get(name) or {}).get("state", "Unknown"),
-                             "image": (known.get(name) or {}).get("image")}
-                            for name in sorted(set(described) | set(known))]}
+    return {
+        "context": service.settings.get("context"),
+        "namespace": service.settings.get("namespace"),
+        "deployments": [
+            {
+                "name": name,
+                "traffic": (described.get(name) or {}).get("weight", 0),
+                "mirror": (described.get(name) or {}).get("mirror", 0),
+                "state": (known.get(name) or {}).get("state", "Unknown"),
+                "image": (known.get(name) or {}).get("image"),
+            }
+            for name in sorted(set(described) | set(known))
+        ],
+    }
 
 
 def show_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
@@ -153,9 +194,15 @@ def publish(ls: AmlDeployServer, args: PublishArgs) -> dict:
     progress = _Progress(ls, args.progressToken, f"Publishing {args.name} to ACI")
     try:
         target = _target(ls, args, progress)
-        spec = from_config(config, endpoint=args.name, deployment="default" if config.suffix == ".json" else None,
-                           deployment_config=target.deployment_config, models=[_model(m) for m in args.models],
-                           workspace=target.workspace, registry=ls.model_registry())
+        spec = from_config(
+            config,
+            endpoint=args.name,
+            deployment="default" if config.suffix == ".json" else None,
+            deployment_config=target.deployment_config,
+            models=[_model(m) for m in args.models],
+            workspace=target.workspace,
+            registry=ls.model_registry(),
+        )
         spec.endpoint = args.name
         if not target.deployment_config:
             spec.target_settings = {"computeType": "aci"}

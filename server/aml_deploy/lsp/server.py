@@ -33,8 +33,12 @@ class AmlDeployServer(LanguageServer):
         self.publisher = DiagnosticsPublisher(self)
         self.file_kinds = FileKindsNotifier(self)
         self.session = CheckingSession(
-            Files(overlay=self._open_text), workspace_for=self.workspace_root, registry=self.model_lookup,
-            on_checked=self._checked, on_forgotten=self._forgotten, linter=OffProcessLinter(),
+            Files(overlay=self._open_text),
+            workspace_for=self.workspace_root,
+            registry=self.model_lookup,
+            on_checked=self._checked,
+            on_forgotten=self._forgotten,
+            linter=OffProcessLinter(),
         )
         self.checks = CheckWorker(self)  # the only thread that runs the session
 
@@ -85,16 +89,19 @@ def create_server() -> AmlDeployServer:
     from . import deploy_commands, editing, file_kinds, log_commands, model_commands, profile_commands, publish_commands, text_sync
 
     server = AmlDeployServer()
-    for module in (text_sync, editing, deploy_commands, model_commands, profile_commands, publish_commands, file_kinds,
-                   log_commands):
+    for module in (text_sync, editing, deploy_commands, model_commands, profile_commands, publish_commands, file_kinds, log_commands):
         module.register(server)
     return server
 
 
 def serve() -> None:
     log_file = os.environ.get("AML_DEPLOY_LOG_FILE")
-    logging.basicConfig(level=logging.DEBUG if log_file else logging.INFO, filename=log_file,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(
+        level=logging.DEBUG if log_file else logging.INFO,
+        filename=log_file,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
     if not log_file:  # pygls logs every message at INFO: too much for the editor's output channel
         logging.getLogger("pygls").setLevel(logging.WARNING)
     create_server().start_io()

@@ -38,10 +38,15 @@ async def on_initialized(ls: AmlDeployServer, params: lsp.InitializedParams) -> 
     watchers = [lsp.FileSystemWatcher(glob_pattern=WATCHED)]
     try:
         await ls.client_register_capability_async(
-            lsp.RegistrationParams(registrations=[
-                lsp.Registration(id="aml-deploy-watch", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                                 register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))
-            ])
+            lsp.RegistrationParams(
+                registrations=[
+                    lsp.Registration(
+                        id="aml-deploy-watch",
+                        method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=lsp.DidChangeWatchedFilesRegistrationOptions(watchers=watchers),
+                    )
+                ]
+            )
         )
     except Exception as err:  # noqa: BLE001 - a client without dynamic registration still works
         log.info("file watching not available: %r", err)

@@ -7,8 +7,10 @@ import io
 
 from .report import Profile
 
-INSTALL_HINT = ("For a chart of latency and throughput, install the charts extra: pip install 'aml-deploy[charts]' "
-                "(in the editor: pip install matplotlib for the Python that runs the language server, then restart it).")
+INSTALL_HINT = (
+    "For a chart of latency and throughput, install the charts extra: pip install 'aml-deploy[charts]' "
+    "(in the editor: pip install matplotlib for the Python that runs the language server, then restart it)."
+)
 LATENCIES = (("p50", "-"), ("p90", "--"), ("p99", "-."), ("p99.9", ":"))
 
 
@@ -49,8 +51,14 @@ def render(profile: Profile, image_format: str = "png") -> bytes | None:
         axes.grid(True, alpha=0.3)
         if profile.knee is not None:
             axes.axvline(profile.knee, color="grey", linestyle="--", linewidth=1)
-    throughput.annotate(f"knee: {profile.knee}" if profile.knee else "", xy=(profile.knee or x[0], 0),
-                        xycoords=("data", "axes fraction"), xytext=(4, 4), textcoords="offset points", color="grey")
+    throughput.annotate(
+        f"knee: {profile.knee}" if profile.knee else "",
+        xy=(profile.knee or x[0], 0),
+        xycoords=("data", "axes fraction"),
+        xytext=(4, 4),
+        textcoords="offset points",
+        color="grey",
+    )
     buffer = io.BytesIO()
     figure.savefig(buffer, format=image_format)
     return buffer.getvalue()

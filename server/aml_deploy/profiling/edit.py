@@ -71,7 +71,7 @@ class _Writer:
                 self._replace(child, value)
                 return
             if isinstance(child, yaml.ScalarNode) and child.tag == "tag:yaml.org,2002:null":
-                self._replace(child, _nested(path[depth + 1:], value), flow=True)
+                self._replace(child, _nested(path[depth + 1 :], value), flow=True)
                 return
             node = child
 

@@ -42,7 +42,9 @@ def _json_lines(text: str, where: str) -> list[bytes]:
         try:
             json.loads(line)
         except ValueError as err:
-            raise BadRequestFile(f"{where}, line {number}: not JSON ({err}). Give one JSON request, a JSON array of "
-                                 "requests, or JSON Lines (one request per line). Nothing was sent.") from None
+            raise BadRequestFile(
+                f"{where}, line {number}: not JSON ({err}). Give one JSON request, a JSON array of "
+                "requests, or JSON Lines (one request per line). Nothing was sent."
+            ) from None
         bodies.append(line.strip().encode())
     return bodies

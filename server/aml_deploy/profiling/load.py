@@ -61,8 +61,14 @@ class Endpoint:
         return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
 
 
-def run(endpoint: Endpoint, bodies: Sequence[bytes], concurrency: int, seconds: float,
-        stop: threading.Event | None = None, on_tick: Callable[[int, float], None] | None = None) -> Burst:
+def run(
+    endpoint: Endpoint,
+    bodies: Sequence[bytes],
+    concurrency: int,
+    seconds: float,
+    stop: threading.Event | None = None,
+    on_tick: Callable[[int, float], None] | None = None,
+) -> Burst:
     """Keep `concurrency` requests in flight for `seconds` (requests under way at the end are
     waited for); the bodies are sent in turn. `on_tick(requests so far, seconds so far)` is called
     about twice a second from the calling thread."""

@@ -35,11 +35,13 @@ class ProfileOptions:
         """Refuse a profile that could not end or would swamp the machine, whoever asks (command line or editor)."""
         if not (isinstance(self.duration, (int, float)) and 0 < self.duration <= MAX_DURATION):
             raise ProfileError(f"duration {self.duration!r}: give seconds per level, above 0 and at most {MAX_DURATION:g}.")
-        if isinstance(self.max_concurrency, bool) or not isinstance(self.max_concurrency, int) or \
-                not 1 <= self.max_concurrency <= MAX_CONCURRENCY:
+        if (
+            isinstance(self.max_concurrency, bool)
+            or not isinstance(self.max_concurrency, int)
+            or not 1 <= self.max_concurrency <= MAX_CONCURRENCY
+        ):
             raise ProfileError(f"max_concurrency {self.max_concurrency!r}: give a whole number from 1 to {MAX_CONCURRENCY}.")
-        for what, value in (("target requests per second", self.targets.requests_per_second),
-                            ("target p99 latency", self.targets.p99_ms)):
+        for what, value in (("target requests per second", self.targets.requests_per_second), ("target p99 latency", self.targets.p99_ms)):
             if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ProfileError(f"{what} {value!r}: give a number above 0.")
 

@@ -49,7 +49,10 @@ def summarize(burst: Burst, samples: list[engine_stats.Sample]) -> Level:
     cpu = engine_stats.cpu_between(samples, burst.started, burst.ended)
     memory = engine_stats.memory_between(samples, burst.started, burst.ended)
     return Level(
-        concurrency=burst.concurrency, seconds=round(burst.seconds, 3), requests=len(outcomes), errors=len(failed),
+        concurrency=burst.concurrency,
+        seconds=round(burst.seconds, 3),
+        requests=len(outcomes),
+        errors=len(failed),
         throughput=round(len(good) / burst.seconds, 2),
         latency_ms=latency_summary([o.seconds for o in good]),
         cpu_cores=round(cpu / burst.seconds, 3) if cpu is not None else None,
@@ -114,17 +117,27 @@ class Profile:
 
     def to_dict(self) -> dict:
         return {
-            "name": self.name, "endpoint": self.endpoint, "deployment": self.deployment, "scoring_uri": self.scoring_uri,
-            "config": self.config, "started_deployment": self.started_deployment, "request_count": self.request_count,
-            "seconds": round(self.seconds, 1), "host_cores": self.host_cores, "worker_count": self.worker_count,
+            "name": self.name,
+            "endpoint": self.endpoint,
+            "deployment": self.deployment,
+            "scoring_uri": self.scoring_uri,
+            "config": self.config,
+            "started_deployment": self.started_deployment,
+            "request_count": self.request_count,
+            "seconds": round(self.seconds, 1),
+            "host_cores": self.host_cores,
+            "worker_count": self.worker_count,
             "levels": [level.to_dict() for level in self.levels],
             "warmup": self.warmup.to_dict() if self.warmup else None,
             "totals": {
-                "requests": self.requests, "errors": self.errors,
+                "requests": self.requests,
+                "errors": self.errors,
                 "error_rate": round(self.errors / self.requests, 4) if self.requests else None,
                 "first_error": self.first_error,
                 "cpu_seconds_per_request": round(self.cpu_seconds_per_request, 5) if self.cpu_seconds_per_request else None,
-                "memory_peak_mb": self.memory_peak_mb, "memory_steady_mb": self.memory_steady_mb, "knee_concurrency": self.knee,
+                "memory_peak_mb": self.memory_peak_mb,
+                "memory_steady_mb": self.memory_steady_mb,
+                "knee_concurrency": self.knee,
             },
             "notes": self.notes,
             "recommendation": self.recommendation.to_dict() if self.recommendation else None,
@@ -149,8 +162,10 @@ def notes_for(levels: list[Level]) -> list[str]:
     notes = []
     busy = [level.concurrency for level in levels if level.generator_cpu >= SATURATED]
     if busy:
-        notes.append(f"The load generator used most of a core at concurrency {', '.join(map(str, busy))}: there it "
-                     "may have limited the throughput, not the model.")
+        notes.append(
+            f"The load generator used most of a core at concurrency {', '.join(map(str, busy))}: there it "
+            "may have limited the throughput, not the model."
+        )
     if any(level.cpu_cores is None for level in levels):
         notes.append("The Docker engine gave too few samples for some levels' CPU (levels shorter than 2 s?).")
     return notes

@@ -15,8 +15,10 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-_.]{0,99}$")
 
 def check_name(name: str) -> str:
     if not NAME.match(name or ""):
-        raise ProfileError(f"Invalid profile name {name!r}: use letters, digits, '-', '_' and '.', starting with a letter "
-                           "or digit (it names the result files).")
+        raise ProfileError(
+            f"Invalid profile name {name!r}: use letters, digits, '-', '_' and '.', starting with a letter "
+            "or digit (it names the result files)."
+        )
     return name
 
 

@@ -35,10 +35,18 @@ class Progress:
 OnProgress = Callable[[Progress], None]
 
 
-def profile_deployment(target: LocalEndpoints, endpoint: str, deployment: str | None, *,
-                       load_spec: Callable[[], DeploymentSpec] | None = None, bodies: list[bytes] | None = None,
-                       options: ProfileOptions | None = None, name: str | None = None,
-                       on_progress: OnProgress | None = None, stop: threading.Event | None = None) -> report.Profile:
+def profile_deployment(
+    target: LocalEndpoints,
+    endpoint: str,
+    deployment: str | None,
+    *,
+    load_spec: Callable[[], DeploymentSpec] | None = None,
+    bodies: list[bytes] | None = None,
+    options: ProfileOptions | None = None,
+    name: str | None = None,
+    on_progress: OnProgress | None = None,
+    stop: threading.Event | None = None,
+) -> report.Profile:
     """Profile endpoint/deployment. A running one is used and left running; one that does not exist
     is started from `load_spec` and removed at the end (one that exists but is not running, a failed
     or a debugged one, is the user's to fix, so it is refused rather than replaced)."""
@@ -59,8 +67,7 @@ def profile_deployment(target: LocalEndpoints, endpoint: str, deployment: str | 
         _remove(target, spec.endpoint, spec.deployment, endpoint_existed)
 
 
-def _running(target: LocalEndpoints, endpoint: str, deployment: str | None, can_start: bool,
-             say: OnProgress) -> DeploymentState | None:
+def _running(target: LocalEndpoints, endpoint: str, deployment: str | None, can_start: bool, say: OnProgress) -> DeploymentState | None:
     """The running deployment, or None when there is none and one can be started."""
     state = _current(target, endpoint, deployment)
     if state is not None and state.state == "Creating":
@@ -69,11 +76,15 @@ def _running(target: LocalEndpoints, endpoint: str, deployment: str | None, can_
     if state is not None and state.state == "Succeeded":
         return state
     if state is not None:
-        raise ProfileError(f"The local deployment {endpoint}/{state.deployment} is {state.state}, so it cannot be profiled: "
-                           "deploy it again (or delete it) first. " + (state.problem or "").strip())
+        raise ProfileError(
+            f"The local deployment {endpoint}/{state.deployment} is {state.state}, so it cannot be profiled: "
+            "deploy it again (or delete it) first. " + (state.problem or "").strip()
+        )
     if not can_start:
-        raise ProfileError(f"The local deployment {endpoint}/{deployment or ''} does not exist, and there is no configuration "
-                           "to start it from: give its file (-f), or create it first.")
+        raise ProfileError(
+            f"The local deployment {endpoint}/{deployment or ''} does not exist, and there is no configuration "
+            "to start it from: give its file (-f), or create it first."
+        )
     return None
 
 
@@ -82,8 +93,9 @@ def _start(target: LocalEndpoints, spec: DeploymentSpec, say: OnProgress) -> Dep
     state = target.deploy(spec)
     if state.state != "Succeeded":
         failure = state.failure.message if state.failure else state.state
-        raise ProfileError(f"{spec.endpoint}/{spec.deployment} did not start, so it cannot be profiled: {failure}\n"
-                           f"{state.log_excerpt}".rstrip())
+        raise ProfileError(
+            f"{spec.endpoint}/{spec.deployment} did not start, so it cannot be profiled: {failure}\n{state.log_excerpt}".rstrip()
+        )
     return state
 
 
@@ -106,9 +118,17 @@ def _current(target: LocalEndpoints, endpoint: str, deployment: str | None) -> D
         return None
 
 
-def _measure(target: LocalEndpoints, state: DeploymentState, started: bool, bodies: list[bytes] | None,
-             options: ProfileOptions, name: str | None, say: OnProgress, stop: threading.Event | None,
-             began: float) -> report.Profile:
+def _measure(
+    target: LocalEndpoints,
+    state: DeploymentState,
+    started: bool,
+    bodies: list[bytes] | None,
+    options: ProfileOptions,
+    name: str | None,
+    say: OnProgress,
+    stop: threading.Event | None,
+    began: float,
+) -> report.Profile:
     assert state.scoring_uri and state.container
     bodies = bodies or _sample_bodies(target, state)
     busy_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0  # before our own load counts
@@ -120,8 +140,7 @@ def _measure(target: LocalEndpoints, state: DeploymentState, started: bool, bodi
         say(Progress("Warming up", 0.0, 1))
         warmup = load.run(endpoint, bodies, 1, options.warmup, stop)
         if warmup.outcomes and all(o.error for o in warmup.outcomes):
-            raise ProfileError(f"Every warm-up request failed, so there is nothing to profile. The first: "
-                               f"{warmup.outcomes[0].error}")
+            raise ProfileError(f"Every warm-up request failed, so there is nothing to profile. The first: {warmup.outcomes[0].error}")
         sampler.wait_for(2, timeout=5)  # the CPU of the first level needs a sample before it
         bursts = _levels(endpoint, bodies, levels, options, say, stop)
         count = len(sampler.samples)
@@ -133,30 +152,47 @@ def _measure(target: LocalEndpoints, state: DeploymentState, started: bool, bodi
     rows = [report.summarize(burst, samples) for burst in bursts]
     peak, steady = report.memory_totals(samples, bursts[0].started, bursts[-1].ended)
     profile = report.Profile(
-        name=name or f"{state.endpoint}-{state.deployment}", endpoint=state.endpoint, deployment=state.deployment,
-        scoring_uri=state.scoring_uri, config=state.config, started_deployment=started, request_count=len(bodies),
-        levels=rows, warmup=report.summarize(warmup, samples), cpu_seconds_per_request=report.cpu_per_request(bursts, samples),
-        memory_peak_mb=peak, memory_steady_mb=steady, knee=report.knee_of(rows), seconds=time.monotonic() - began,
-        host_cores=os.cpu_count() or 1, worker_count=_worker_count(container), notes=report.notes_for(rows),
+        name=name or f"{state.endpoint}-{state.deployment}",
+        endpoint=state.endpoint,
+        deployment=state.deployment,
+        scoring_uri=state.scoring_uri,
+        config=state.config,
+        started_deployment=started,
+        request_count=len(bodies),
+        levels=rows,
+        warmup=report.summarize(warmup, samples),
+        cpu_seconds_per_request=report.cpu_per_request(bursts, samples),
+        memory_peak_mb=peak,
+        memory_steady_mb=steady,
+        knee=report.knee_of(rows),
+        seconds=time.monotonic() - began,
+        host_cores=os.cpu_count() or 1,
+        worker_count=_worker_count(container),
+        notes=report.notes_for(rows),
     )
     if len(bursts) < len(levels):
-        profile.notes.append(f"Stopped after concurrency {bursts[-1].concurrency}: more than "
-                             f"{GIVE_UP_ERROR_RATE:.0%} of its requests failed.")
+        profile.notes.append(
+            f"Stopped after concurrency {bursts[-1].concurrency}: more than {GIVE_UP_ERROR_RATE:.0%} of its requests failed."
+        )
     if busy_before >= profile.host_cores * 0.75:
-        profile.notes.append(f"The machine was already busy when the profile began (load average {busy_before:.1f} on "
-                             f"{profile.host_cores} cores): throughput and latency are pessimistic; CPU per request and "
-                             "memory are not affected.")
+        profile.notes.append(
+            f"The machine was already busy when the profile began (load average {busy_before:.1f} on "
+            f"{profile.host_cores} cores): throughput and latency are pessimistic; CPU per request and "
+            "memory are not affected."
+        )
     if sampler.error:
         profile.notes.append(f"The Docker engine's stats stream ended early ({sampler.error}).")
     profile.recommendation = recommend(profile, options.targets)
     if profile.recommendation is None:
-        profile.notes.append("No recommendation: no level served with at most 1% errors. Fix the errors first "
-                             f"(the first: {profile.first_error}).")
+        profile.notes.append(
+            f"No recommendation: no level served with at most 1% errors. Fix the errors first (the first: {profile.first_error})."
+        )
     return profile
 
 
-def _levels(endpoint: load.Endpoint, bodies: list[bytes], levels: list[int], options: ProfileOptions, say: OnProgress,
-            stop: threading.Event | None) -> list[load.Burst]:
+def _levels(
+    endpoint: load.Endpoint, bodies: list[bytes], levels: list[int], options: ProfileOptions, say: OnProgress, stop: threading.Event | None
+) -> list[load.Burst]:
     total = options.warmup + options.duration * len(levels)
     bursts = []
     for index, concurrency in enumerate(levels):
@@ -164,8 +200,13 @@ def _levels(endpoint: load.Endpoint, bodies: list[bytes], levels: list[int], opt
 
         def tick(requests: int, seconds: float, concurrency=concurrency, done_before=done_before, index=index) -> None:
             rate = requests / seconds if seconds else 0.0
-            say(Progress(f"concurrency {concurrency} ({index + 1} of {len(levels)}): {rate:.0f} req/s",
-                         min((done_before + seconds) / total, 1.0), concurrency))
+            say(
+                Progress(
+                    f"concurrency {concurrency} ({index + 1} of {len(levels)}): {rate:.0f} req/s",
+                    min((done_before + seconds) / total, 1.0),
+                    concurrency,
+                )
+            )
 
         _check(stop)
         tick(0, 0.0)
@@ -186,9 +227,11 @@ def _check(stop: threading.Event | None) -> None:
 def _sample_bodies(target: LocalEndpoints, state: DeploymentState) -> list[bytes]:
     _deployment, body = target.sample_request(state.endpoint, state.deployment)
     if body is None:
-        raise ProfileError("Give a request file (--request-file; model profile: --input-data): the scoring script declares no input_sample "
-                           "(inference-schema @input_schema) and no *request*.json lies beside "
-                           f"{state.config or 'the configuration'}.")
+        raise ProfileError(
+            "Give a request file (--request-file; model profile: --input-data): the scoring script declares no input_sample "
+            "(inference-schema @input_schema) and no *request*.json lies beside "
+            f"{state.config or 'the configuration'}."
+        )
     return [body]
 
 

@@ -39,13 +39,15 @@ def _rows(path) -> list[list[str]]:
 def cpu_sizes() -> tuple[VmSize, ...]:
     """Every size without a GPU, smallest first (fewest cores, then least memory)."""
     memory = {sku.upper(): float(gib) for sku, gib in _rows(MEMORY_FILE)}
-    sizes = [VmSize(sku, int(cores), memory[sku.upper()]) for _family, sku, gpus, cores, *_ in _rows(SKU_FILE)
-             if gpus == "0" and sku.upper() in memory]
+    sizes = [
+        VmSize(sku, int(cores), memory[sku.upper()])
+        for _family, sku, gpus, cores, *_ in _rows(SKU_FILE)
+        if gpus == "0" and sku.upper() in memory
+    ]
     return tuple(sorted(sizes, key=lambda s: (s.cores, s.memory_gib, s.sku)))
 
 
 def smallest_fitting(cores: float, memory_gib: float) -> VmSize | None:
     """The smallest size with at least `cores` and `memory_gib`, leaving out the sizes Azure ML
     warns are too small for most models (DS1_v2, DS2_v2); None when none is large enough."""
-    return next((s for s in cpu_sizes() if s.sku.lower() not in SMALL_SKUS
-                 and s.cores >= cores and s.memory_gib >= memory_gib), None)
+    return next((s for s in cpu_sizes() if s.sku.lower() not in SMALL_SKUS and s.cores >= cores and s.memory_gib >= memory_gib), None)

@@ -42,7 +42,7 @@ def _unix_time(text: str) -> float:
     """The engine's RFC 3339 time with nanoseconds, e.g. 2026-12-02T14:47:39.792138084Z."""
     head, _, rest = text.partition(".")
     digits = "".join(ch for ch in rest if ch.isdigit())
-    zone = rest[len(digits):] or "Z"
+    zone = rest[len(digits) :] or "Z"
     stamp = datetime.fromisoformat(head + (zone if zone != "Z" else "+00:00"))
     return stamp.timestamp() + (int(digits[:9].ljust(9, "0")) / 1e9 if digits else 0.0)
 

@@ -36,44 +36,58 @@ def values_for(kind: Kind | None, data: Any, recommendation: Recommendation) -> 
     """The settings of `recommendation` that a file of `kind` holds."""
     data = data if isinstance(data, dict) else {}
     r = recommendation
-    requests: Values = {("request_settings", "max_concurrent_requests_per_instance"): r.max_concurrent_requests_per_instance,
-                ("request_settings", "request_timeout_ms"): r.request_timeout_ms}
+    requests: Values = {
+        ("request_settings", "max_concurrent_requests_per_instance"): r.max_concurrent_requests_per_instance,
+        ("request_settings", "request_timeout_ms"): r.request_timeout_ms,
+    }
     count: Values = {("instance_count",): r.instance_count} if r.instance_count is not None else {}
     if kind is Kind.MANAGED_ONLINE_DEPLOYMENT:
         if r.instance_type is None:
             raise CannotWrite("No managed VM size is large enough for this model, so instance_type cannot be set.")
         return {("instance_type",): r.instance_type, **requests, **count}
     if kind is Kind.KUBERNETES_ONLINE_DEPLOYMENT:
-        return {("resources", "requests", "cpu"): f"{r.cpu:g}", ("resources", "requests", "memory"): f"{r.memory_in_gb:g}Gi",
-                **requests, **count}
+        return {
+            ("resources", "requests", "cpu"): f"{r.cpu:g}",
+            ("resources", "requests", "memory"): f"{r.memory_in_gb:g}Gi",
+            **requests,
+            **count,
+        }
     if kind is Kind.DEPLOYMENT_CONFIG:
         compute = str(data.get("computeType", "")).lower()
-        resources: Values = {("containerResourceRequirements", "cpu"): r.cpu,
-                     ("containerResourceRequirements", "memoryInGB"): r.memory_in_gb}
+        resources: Values = {
+            ("containerResourceRequirements", "cpu"): r.cpu,
+            ("containerResourceRequirements", "memoryInGB"): r.memory_in_gb,
+        }
         if compute == "aci":
             return resources
         if compute in ("aks", "aksendpoint"):
-            values: Values = {**resources, ("maxConcurrentRequestsPerContainer",): r.max_concurrent_requests_per_instance,
-                      ("scoringTimeoutMs",): r.request_timeout_ms}
+            values: Values = {
+                **resources,
+                ("maxConcurrentRequestsPerContainer",): r.max_concurrent_requests_per_instance,
+                ("scoringTimeoutMs",): r.request_timeout_ms,
+            }
             if r.instance_count is not None and "numReplicas" in data:  # with autoscale on, numReplicas is refused
                 values[("numReplicas",)] = r.instance_count
             return values
-        raise CannotWrite(f"This deploymentconfig.json has computeType {compute or 'missing'}; the recommendation is for "
-                          "publishing: give the ACI or AKS deployment configuration (computeType aci or aks).")
+        raise CannotWrite(
+            f"This deploymentconfig.json has computeType {compute or 'missing'}; the recommendation is for "
+            "publishing: give the ACI or AKS deployment configuration (computeType aci or aks)."
+        )
     what = kind.label if kind else "not an Azure ML configuration"
     raise CannotWrite(f"The recommendation goes into an online deployment YAML or a v1 deploymentconfig.json; this file is {what}.")
 
 
-def recommendation_edits(path: Path, text: str, recommendation: Recommendation,
-                         workspace: Path | None = None) -> Written:
+def recommendation_edits(path: Path, text: str, recommendation: Recommendation, workspace: Path | None = None) -> Written:
     """The edits for `text` (the file's current text, perhaps unsaved in an editor)."""
     context = Context(path, workspace)
     before = validate_text(path, text, context)
     errors = [f for f in before.findings if f.severity is Severity.ERROR]
     if errors:
         first = errors[0]
-        raise CannotWrite(f"{path.name} has {len(errors)} error(s) (first: line {first.span.start_line + 1}: {first.message}); "
-                          "fix them first. Nothing was changed.")
+        raise CannotWrite(
+            f"{path.name} has {len(errors)} error(s) (first: line {first.span.start_line + 1}: {first.message}); "
+            "fix them first. Nothing was changed."
+        )
     values = values_for(before.kind, before.parsed.data if before.parsed else None, recommendation)
     edits = edit.set_values(text, path.suffix.lower() == ".json", values)
     after_text = edit.apply(text, edits)

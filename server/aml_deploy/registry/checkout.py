@@ -58,9 +58,11 @@ def _refuse_missing_blobs(blobs: Blobs, model: ModelVersion) -> None:
     for item in model.files:
         blob = blobs.path(item["sha256"])
         if not os.path.lexists(blob):
-            raise Damaged(f"The registry is missing the content of {model.label}/"
-                          f"{item['relpath']} (blob sha256 {item['sha256']}, expected at {blob}); nothing was written. "
-                          "Register the model again from its original files to restore it.")
+            raise Damaged(
+                f"The registry is missing the content of {model.label}/"
+                f"{item['relpath']} (blob sha256 {item['sha256']}, expected at {blob}); nothing was written. "
+                "Register the model again from its original files to restore it."
+            )
 
 
 def _copy_out(blobs: Blobs, model: ModelVersion, partial: Path) -> tuple[list[Path], set[Path]]:
@@ -78,18 +80,21 @@ def _copy_out(blobs: Blobs, model: ModelVersion, partial: Path) -> tuple[list[Pa
                 folders.update(p for p in [path.parent, *path.parent.parents] if partial in p.parents)
             shown = f"{model.label}/{item['relpath']}"
             try:
-                copied = stager.copy(item["relpath"], blobs.path(item["sha256"]), path,
-                                     mode=0o755 if item.get("executable") else 0o644)
+                copied = stager.copy(item["relpath"], blobs.path(item["sha256"]), path, mode=0o755 if item.get("executable") else 0o644)
             except (NotAFile, SizeUnknown, SourceChanged, ReadFailed) as err:
-                raise Damaged(f"The registry's copy of {shown} cannot be read ({err}); nothing was downloaded. "
-                              "`aml-deploy model verify` checks the whole registry.") from None
+                raise Damaged(
+                    f"The registry's copy of {shown} cannot be read ({err}); nothing was downloaded. "
+                    "`aml-deploy model verify` checks the whole registry."
+                ) from None
             except WriteFailed as err:
                 raise err.error from None
             if copied.sha256 != item["sha256"]:
-                raise Damaged(f"The registry's copy of {shown} does not match its hash (sha256 {copied.sha256} is "
-                              f"stored, {item['sha256']} was registered): it was changed or damaged on disk, so it was "
-                              "not handed out and nothing was downloaded. Register the model again from its original "
-                              "files to repair it; `aml-deploy model verify --deep` lists every damaged file.")
+                raise Damaged(
+                    f"The registry's copy of {shown} does not match its hash (sha256 {copied.sha256} is "
+                    f"stored, {item['sha256']} was registered): it was changed or damaged on disk, so it was "
+                    "not handed out and nothing was downloaded. Register the model again from its original "
+                    "files to repair it; `aml-deploy model verify --deep` lists every damaged file."
+                )
             files.append(path)
     return files, folders
 
@@ -162,8 +167,10 @@ def mount(blobs: Blobs, connection: Connection, model: ModelVersion, folder: Pat
         _remove(folder)  # not what was built here: build it again
     if not os.path.lexists(final):
         if connection.read_only:
-            raise ReadOnly(f"{model.reference} has no mount tree yet, and the registry cannot be written "
-                           f"({connection.why_read_only}): it cannot be deployed from here.")
+            raise ReadOnly(
+                f"{model.reference} has no mount tree yet, and the registry cannot be written "
+                f"({connection.why_read_only}): it cannot be deployed from here."
+            )
         _refuse_missing_blobs(blobs, model)
         _build(blobs, model, folder)
     if check:
@@ -226,12 +233,16 @@ def _put_back(blobs: Blobs, connection: Connection, model: ModelVersion, item: d
     blob = blobs.path(item["sha256"])
     finding = blobs.check(blob, item["sha256"], item["size"], known)
     if finding.problem:
-        raise Damaged(f"The registry's copy of {shown} {finding.problem}: it was changed or damaged on disk, so it is "
-                      "not handed out. Register the model again from its original files to repair it; "
-                      "`aml-deploy model verify --deep` lists every damaged file.")
+        raise Damaged(
+            f"The registry's copy of {shown} {finding.problem}: it was changed or damaged on disk, so it is "
+            "not handed out. Register the model again from its original files to repair it; "
+            "`aml-deploy model verify --deep` lists every damaged file."
+        )
     if connection.read_only:
-        raise ReadOnly(f"The mount tree of {model.reference} does not match the registry at {path}, and the registry "
-                       f"cannot be written ({connection.why_read_only}), so it cannot be repaired.")
+        raise ReadOnly(
+            f"The mount tree of {model.reference} does not match the registry at {path}, and the registry "
+            f"cannot be written ({connection.why_read_only}), so it cannot be repaired."
+        )
     spare = path.with_name(f".{path.name}-{uuid.uuid4().hex[:8]}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -255,7 +266,9 @@ def _remove_strays(final: Path, expected: set[Path], connection: Connection, mod
             if path in expected or (path in needed and name in dirs and not path.is_symlink()):
                 continue
             if connection.read_only:
-                raise ReadOnly(f"The mount tree of {model.reference} holds {path}, which is not part of it, and the "
-                               f"registry cannot be written ({connection.why_read_only}), so it cannot be repaired.")
+                raise ReadOnly(
+                    f"The mount tree of {model.reference} holds {path}, which is not part of it, and the "
+                    f"registry cannot be written ({connection.why_read_only}), so it cannot be repaired."
+                )
             _remove(path)
         dirs[:] = [d for d in dirs if here / d in needed]

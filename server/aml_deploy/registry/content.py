@@ -75,10 +75,10 @@ class Blobs:
         digests = sorted(set(digests))
         found: dict[str, Stamp] = {}
         for start in range(0, len(digests), _QUERY_CHUNK):
-            chunk = digests[start:start + _QUERY_CHUNK]
+            chunk = digests[start : start + _QUERY_CHUNK]
             rows = connection.execute(
-                f"SELECT file_id, sha256, size, mtime_ns FROM content_checks WHERE sha256 IN ({','.join('?' * len(chunk))})",
-                chunk)
+                f"SELECT file_id, sha256, size, mtime_ns FROM content_checks WHERE sha256 IN ({','.join('?' * len(chunk))})", chunk
+            )
             found.update((row[0], Stamp(*row)) for row in rows)
         return found
 
@@ -159,7 +159,7 @@ class Blobs:
     def forget(self, connection: Connection, digests: Iterable[str]) -> None:
         digests = list(digests)
         for start in range(0, len(digests), _QUERY_CHUNK):
-            chunk = digests[start:start + _QUERY_CHUNK]
+            chunk = digests[start : start + _QUERY_CHUNK]
             connection.execute(f"DELETE FROM content_checks WHERE sha256 IN ({','.join('?' * len(chunk))})", chunk)
 
 
@@ -182,5 +182,4 @@ def _make_folder(folder: Path, touched: set[Path]) -> None:
 
 
 def _insert_stamps(connection: Connection, rows: list[tuple]) -> None:
-    connection.executemany(
-        "INSERT OR REPLACE INTO content_checks (file_id, sha256, size, mtime_ns, checked_at) VALUES (?,?,?,?,?)", rows)
+    connection.executemany("INSERT OR REPLACE INTO content_checks (file_id, sha256, size, mtime_ns, checked_at) VALUES (?,?,?,?,?)", rows)

@@ -94,8 +94,10 @@ def connect(root: Path, write: bool) -> Iterator[Connection]:
         _refuse_foreign_file(path)
     why_not = _why_not_writable(root, path)
     if why_not and write:
-        raise ReadOnly(f"The model registry at {root} is read-only ({why_not}): list, show, download and verify work, "
-                       "but nothing can be registered, archived or deleted there.")
+        raise ReadOnly(
+            f"The model registry at {root} is read-only ({why_not}): list, show, download and verify work, "
+            "but nothing can be registered, archived or deleted there."
+        )
     try:
         connection = _open_prepared(root, read_only=bool(why_not))
     except DiskFull:
@@ -146,15 +148,15 @@ def explain(err: sqlite3.Error, root: Path) -> RegistryError:
     path = root / "registry.db"
     code = getattr(err, "sqlite_errorname", "") or _name_from_message(str(err))
     if code == "SQLITE_FULL" or (code.startswith("SQLITE_IOERR") and (free_bytes(root) or 0) < _NEARLY_FULL):
-        return DiskFull(f"The disk that holds the model registry ({root}) is full ({err}): free some space and try "
-                        "again. Nothing was changed.")
+        return DiskFull(
+            f"The disk that holds the model registry ({root}) is full ({err}): free some space and try again. Nothing was changed."
+        )
     if code.startswith("SQLITE_READONLY"):
         return ReadOnly(f"The model registry at {root} is read-only ({err}).")
     if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
         return RegistryError(f"The model registry database {path} is damaged ({err}); it was left untouched.")
     if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return RegistryError(f"The model registry at {root} stayed busy (another aml-deploy kept it locked for a "
-                             "minute); try again.")
+        return RegistryError(f"The model registry at {root} stayed busy (another aml-deploy kept it locked for a minute); try again.")
     if code.startswith("SQLITE_IOERR"):
         return RegistryError(f"A disk error stopped the model registry database {path} ({err}); it was left untouched.")
     return RegistryError(f"The model registry database {path} could not be used ({err}).")
@@ -162,9 +164,14 @@ def explain(err: sqlite3.Error, root: Path) -> RegistryError:
 
 def _name_from_message(message: str) -> str:
     """SQLite's error name from its message, for Pythons before 3.11 (no sqlite_errorname)."""
-    for words, code in (("disk is full", "SQLITE_FULL"), ("readonly", "SQLITE_READONLY"),
-                        ("malformed", "SQLITE_CORRUPT"), ("not a database", "SQLITE_NOTADB"),
-                        ("locked", "SQLITE_BUSY"), ("disk I/O error", "SQLITE_IOERR")):
+    for words, code in (
+        ("disk is full", "SQLITE_FULL"),
+        ("readonly", "SQLITE_READONLY"),
+        ("malformed", "SQLITE_CORRUPT"),
+        ("not a database", "SQLITE_NOTADB"),
+        ("locked", "SQLITE_BUSY"),
+        ("disk I/O error", "SQLITE_IOERR"),
+    ):
         if words in message:
             return code
     return ""
@@ -235,11 +242,14 @@ def _prepare(connection: Connection, root: Path) -> None:
     if app == APPLICATION_ID and current == SCHEMA_VERSION:
         return
     if app not in (0, APPLICATION_ID) or (app == 0 and _has_tables(connection)):
-        raise RegistryError(f"{path} is an SQLite database of another program; it was left untouched. "
-                            "Point AML_DEPLOY_REGISTRY at an empty folder.")
+        raise RegistryError(
+            f"{path} is an SQLite database of another program; it was left untouched. Point AML_DEPLOY_REGISTRY at an empty folder."
+        )
     if current > SCHEMA_VERSION:
-        raise RegistryError(f"The model registry at {root} was written by a newer AML Deploy (schema {current}, this one "
-                            f"knows {SCHEMA_VERSION}); upgrade AML Deploy.")
+        raise RegistryError(
+            f"The model registry at {root} was written by a newer AML Deploy (schema {current}, this one "
+            f"knows {SCHEMA_VERSION}); upgrade AML Deploy."
+        )
     if connection.read_only:
         _stand_in_tables(connection, current)
         return

@@ -26,9 +26,15 @@ class NotAFile(Exception):
 
 def kind_of(mode: int) -> str:
     """What a file of this mode is, in words a user knows."""
-    for test, words in ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-                        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"),
-                        (stat.S_ISLNK, "a symbolic link"), (stat.S_ISREG, "a file")):
+    for test, words in (
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISREG, "a file"),
+    ):
         if test(mode):
             return words
     return "not a file"

@@ -17,8 +17,7 @@ from pathlib import Path
 from .errors import RegistryError
 from .files import NotAFile, is_write_error, kind_of, open_regular
 
-__all__ = ["NotAFile", "SourceChanged", "SizeUnknown", "ReadFailed", "WriteFailed", "StagedFile", "Stager",
-           "source_files", "sha256_of_fd"]
+__all__ = ["NotAFile", "SourceChanged", "SizeUnknown", "ReadFailed", "WriteFailed", "StagedFile", "Stager", "source_files", "sha256_of_fd"]
 
 CHUNK = 4 * 1024 * 1024
 SMALL = 1024 * 1024  # files up to this size are read whole and hashed on this thread
@@ -99,12 +98,15 @@ def _follow(path: Path, shown: str) -> Path:
     try:
         return Path(os.path.realpath(path, strict=True))
     except FileNotFoundError:
-        raise RegistryError(f"Cannot read {shown}: it is a symbolic link to {os.path.realpath(path)}, which does not "
-                            "exist; nothing was registered.") from None
+        raise RegistryError(
+            f"Cannot read {shown}: it is a symbolic link to {os.path.realpath(path)}, which does not exist; nothing was registered."
+        ) from None
     except OSError as err:
         if err.errno == errno.ELOOP:
-            raise RegistryError(f"{shown} is a symbolic link that loops ({path} -> {os.readlink(path)} -> ...): it never "
-                                "reaches a file; nothing was registered.") from None
+            raise RegistryError(
+                f"{shown} is a symbolic link that loops ({path} -> {os.readlink(path)} -> ...): it never "
+                "reaches a file; nothing was registered."
+            ) from None
         raise RegistryError(f"Cannot read {shown}: {err.strerror}.") from None
 
 
@@ -177,8 +179,9 @@ class Stager:
         if self._flusher:
             self._flusher.shutdown(wait=True)
 
-    def copy(self, relpath: str, source: Path, target: Path, mode: int = 0o444,
-             progress: Callable[[int], None] | None = None) -> StagedFile:
+    def copy(
+        self, relpath: str, source: Path, target: Path, mode: int = 0o444, progress: Callable[[int], None] | None = None
+    ) -> StagedFile:
         """Copy `source` to the new file `target` (created with `mode`). Raises NotAFile, SourceChanged,
         SizeUnknown, ReadFailed or WriteFailed."""
         try:
@@ -187,8 +190,9 @@ class Stager:
             raise ReadFailed(err) from None
         try:
             try:
-                writer = os.open(target, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-                                 | getattr(os, "O_BINARY", 0), mode)
+                writer = os.open(
+                    target, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0), mode
+                )
             except OSError as err:
                 raise WriteFailed(err) from None
             try:

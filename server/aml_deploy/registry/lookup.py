@@ -59,5 +59,4 @@ class ModelRegistryLookup:
         except RegistryError:
             return None
         what = "folder" if model.is_folder else "file"
-        return ModelLayout.of([ModelSource(path, model.name, model.version)],
-                              f"registered model {model.name}:{model.version} (a {what})")
+        return ModelLayout.of([ModelSource(path, model.name, model.version)], f"registered model {model.name}:{model.version} (a {what})")

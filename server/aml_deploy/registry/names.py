@@ -15,8 +15,7 @@ _REFERENCE = re.compile(r"azureml:(?P<name>[^:@/]+)(?::(?P<version>[^:@/]+)|@(?P
 def check_name(name: str) -> str:
     if not isinstance(name, str) or not NAME.fullmatch(name):
         raise RegistryError(
-            f"Invalid model name {name!r}: use letters, digits, '-', '_' and '.', starting with a letter or digit, "
-            "up to 255 characters."
+            f"Invalid model name {name!r}: use letters, digits, '-', '_' and '.', starting with a letter or digit, up to 255 characters."
         )
     return name
 
@@ -26,9 +25,7 @@ LARGEST_NUMBER = 10**18  # numbered versions are counted in SQLite's 64-bit inte
 
 def check_version(version: str) -> str:
     if not isinstance(version, str) or not VERSION.fullmatch(version):
-        raise RegistryError(
-            f"Invalid model version {version!r}: use letters, digits, '-', '_' and '.', up to 100 characters."
-        )
+        raise RegistryError(f"Invalid model version {version!r}: use letters, digits, '-', '_' and '.', up to 100 characters.")
     if version.isdigit() and int(version) > LARGEST_NUMBER:
         raise RegistryError(f"Invalid model version {version}: a version that is a number is at most {LARGEST_NUMBER}.")
     return version

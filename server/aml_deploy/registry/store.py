@@ -55,8 +55,7 @@ class Verification:
         checked = f"Checked {self.files} file(s) of {self.versions} version(s): present, sizes match"
         if self.deep:
             return f"{checked}, and every stored file was re-hashed."
-        return (f"{checked}, unchanged since last hashed (same inode and modification time); "
-                "`verify --deep` re-hashes every byte.")
+        return f"{checked}, unchanged since last hashed (same inode and modification time); `verify --deep` re-hashes every byte."
 
 
 class Registry:
@@ -76,9 +75,18 @@ class Registry:
 
     # -- registering -------------------------------------------------------------------------
 
-    def register(self, path: Path, name: str, version: str | None = None, *, description: str = "",
-                 tags: dict | None = None, properties: dict | None = None, model_type: str = "custom_model",
-                 progress: Callable[[int, int], None] | None = None) -> ModelVersion:
+    def register(
+        self,
+        path: Path,
+        name: str,
+        version: str | None = None,
+        *,
+        description: str = "",
+        tags: dict | None = None,
+        properties: dict | None = None,
+        model_type: str = "custom_model",
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ModelVersion:
         """Register the file or folder at `path` as a new version of `name`."""
         check_name(name)
         if version is not None:
@@ -95,8 +103,7 @@ class Registry:
             staging = self._new_staging()
             try:
                 staged = self._stage(sources, staging, progress)
-                return self._commit(connection, real, name, version, description, tags or {}, properties or {},
-                                    model_type, staged)
+                return self._commit(connection, real, name, version, description, tags or {}, properties or {}, model_type, staged)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
 
@@ -117,8 +124,9 @@ class Registry:
             raise disk_error(err, self.root, "preparing to register; nothing was registered") from None
         return staging
 
-    def _stage(self, sources: list[tuple[str, Path, int]], staging: Path,
-               progress: Callable[[int, int], None] | None) -> list[ingest.StagedFile]:
+    def _stage(
+        self, sources: list[tuple[str, Path, int]], staging: Path, progress: Callable[[int, int], None] | None
+    ) -> list[ingest.StagedFile]:
         """Copy and hash every file into `staging`, then sync them all to disk at once."""
         total, done, free = sum(size for _, _, size in sources), 0, free_bytes(self.root)
 
@@ -133,8 +141,7 @@ class Registry:
             for index, (relpath, real, _) in enumerate(sources):
                 try:
                     staged.append(stager.copy(relpath, real, staging / f"{index:08d}", progress=advance))
-                except (ingest.NotAFile, ingest.SourceChanged, ingest.SizeUnknown, ingest.ReadFailed,
-                        ingest.WriteFailed) as err:
+                except (ingest.NotAFile, ingest.SourceChanged, ingest.SizeUnknown, ingest.ReadFailed, ingest.WriteFailed) as err:
                     raise self._staging_error(err, relpath, real, total, free) from None
         try:
             make_durable(staging, [item.staged for item in staged])  # their names are made durable in blobs/
@@ -142,28 +149,51 @@ class Registry:
             raise disk_error(err, self.root, "writing the model to disk; nothing was registered") from None
         return staged
 
-    def _staging_error(self, err: ingest.NotAFile | ingest.SourceChanged | ingest.SizeUnknown | ingest.ReadFailed
-                       | ingest.WriteFailed, relpath: str, source: Path, total: int, free: int | None) -> RegistryError:
+    def _staging_error(
+        self,
+        err: ingest.NotAFile | ingest.SourceChanged | ingest.SizeUnknown | ingest.ReadFailed | ingest.WriteFailed,
+        relpath: str,
+        source: Path,
+        total: int,
+        free: int | None,
+    ) -> RegistryError:
         if isinstance(err, ingest.NotAFile):
             return RegistryError(f"{relpath} is {err.kind}, not a file ({source}); nothing was registered.")
         if isinstance(err, ingest.SourceChanged):
-            return RegistryError(f"{relpath} changed while it was being registered ({source}), so nothing was "
-                                 "registered. Register it once whatever is writing it has finished.")
+            return RegistryError(
+                f"{relpath} changed while it was being registered ({source}), so nothing was "
+                "registered. Register it once whatever is writing it has finished."
+            )
         if isinstance(err, ingest.SizeUnknown):
-            return RegistryError(f"{relpath} ({source}) is not a stored file: {err}. Its content is made up when it "
-                                 "is read (as for files in /proc and /sys); copy it to an ordinary file and register "
-                                 "that. Nothing was registered.")
+            return RegistryError(
+                f"{relpath} ({source}) is not a stored file: {err}. Its content is made up when it "
+                "is read (as for files in /proc and /sys); copy it to an ordinary file and register "
+                "that. Nothing was registered."
+            )
         error = err.error
         if isinstance(err, ingest.ReadFailed):
             reason = "permission denied" if isinstance(error, PermissionError) else error.strerror
             return RegistryError(f"Cannot read {relpath}: {reason} ({source}).")
         if error.errno in NO_SPACE and free is not None:
-            return disk_error(error, self.root, f"copying {relpath} in (the model is {human_size(total)}; "
-                                                f"{human_size(free)} was free); nothing was registered")
+            return disk_error(
+                error,
+                self.root,
+                f"copying {relpath} in (the model is {human_size(total)}; {human_size(free)} was free); nothing was registered",
+            )
         return disk_error(error, self.root, f"copying {relpath} in; nothing was registered")
 
-    def _commit(self, connection, source: Path, name: str, version: str | None, description: str, tags: dict,
-                properties: dict, model_type: str, staged: list[ingest.StagedFile]) -> ModelVersion:
+    def _commit(
+        self,
+        connection,
+        source: Path,
+        name: str,
+        version: str | None,
+        description: str,
+        tags: dict,
+        properties: dict,
+        model_type: str,
+        staged: list[ingest.StagedFile],
+    ) -> ModelVersion:
         with database.writing(connection):
             if version is None:
                 version = str(self._next_number(connection, name))
@@ -177,8 +207,21 @@ class Registry:
             cursor = connection.execute(
                 "INSERT INTO versions (name, version, number, type, description, tags, properties, root_name, is_folder,"
                 " size, file_count, source, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (name, version, number, model_type, description, json.dumps(tags), json.dumps(properties),
-                 source.name, int(source.is_dir()), sum(s.size for s in staged), len(staged), _text(source), _now()),
+                (
+                    name,
+                    version,
+                    number,
+                    model_type,
+                    description,
+                    json.dumps(tags),
+                    json.dumps(properties),
+                    source.name,
+                    int(source.is_dir()),
+                    sum(s.size for s in staged),
+                    len(staged),
+                    _text(source),
+                    _now(),
+                ),
             )
             connection.executemany(
                 "INSERT INTO files (version_id, relpath, sha256, size, executable) VALUES (?,?,?,?,?)",
@@ -188,26 +231,30 @@ class Registry:
 
     def _refuse_taken(self, connection, name: str, version: str) -> None:
         if self._find(connection, name, version) is not None:
-            raise RegistryError(f"{name}:{version} already exists; versions never change once registered. "
-                                "Leave --version out to get the next one.")
+            raise RegistryError(
+                f"{name}:{version} already exists; versions never change once registered. Leave --version out to get the next one."
+            )
         deleted = self._deleted_at(connection, name, version)
         if deleted:
-            raise RegistryError(f"{name}:{version} was deleted on {deleted[:10]}; a version is never reused, so that "
-                                f"azureml:{name}:{version} never means other bytes. Choose another version, or leave "
-                                "--version out to get the next one.")
+            raise RegistryError(
+                f"{name}:{version} was deleted on {deleted[:10]}; a version is never reused, so that "
+                f"azureml:{name}:{version} never means other bytes. Choose another version, or leave "
+                "--version out to get the next one."
+            )
 
     @staticmethod
     def _next_number(connection, name: str) -> int:
         """One more than any number this name ever had, deleted versions included."""
         row = connection.execute(
             "SELECT max(number) FROM (SELECT number FROM versions WHERE name = ?"
-            " UNION ALL SELECT number FROM retired_versions WHERE name = ?)", (name, name)).fetchone()
+            " UNION ALL SELECT number FROM retired_versions WHERE name = ?)",
+            (name, name),
+        ).fetchone()
         return (row[0] or 0) + 1
 
     @staticmethod
     def _deleted_at(connection, name: str, version: str) -> str | None:
-        row = connection.execute("SELECT deleted_at FROM retired_versions WHERE name = ? AND version = ?",
-                                 (name, version)).fetchone()
+        row = connection.execute("SELECT deleted_at FROM retired_versions WHERE name = ? AND version = ?", (name, version)).fetchone()
         return row[0] if row else None
 
     def _sweep_staging(self) -> None:
@@ -241,14 +288,14 @@ class Registry:
         with self._connect() as connection:
             return self._show(connection, name, version, label, with_files)
 
-    def _show(self, connection, name: str, version: str | None, label: str | None = None,
-              with_files: bool = False) -> ModelVersion:
+    def _show(self, connection, name: str, version: str | None, label: str | None = None, with_files: bool = False) -> ModelVersion:
         row = self._resolve_row(connection, name, version, label)
         model = _version(row)
         if with_files:
-            model.files = [dict(relpath=f["relpath"], sha256=f["sha256"], size=f["size"], executable=bool(f["executable"]))
-                           for f in connection.execute("SELECT * FROM files WHERE version_id = ? ORDER BY relpath",
-                                                       (row["id"],))]
+            model.files = [
+                dict(relpath=f["relpath"], sha256=f["sha256"], size=f["size"], executable=bool(f["executable"]))
+                for f in connection.execute("SELECT * FROM files WHERE version_id = ? ORDER BY relpath", (row["id"],))
+            ]
         return model
 
     def resolve(self, reference: ModelReference) -> ModelVersion:
@@ -258,20 +305,26 @@ class Registry:
         if version is not None:
             row = self._find(connection, name, version)
             if row is None:
-                known = [r["version"] for r in connection.execute(
-                    "SELECT version FROM versions WHERE name = ? ORDER BY coalesce(number, 0), version", (name,))]
+                known = [
+                    r["version"]
+                    for r in connection.execute(
+                        "SELECT version FROM versions WHERE name = ? ORDER BY coalesce(number, 0), version", (name,)
+                    )
+                ]
                 where = f" (it has {', '.join(known)})" if known else ""
                 deleted = self._deleted_at(connection, name, version)
                 if deleted:
-                    raise NotFound(f"{name}:{version} was deleted on {deleted[:10]} from the registry at {self.root}"
-                                   f"{where}; its number is never given to other bytes.")
+                    raise NotFound(
+                        f"{name}:{version} was deleted on {deleted[:10]} from the registry at {self.root}"
+                        f"{where}; its number is never given to other bytes."
+                    )
                 raise NotFound(f"No model {name}:{version} in the registry at {self.root}{where}.")
             return row
         if label not in (None, "latest"):
             raise NotFound(f"Unknown label @{label}: the local registry knows @latest only.")
         row = connection.execute(
-            "SELECT * FROM versions WHERE name = ? AND archived = 0 ORDER BY coalesce(number, 0) DESC, created_at DESC LIMIT 1",
-            (name,)).fetchone()
+            "SELECT * FROM versions WHERE name = ? AND archived = 0 ORDER BY coalesce(number, 0) DESC, created_at DESC LIMIT 1", (name,)
+        ).fetchone()
         if row is None:
             raise NotFound(f"No model named {name} in the registry at {self.root}.")
         return row
@@ -287,30 +340,35 @@ class Registry:
             if version is None:
                 count = connection.execute("UPDATE versions SET archived = ? WHERE name = ?", (int(archived), name)).rowcount
             else:
-                count = connection.execute("UPDATE versions SET archived = ? WHERE name = ? AND version = ?",
-                                           (int(archived), name, version)).rowcount
+                count = connection.execute(
+                    "UPDATE versions SET archived = ? WHERE name = ? AND version = ?", (int(archived), name, version)
+                ).rowcount
             if not count:
                 raise NotFound(f"No model {name}{':' + version if version else ''} in the registry at {self.root}.")
         return self.list(name, include_archived=True) if version is None else [self.show(name, version)]
 
-    def delete(self, name: str, version: str, force: bool = False,
-               is_alive: Callable[[str], bool] | None = None) -> ModelVersion:
+    def delete(self, name: str, version: str, force: bool = False, is_alive: Callable[[str], bool] | None = None) -> ModelVersion:
         """Delete one version (refused while a local deployment holds it, unless forced). Its
         number is remembered, never to be given out again."""
         with self._connect(write=True) as connection:
             with database.writing(connection):
                 row = self._resolve_row(connection, name, version, None)
-                holders = [r["holder"] for r in connection.execute(
-                    "SELECT holder FROM holds WHERE name = ? AND version = ?", (name, version))]
+                holders = [
+                    r["holder"] for r in connection.execute("SELECT holder FROM holds WHERE name = ? AND version = ?", (name, version))
+                ]
                 stale = [h for h in holders if is_alive is not None and not is_alive(h)]
                 live = [h for h in holders if h not in stale]
                 if live and not force:
-                    raise InUse(f"{name}:{version} is used by the local deployment {', '.join(live)}; delete that "
-                                "deployment first, or pass --force.")
+                    raise InUse(
+                        f"{name}:{version} is used by the local deployment {', '.join(live)}; delete that "
+                        "deployment first, or pass --force."
+                    )
                 connection.execute("DELETE FROM holds WHERE name = ? AND version = ?", (name, version))
                 connection.execute("DELETE FROM versions WHERE id = ?", (row["id"],))
-                connection.execute("INSERT OR REPLACE INTO retired_versions (name, version, number, deleted_at) "
-                                   "VALUES (?,?,?,?)", (name, version, row["number"], _now()))
+                connection.execute(
+                    "INSERT OR REPLACE INTO retired_versions (name, version, number, deleted_at) VALUES (?,?,?,?)",
+                    (name, version, row["number"], _now()),
+                )
             model = _version(row)
             self._collect_garbage(connection)
         shutil.rmtree(self.root / "mounts" / name / version, ignore_errors=True)
@@ -337,8 +395,9 @@ class Registry:
     def hold(self, name: str, version: str, holder: str) -> None:
         with self._connect(write=True) as connection, database.writing(connection):
             self._resolve_row(connection, name, version, None)
-            connection.execute("INSERT OR REPLACE INTO holds (name, version, holder, created_at) VALUES (?,?,?,?)",
-                               (name, version, holder, _now()))
+            connection.execute(
+                "INSERT OR REPLACE INTO holds (name, version, holder, created_at) VALUES (?,?,?,?)", (name, version, holder, _now())
+            )
 
     def release(self, holder: str) -> None:
         if not self.exists():
@@ -348,8 +407,10 @@ class Registry:
 
     def holders(self, name: str, version: str) -> builtins.list[str]:
         with self._connect() as connection:
-            return [r["holder"] for r in connection.execute(
-                "SELECT holder FROM holds WHERE name = ? AND version = ? ORDER BY holder", (name, version))]
+            return [
+                r["holder"]
+                for r in connection.execute("SELECT holder FROM holds WHERE name = ? AND version = ? ORDER BY holder", (name, version))
+            ]
 
     # -- files out -------------------------------------------------------------------------------
 
@@ -403,8 +464,9 @@ class Registry:
             self.blobs.record(connection, new_stamps)
         return Verification(problems, len(versions), len(files), deep)
 
-    def _verify_blob(self, digest: str, size: int, known: dict[str, Stamp], hashed_before: set[str], deep: bool,
-                     new_stamps: builtins.list[Stamp]) -> str | None:
+    def _verify_blob(
+        self, digest: str, size: int, known: dict[str, Stamp], hashed_before: set[str], deep: bool, new_stamps: builtins.list[Stamp]
+    ) -> str | None:
         path = self.blobs.path(digest)
         if deep:
             finding = self.blobs.check(path, digest, size, known, rehash=True)
@@ -429,10 +491,19 @@ class Registry:
 
 def _version(row) -> ModelVersion:
     return ModelVersion(
-        name=row["name"], version=row["version"], type=row["type"], description=row["description"],
-        tags=json.loads(row["tags"]), properties=json.loads(row["properties"]), root_name=row["root_name"],
-        is_folder=bool(row["is_folder"]), size=row["size"], file_count=row["file_count"], source=row["source"],
-        created_at=row["created_at"], archived=bool(row["archived"]),
+        name=row["name"],
+        version=row["version"],
+        type=row["type"],
+        description=row["description"],
+        tags=json.loads(row["tags"]),
+        properties=json.loads(row["properties"]),
+        root_name=row["root_name"],
+        is_folder=bool(row["is_folder"]),
+        size=row["size"],
+        file_count=row["file_count"],
+        source=row["source"],
+        created_at=row["created_at"],
+        archived=bool(row["archived"]),
     )
 
 

@@ -35,10 +35,21 @@ class ModelVersion:
 
     def to_dict(self, with_files: bool = False) -> dict:
         data = {
-            "name": self.name, "version": self.version, "type": self.type, "description": self.description,
-            "tags": self.tags, "properties": self.properties, "path": self.root_name, "is_folder": self.is_folder,
-            "size": self.size, "size_text": human_size(self.size), "file_count": self.file_count,
-            "source": self.source, "created": self.created_at, "archived": self.archived, "reference": self.reference,
+            "name": self.name,
+            "version": self.version,
+            "type": self.type,
+            "description": self.description,
+            "tags": self.tags,
+            "properties": self.properties,
+            "path": self.root_name,
+            "is_folder": self.is_folder,
+            "size": self.size,
+            "size_text": human_size(self.size),
+            "file_count": self.file_count,
+            "source": self.source,
+            "created": self.created_at,
+            "archived": self.archived,
+            "reference": self.reference,
         }
         if with_files:
             data["files"] = self.files

@@ -46,9 +46,9 @@ def _model_paths(facts: Facts, uses: list[tuple[ScriptUse, ModelLayout]]) -> Ite
             if problem:
                 reported |= {node.lineno, relative}
                 yield Finding(
-                    "AMLD212", Severity.ERROR,
-                    f"$AZUREML_MODEL_DIR/{relative} does not exist for {use.config.name} ({model.description}). "
-                    f"{problem}",
+                    "AMLD212",
+                    Severity.ERROR,
+                    f"$AZUREML_MODEL_DIR/{relative} does not exist for {use.config.name} ({model.description}). {problem}",
                     facts.script.span(node),
                 )
                 break
@@ -83,7 +83,7 @@ def _model_dir_joins(facts: Facts) -> Iterator[tuple[ast.expr, str, bool]]:
     functions = [n for n in facts.nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     # Only the scopes whose own lines name the variable can join it (names do not flow between scopes here).
     scopes: list[ast.Module | Function] = [facts.tree]
-    scopes += [f for f in functions if MODEL_DIR in "\n".join(facts.script.lines[f.lineno - 1:f.end_lineno])]
+    scopes += [f for f in functions if MODEL_DIR in "\n".join(facts.script.lines[f.lineno - 1 : f.end_lineno])]
     for scope in scopes:
         names: dict[str, tuple[str, bool]] = {}
         for node in _in_order(scope):
@@ -197,7 +197,8 @@ def _imports(facts: Facts, uses: list[ScriptUse]) -> Iterator[Finding]:
             have = provided(conda, brings)
             if not any(name in have for name in wanted):
                 yield Finding(
-                    "AMLD213", Severity.WARNING,
+                    "AMLD213",
+                    Severity.WARNING,
                     f"'{module}' comes from {' or '.join(wanted[:2])}, which the environment of {use.config.name} does not "
                     f"install: add {wanted[0]} to its conda file (pip section), or the script fails at import.",
                     facts.script.span(node),

@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 # A module-level init or run: def, assignment, or import.
 _DEFINES_ENTRY_POINT = re.compile(
-    r"^(?:async\s+)?def\s+(?:init|run)\s*\(|^(?:init|run)\s*=|^from\s+\S+\s+import\s+.*\b(?:init|run)\b", re.MULTILINE)
+    r"^(?:async\s+)?def\s+(?:init|run)\s*\(|^(?:init|run)\s*=|^from\s+\S+\s+import\s+.*\b(?:init|run)\b", re.MULTILINE
+)
 
 
 def might_be_scoring_script(text: str) -> bool:

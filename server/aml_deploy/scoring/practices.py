@@ -12,14 +12,29 @@ from .source import dotted, resolve
 
 # Calls that load a model (resolved through the file's imports).
 MODEL_LOADERS = (
-    "joblib.load", "pickle.load", "pickle.loads", "cloudpickle.load", "dill.load", "torch.load", "torch.jit.load",
-    "onnxruntime.InferenceSession", "tensorflow.keras.models.load_model", "keras.models.load_model",
-    "tensorflow.saved_model.load", "mlflow.pyfunc.load_model", "xgboost.Booster", "lightgbm.Booster",
+    "joblib.load",
+    "pickle.load",
+    "pickle.loads",
+    "cloudpickle.load",
+    "dill.load",
+    "torch.load",
+    "torch.jit.load",
+    "onnxruntime.InferenceSession",
+    "tensorflow.keras.models.load_model",
+    "keras.models.load_model",
+    "tensorflow.saved_model.load",
+    "mlflow.pyfunc.load_model",
+    "xgboost.Booster",
+    "lightgbm.Booster",
     "sklearn.externals.joblib.load",
 )
 MODEL_LOADER_SUFFIXES = (".from_pretrained", ".load_model")
-V1_CALLS = ("azureml.core.Model.get_model_path", "azureml.core.model.Model.get_model_path",
-            "azureml.core.Workspace.from_config", "azureml.core.Run.get_context")
+V1_CALLS = (
+    "azureml.core.Model.get_model_path",
+    "azureml.core.model.Model.get_model_path",
+    "azureml.core.Workspace.from_config",
+    "azureml.core.Run.get_context",
+)
 
 
 def check(facts: Facts) -> Iterator[Finding]:
@@ -92,7 +107,8 @@ def _state_not_shared(facts: Facts, init: Function, run: Function) -> Iterator[F
         if isinstance(node, (ast.arg, ast.Import, ast.ImportFrom)):
             continue  # parameters and imports are not state run() expects
         yield Finding(
-            "AMLD207", Severity.ERROR,
+            "AMLD207",
+            Severity.ERROR,
             f"init() assigns '{name}' as a local variable, so run() reads a module-level '{name}' that init() never set: "
             f"declare `global {name}` in init().",
             facts.script.first_line_span(node),
@@ -102,8 +118,7 @@ def _state_not_shared(facts: Facts, init: Function, run: Function) -> Iterator[F
 
 def _add_global_fix(facts: Facts, init: Function, name: str) -> Fix:
     first = init.body[0]
-    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str) \
-            and len(init.body) > 1:
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str) and len(init.body) > 1:
         first = init.body[1]  # after the docstring
     line = first.lineno - 1
     indent = facts.script.column(line, first.col_offset)
@@ -123,7 +138,8 @@ def _errors_returned(facts: Facts, run: Function) -> Iterator[Finding]:
         returned = [n.value for n in ast.walk(node) if isinstance(n, ast.Return) and n.value is not None]
         if returned and not any(_sets_status(value, facts) for value in returned):
             yield Finding(
-                "AMLD208", Severity.WARNING,
+                "AMLD208",
+                Severity.WARNING,
                 "run() catches every exception and returns it as a normal result, so the client gets HTTP 200 with an "
                 "error in the body and monitoring sees no failure. Let it raise (the server answers 500), or return "
                 "AMLResponse(message, 500).",
@@ -160,7 +176,8 @@ def _import_time_loading(facts: Facts) -> Iterator[Finding]:
         for node in ast.walk(statement):
             if isinstance(node, ast.Call) and _loads_a_model(node, facts):
                 yield Finding(
-                    "AMLD209", Severity.WARNING,
+                    "AMLD209",
+                    Severity.WARNING,
                     f"{dotted(node)}() runs when the script is imported. Load the model in init(): failures are then "
                     "reported as init failures, and breakpoints and the server's start-up checks apply.",
                     facts.script.first_line_span(node),
@@ -197,9 +214,11 @@ def _removed_joblib(facts: Facts) -> Iterator[Finding]:
         else:
             continue
         yield Finding(
-            "AMLD211", Severity.ERROR,
+            "AMLD211",
+            Severity.ERROR,
             "sklearn.externals.joblib was removed in scikit-learn 0.23, so this import fails: import joblib itself.",
-            span, fixes,
+            span,
+            fixes,
         )
 
 
@@ -216,19 +235,21 @@ def _v1_apis(facts: Facts) -> Iterator[Finding]:
                 span = facts.script.span(node)
                 fixes: tuple[Fix, ...] = ()
                 if name.endswith("get_model_path"):
-                    fixes = (Fix("Use AZUREML_MODEL_DIR", (TextEdit(span, 'os.getenv("AZUREML_MODEL_DIR", "")'),)
-                                 + _import_os(facts)),)
+                    fixes = (Fix("Use AZUREML_MODEL_DIR", (TextEdit(span, 'os.getenv("AZUREML_MODEL_DIR", "")'),) + _import_os(facts)),)
                 yield Finding(
-                    "AMLD210", Severity.WARNING,
+                    "AMLD210",
+                    Severity.WARNING,
                     f"{name.split('.', 2)[-1]}() is Azure ML v1: in a v2 deployment there is no workspace connection "
                     "in the container. Read the model from the folder in the AZUREML_MODEL_DIR environment variable.",
-                    span, fixes,
+                    span,
+                    fixes,
                 )
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
             if module and (module == "azureml.core" or module.startswith("azureml.core.")):
                 yield Finding(
-                    "AMLD210", Severity.WARNING,
+                    "AMLD210",
+                    Severity.WARNING,
                     "azureml.core is the Azure ML v1 SDK (retired); a v2 deployment's container has no workspace to talk "
                     "to. Read the model from AZUREML_MODEL_DIR instead.",
                     facts.script.span(node),

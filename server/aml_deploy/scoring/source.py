@@ -47,13 +47,14 @@ class Script:
         except (RecursionError, MemoryError):  # an expression nesting deeper than Python's parser goes
             longest = max(range(len(self.lines)), key=lambda i: len(self.lines[i]))
             self.syntax_error = Finding(
-                "AMLD200", Severity.ERROR,
+                "AMLD200",
+                Severity.ERROR,
                 f"Python cannot read this file: an expression nests too deeply for its parser (line {longest + 1}, "
                 f"{len(self.lines[longest]):,} characters long, is the likely one).",
-                Span(longest, 0, longest, min(len(self.lines[longest]), 1000)))
+                Span(longest, 0, longest, min(len(self.lines[longest]), 1000)),
+            )
         if self.syntax_error is not None and "\0" in self.text:  # Python gives a NUL byte no position
-            self.syntax_error = _at_offset(self.text, self.text.index("\0"),
-                                           "Python cannot read this file: it holds a NUL byte (here).")
+            self.syntax_error = _at_offset(self.text, self.text.index("\0"), "Python cannot read this file: it holds a NUL byte (here).")
 
     # -- spans from ast positions (ast columns are UTF-8 byte offsets) ------------------------
 

@@ -90,8 +90,11 @@ class Api:
         if method == "PATCH" and r.name and content_type.split(";")[0] in MERGE:
             return 200, self._merge_patch(r, _parse(body, content_type), manager)
         if method == "PATCH":
-            raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - "
-                           f"accepted media types include: {APPLY}, {', '.join(MERGE)}")
+            raise ApiError(
+                415,
+                "UnsupportedMediaType",
+                f"the body of the request was in an unknown format - accepted media types include: {APPLY}, {', '.join(MERGE)}",
+            )
         if method == "PUT" and r.name:
             return 200, self._replace(r, _parse(body, content_type), manager)
         raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
@@ -106,33 +109,42 @@ class Api:
                 raise not_found(r.kind, r.name)
             return found
         items = self.store.list(r.kind, r.namespace, params.get("labelSelector"), params.get("fieldSelector"))
-        return {"kind": f"{r.kind.kind}List", "apiVersion": r.kind.api_version,
-                "metadata": {"resourceVersion": self.store.version()}, "items": items}
+        return {
+            "kind": f"{r.kind.kind}List",
+            "apiVersion": r.kind.api_version,
+            "metadata": {"resourceVersion": self.store.version()},
+            "items": items,
+        }
 
     def _log(self, r: Route, params: dict) -> str:
         tail = params.get("tailLines")
-        return self.logs(r.namespace, r.name, params.get("container"), params.get("previous") in ("true", "1"),
-                         int(tail) if tail else None)
+        return self.logs(r.namespace, r.name, params.get("container"), params.get("previous") in ("true", "1"), int(tail) if tail else None)
 
     # writes --------------------------------------------------------------------------------
     def _namespace_ready(self, r: Route, obj: dict) -> None:
         meta = obj.setdefault("metadata", {})
         if obj.get("apiVersion") != r.kind.api_version or obj.get("kind") != r.kind.kind:
-            raise ApiError(400, "BadRequest", f"the API version in the data ({obj.get('apiVersion')}) and kind "
-                           f"({obj.get('kind')}) do not match the request path ({r.kind.api_version}, {r.kind.kind})")
+            raise ApiError(
+                400,
+                "BadRequest",
+                f"the API version in the data ({obj.get('apiVersion')}) and kind "
+                f"({obj.get('kind')}) do not match the request path ({r.kind.api_version}, {r.kind.kind})",
+            )
         if not r.kind.namespaced:
             meta.pop("namespace", None)
             return
         if meta.setdefault("namespace", r.namespace) != r.namespace:
-            raise ApiError(400, "BadRequest", "the namespace of the provided object does not match the "
-                           "namespace sent on the request")
+            raise ApiError(400, "BadRequest", "the namespace of the provided object does not match the namespace sent on the request")
         namespace = self.store.get(resources.BY_KIND["Namespace"], None, r.namespace)
         if namespace is None:
-            raise ApiError(404, "NotFound", f'namespaces "{r.namespace}" not found',
-                           {"name": r.namespace, "kind": "namespaces"})
+            raise ApiError(404, "NotFound", f'namespaces "{r.namespace}" not found', {"name": r.namespace, "kind": "namespaces"})
         if namespace["metadata"].get("deletionTimestamp"):
-            raise ApiError(403, "Forbidden", f"{r.kind.plural} \"{meta.get('name')}\" is forbidden: unable to "
-                           f"create new content in namespace {r.namespace} because it is being terminated")
+            raise ApiError(
+                403,
+                "Forbidden",
+                f'{r.kind.plural} "{meta.get("name")}" is forbidden: unable to '
+                f"create new content in namespace {r.namespace} because it is being terminated",
+            )
 
     def _store(self, r: Route, obj: dict, live: dict | None, ownership: Ownership) -> dict:
         apply_defaults(r.kind.kind, obj, self.node_port)
@@ -167,12 +179,16 @@ class Api:
     def _apply(self, r: Route, config: dict, params: dict):
         manager = params.get("fieldManager")
         if not manager:
-            raise ApiError(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: '
-                           "is required for apply patch")
+            raise ApiError(
+                422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch'
+            )
         self._namespace_ready(r, config)
         if config["metadata"].get("name") != r.name:
-            raise ApiError(400, "BadRequest", "the name of the object "
-                           f"({config['metadata'].get('name')}) does not match the name on the URL ({r.name})")
+            raise ApiError(
+                400,
+                "BadRequest",
+                f"the name of the object ({config['metadata'].get('name')}) does not match the name on the URL ({r.name})",
+            )
         with self.store.lock:
             live = self.store.get(r.kind, r.namespace, r.name)
             key = (r.kind.kind, r.namespace, r.name)
@@ -199,8 +215,12 @@ class Api:
                 raise not_found(r.kind, r.name)
             version = obj["metadata"].get("resourceVersion")
             if version and version != live["metadata"]["resourceVersion"]:
-                raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on {r.kind.plural} "{r.name}": the '
-                               "object has been modified; please apply your changes to the latest version and try again")
+                raise ApiError(
+                    409,
+                    "Conflict",
+                    f'Operation cannot be fulfilled on {r.kind.plural} "{r.name}": the '
+                    "object has been modified; please apply your changes to the latest version and try again",
+                )
             ownership = copy.deepcopy(self.ownership.get((r.kind.kind, r.namespace, r.name)) or Ownership())
             ownership.record_update(manager, obj)
             return self._store(r, obj, live, ownership)
@@ -215,12 +235,14 @@ class Api:
             if live is None:
                 raise not_found(r.kind, r.name)
             if r.kind.kind in ("Pod", "Namespace"):  # graceful: the kubelet / namespace controller finish it
+
                 def terminating(obj):
                     obj["metadata"].setdefault("deletionTimestamp", now())
                     if r.kind.kind == "Namespace":
                         obj["status"] = {"phase": "Terminating"}
                     else:
                         obj["metadata"]["deletionGracePeriodSeconds"] = 30
+
                 return 200, self.store.update(r.kind, r.namespace, r.name, terminating)
             if policy == "Orphan":
                 self._orphan_dependents(live["metadata"]["uid"])
@@ -234,8 +256,12 @@ class Api:
             if any(ref.get("uid") == uid for ref in refs):
                 kind = resources.BY_KIND[kind_name]
                 kept = [x for x in refs if x.get("uid") != uid]
-                self.store.update(kind, obj["metadata"].get("namespace"), obj["metadata"]["name"],
-                                  lambda o, kept=kept: o["metadata"].__setitem__("ownerReferences", kept))
+                self.store.update(
+                    kind,
+                    obj["metadata"].get("namespace"),
+                    obj["metadata"]["name"],
+                    lambda o, kept=kept: o["metadata"].__setitem__("ownerReferences", kept),
+                )
 
 
 def _parse(body: bytes, content_type: str) -> dict:
@@ -263,6 +289,9 @@ def _merge_patch(target, patch):
 
 def _check_immutable(kind: Kind, live: dict, new: dict) -> None:
     if kind.kind == "Deployment" and (live.get("spec") or {}).get("selector") != (new.get("spec") or {}).get("selector"):
-        raise ApiError(422, "Invalid", f'Deployment.apps "{live["metadata"]["name"]}" is invalid: spec.selector: '
-                       "Invalid value: field is immutable", {"causes": [{"reason": "FieldValueInvalid",
-                       "message": "Invalid value: field is immutable", "field": "spec.selector"}]})
+        raise ApiError(
+            422,
+            "Invalid",
+            f'Deployment.apps "{live["metadata"]["name"]}" is invalid: spec.selector: Invalid value: field is immutable',
+            {"causes": [{"reason": "FieldValueInvalid", "message": "Invalid value: field is immutable", "field": "spec.selector"}]},
+        )

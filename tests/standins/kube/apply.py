@@ -20,10 +20,20 @@ from .store import now
 
 # list field -> merge key(s); lists not named here are atomic (replaced whole, owned whole).
 _MERGE_KEYS = {
-    "containers": ("name",), "initContainers": ("name",), "ephemeralContainers": ("name",),
-    "env": ("name",), "envFrom": None, "volumes": ("name",), "volumeMounts": ("mountPath",),
-    "imagePullSecrets": ("name",), "ownerReferences": ("uid",), "hostAliases": ("ip",),
-    "tolerations": None, "args": None, "command": None, "metrics": None,
+    "containers": ("name",),
+    "initContainers": ("name",),
+    "ephemeralContainers": ("name",),
+    "env": ("name",),
+    "envFrom": None,
+    "volumes": ("name",),
+    "volumeMounts": ("mountPath",),
+    "imagePullSecrets": ("name",),
+    "ownerReferences": ("uid",),
+    "hostAliases": ("ip",),
+    "tolerations": None,
+    "args": None,
+    "command": None,
+    "metrics": None,
 }
 _NOT_OWNED = {("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "namespace"), ("status",)}
 
@@ -114,8 +124,7 @@ def fields_v1(paths: set[tuple]) -> dict:
     for path in sorted(paths, key=repr):
         node = tree
         for step in path:
-            key = "k:" + json.dumps(dict(step[1]), separators=(",", ":"), sort_keys=True) \
-                if isinstance(step, tuple) else f"f:{step}"
+            key = "k:" + json.dumps(dict(step[1]), separators=(",", ":"), sort_keys=True) if isinstance(step, tuple) else f"f:{step}"
             node = node.setdefault(key, {})
         if isinstance(path[-1], tuple):
             node.setdefault(".", {})
@@ -130,9 +139,18 @@ class Ownership:
         self.times: dict[tuple[str, str], str] = {}
 
     def managed_fields(self, api_version: str) -> list[dict]:
-        return [{"manager": m, "operation": op, "apiVersion": api_version, "time": self.times[(m, op)],
-                 "fieldsType": "FieldsV1", "fieldsV1": fields_v1(paths)}
-                for (m, op), paths in sorted(self.by_manager.items()) if paths]
+        return [
+            {
+                "manager": m,
+                "operation": op,
+                "apiVersion": api_version,
+                "time": self.times[(m, op)],
+                "fieldsType": "FieldsV1",
+                "fieldsV1": fields_v1(paths),
+            }
+            for (m, op), paths in sorted(self.by_manager.items())
+            if paths
+        ]
 
     def record_update(self, manager: str, body: dict) -> None:
         key = (manager, "Update")
@@ -142,12 +160,10 @@ class Ownership:
             self.times[key] = now()
 
 
-def server_side_apply(live: dict | None, config: dict, ownership: Ownership, manager: str,
-                      force: bool) -> dict:
+def server_side_apply(live: dict | None, config: dict, ownership: Ownership, manager: str, force: bool) -> dict:
     """The object after `manager` applies `config` (live None: the object is created)."""
     new_owned = fields_of(config)
-    base = copy.deepcopy(live) if live else {"apiVersion": config["apiVersion"], "kind": config["kind"],
-                                             "metadata": {}}
+    base = copy.deepcopy(live) if live else {"apiVersion": config["apiVersion"], "kind": config["kind"], "metadata": {}}
     conflicts = []
     for (other, op), paths in ownership.by_manager.items():
         if other == manager and op == "Apply":
@@ -156,17 +172,14 @@ def server_side_apply(live: dict | None, config: dict, ownership: Ownership, man
             if _lookup(base, path) != _lookup(config, path) and not isinstance(path[-1], tuple):
                 conflicts.append((other, path))
     if conflicts and not force:
-        causes = [{"reason": "FieldManagerConflict", "message": f'conflict with "{m}"', "field": _dotted(p)}
-                  for m, p in conflicts]
-        listed = "\n".join(f'- {c["message"]}: {c["field"]}' for c in causes)
-        raise ApiError(409, "Conflict", f"Apply failed with {len(causes)} conflict(s): {listed}",
-                       {"causes": causes})
+        causes = [{"reason": "FieldManagerConflict", "message": f'conflict with "{m}"', "field": _dotted(p)} for m, p in conflicts]
+        listed = "\n".join(f"- {c['message']}: {c['field']}" for c in causes)
+        raise ApiError(409, "Conflict", f"Apply failed with {len(causes)} conflict(s): {listed}", {"causes": causes})
     for key in list(ownership.by_manager):
         if key != (manager, "Apply"):
             ownership.by_manager[key] -= new_owned
     previous = ownership.by_manager.get((manager, "Apply"), set())
-    still_owned = set().union(set(), *(paths for key, paths in ownership.by_manager.items()
-                                        if key != (manager, "Apply")))
+    still_owned = set().union(set(), *(paths for key, paths in ownership.by_manager.items() if key != (manager, "Apply")))
     for path in sorted(previous - new_owned - still_owned, key=len):  # a list item before its fields
         _remove(base, path)
     merged = merge(base, {k: v for k, v in config.items() if k != "status"})

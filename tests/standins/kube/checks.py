@@ -49,11 +49,15 @@ def _schema_causes(obj: dict) -> list[dict]:
         if error.validator == "additionalProperties":
             for name in sorted(set(error.instance) - set(error.schema.get("properties", {}))):
                 full = f"{field}.{name}" if field else name
-                causes.append({"reason": "FieldValueInvalid", "field": full,
-                               "message": f'unknown field "{full}"'})
+                causes.append({"reason": "FieldValueInvalid", "field": full, "message": f'unknown field "{full}"'})
         else:
-            causes.append({"reason": "FieldValueInvalid", "field": field or "<root>",
-                           "message": f"Invalid value: {error.instance!r}: {error.message}"})
+            causes.append(
+                {
+                    "reason": "FieldValueInvalid",
+                    "field": field or "<root>",
+                    "message": f"Invalid value: {error.instance!r}: {error.message}",
+                }
+            )
     return causes
 
 
@@ -76,14 +80,26 @@ def _rule_causes(kind: Kind, obj: dict) -> list[dict]:
     pattern, limit = (_LABEL, 63) if short else (_SUBDOMAIN, 253)
     if not name or not pattern.match(name) or len(name) > limit:
         rule = "RFC 1123 label" if short else "RFC 1123 subdomain"
-        causes.append(_cause("metadata.name", name, f"a lowercase {rule} must consist of lower case "
-                             "alphanumeric characters or '-', and must start and end with an alphanumeric "
-                             "character"))
+        causes.append(
+            _cause(
+                "metadata.name",
+                name,
+                f"a lowercase {rule} must consist of lower case "
+                "alphanumeric characters or '-', and must start and end with an alphanumeric "
+                "character",
+            )
+        )
     for value in (meta.get("labels") or {}).values():
         if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
-            causes.append(_cause("metadata.labels", value, "a valid label must be an empty string or consist "
-                                 "of alphanumeric characters, '-', '_' or '.', and must start and end with an "
-                                 "alphanumeric character"))
+            causes.append(
+                _cause(
+                    "metadata.labels",
+                    value,
+                    "a valid label must be an empty string or consist "
+                    "of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                    "alphanumeric character",
+                )
+            )
     spec = obj.get("spec") or {}
     if kind.kind == "Deployment":
         causes += _deployment_causes(spec)
@@ -101,8 +117,7 @@ def _deployment_causes(spec: dict) -> list[dict]:
     selector = (spec.get("selector") or {}).get("matchLabels") or {}
     labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     if not selector or any(labels.get(k) != v for k, v in selector.items()):
-        causes.append(_cause("spec.template.metadata.labels", labels, "`selector` does not match template "
-                             "`labels`"))
+        causes.append(_cause("spec.template.metadata.labels", labels, "`selector` does not match template `labels`"))
     pod = (spec.get("template") or {}).get("spec") or {}
     for i, container in enumerate(pod.get("containers") or []):
         at = f"spec.template.spec.containers[{i}]"
@@ -116,11 +131,14 @@ def _deployment_causes(spec: dict) -> list[dict]:
             try:
                 too_big = limit is not None and parse_quantity(request) > parse_quantity(limit)
             except ValueError:
-                causes.append(_cause(f"{at}.resources.requests[{resource}]", request,
-                                     "quantities must match the regular expression "
-                                     "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"))
+                causes.append(
+                    _cause(
+                        f"{at}.resources.requests[{resource}]",
+                        request,
+                        "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+                    )
+                )
                 continue
             if too_big:
-                causes.append(_cause(f"{at}.resources.requests", request,
-                                     f"must be less than or equal to {resource} limit of {limit}"))
+                causes.append(_cause(f"{at}.resources.requests", request, f"must be less than or equal to {resource} limit of {limit}"))
     return causes

@@ -19,8 +19,7 @@ from .events import Recorder
 from .resources import BY_KIND, KINDS
 from .store import Store, now
 
-NAMESPACE, POD, RS, DEPLOYMENT, HPA = (BY_KIND[k] for k in ("Namespace", "Pod", "ReplicaSet", "Deployment",
-                                                             "HorizontalPodAutoscaler"))
+NAMESPACE, POD, RS, DEPLOYMENT, HPA = (BY_KIND[k] for k in ("Namespace", "Pod", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler"))
 REVISION = "deployment.kubernetes.io/revision"
 
 
@@ -36,8 +35,14 @@ def _owned_by(obj: dict, owner: dict) -> bool:
 
 
 def _owner_ref(owner: dict) -> dict:
-    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"], "name": owner["metadata"]["name"],
-            "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def _ready(pod: dict) -> bool:
@@ -110,8 +115,7 @@ class ControlPlane:
         meta = obj["metadata"]
         if kind is POD:
             if not meta.get("deletionTimestamp"):
-                self.store.update(POD, meta["namespace"], meta["name"],
-                                  lambda p: p["metadata"].setdefault("deletionTimestamp", now()))
+                self.store.update(POD, meta["namespace"], meta["name"], lambda p: p["metadata"].setdefault("deletionTimestamp", now()))
             if not obj["spec"].get("nodeName") or not self.node_runs_pods:  # nothing for a kubelet to stop
                 self.store.remove(POD, meta["namespace"], meta["name"])
         else:
@@ -136,8 +140,12 @@ class ControlPlane:
         if new is None:
             new = self._new_replicaset(d, hash_, max(revisions, default=0) + 1)
         elif int(new["metadata"]["annotations"].get(REVISION, "0")) < max(revisions, default=0):  # rolled back
-            new = self.store.update(RS, namespace, new["metadata"]["name"], lambda rs: rs["metadata"]["annotations"]
-                                    .__setitem__(REVISION, str(max(revisions) + 1)))
+            new = self.store.update(
+                RS,
+                namespace,
+                new["metadata"]["name"],
+                lambda rs: rs["metadata"]["annotations"].__setitem__(REVISION, str(max(revisions) + 1)),
+            )
         old = [rs for rs in owned if rs["metadata"]["uid"] != new["metadata"]["uid"]]
         pods = [p for p in self.store.list(POD, namespace) if _alive(p)]
         pods_of = {rs["metadata"]["uid"]: [p for p in pods if _owned_by(p, rs)] for rs in owned + [new]}
@@ -150,24 +158,37 @@ class ControlPlane:
         template.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = hash_
         selector = copy.deepcopy(d["spec"]["selector"])
         selector.setdefault("matchLabels", {})["pod-template-hash"] = hash_
-        return self.store.put(RS, {
-            "apiVersion": "apps/v1", "kind": "ReplicaSet",
-            "metadata": {"name": f"{d['metadata']['name']}-{hash_}", "namespace": d["metadata"]["namespace"],
-                         "labels": template["metadata"]["labels"], "ownerReferences": [_owner_ref(d)],
-                         "annotations": {REVISION: str(revision),
-                                         "deployment.kubernetes.io/desired-replicas": str(d["spec"]["replicas"])}},
-            "spec": {"replicas": 0, "selector": selector, "template": template}, "status": {"replicas": 0}})
+        return self.store.put(
+            RS,
+            {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "metadata": {
+                    "name": f"{d['metadata']['name']}-{hash_}",
+                    "namespace": d["metadata"]["namespace"],
+                    "labels": template["metadata"]["labels"],
+                    "ownerReferences": [_owner_ref(d)],
+                    "annotations": {REVISION: str(revision), "deployment.kubernetes.io/desired-replicas": str(d["spec"]["replicas"])},
+                },
+                "spec": {"replicas": 0, "selector": selector, "template": template},
+                "status": {"replicas": 0},
+            },
+        )
 
     def _scale(self, d: dict, rs: dict, replicas: int) -> None:
         before = rs["spec"]["replicas"]
         if before == replicas:
             return
-        self.store.update(RS, rs["metadata"]["namespace"], rs["metadata"]["name"],
-                          lambda r: r["spec"].__setitem__("replicas", replicas))
+        self.store.update(RS, rs["metadata"]["namespace"], rs["metadata"]["name"], lambda r: r["spec"].__setitem__("replicas", replicas))
         rs["spec"]["replicas"] = replicas
         direction = "up" if replicas > before else "down"
-        self.events.record(d, "Normal", "ScalingReplicaSet", f"Scaled {direction} replica set "
-                           f"{rs['metadata']['name']} to {replicas} from {before}", "deployment-controller")
+        self.events.record(
+            d,
+            "Normal",
+            "ScalingReplicaSet",
+            f"Scaled {direction} replica set {rs['metadata']['name']} to {replicas} from {before}",
+            "deployment-controller",
+        )
 
     def _roll(self, d: dict, new: dict, old: list[dict], pods_of: dict) -> None:
         desired = d["spec"]["replicas"]
@@ -218,19 +239,27 @@ class ControlPlane:
             progressing = ("False", "ProgressDeadlineExceeded", f'ReplicaSet "{rs_name}" has timed out progressing.')
         else:
             progressing = ("True", "ReplicaSetUpdated", f'ReplicaSet "{rs_name}" is progressing.')
-        unavailable_allowed = _scaled(((d["spec"].get("strategy") or {}).get("rollingUpdate") or {})
-                                      .get("maxUnavailable", "25%"), desired, False)
+        unavailable_allowed = _scaled(
+            ((d["spec"].get("strategy") or {}).get("rollingUpdate") or {}).get("maxUnavailable", "25%"), desired, False
+        )
         available = ready >= desired - unavailable_allowed
-        status = {"observedGeneration": d["metadata"]["generation"], "replicas": len(everyone),
-                  "updatedReplicas": len(updated), "readyReplicas": ready, "availableReplicas": ready,
-                  "unavailableReplicas": max(0, desired - ready),
-                  "conditions": [
-                      {"type": "Available", "status": "True" if available else "False",
-                       "reason": "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable",
-                       "message": "Deployment has minimum availability." if available
-                       else "Deployment does not have minimum availability."},
-                      {"type": "Progressing", "status": progressing[0], "reason": progressing[1],
-                       "message": progressing[2]}]}
+        status = {
+            "observedGeneration": d["metadata"]["generation"],
+            "replicas": len(everyone),
+            "updatedReplicas": len(updated),
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "unavailableReplicas": max(0, desired - ready),
+            "conditions": [
+                {
+                    "type": "Available",
+                    "status": "True" if available else "False",
+                    "reason": "MinimumReplicasAvailable" if available else "MinimumReplicasUnavailable",
+                    "message": "Deployment has minimum availability." if available else "Deployment does not have minimum availability.",
+                },
+                {"type": "Progressing", "status": progressing[0], "reason": progressing[1], "message": progressing[2]},
+            ],
+        }
         for key in ("readyReplicas", "availableReplicas", "updatedReplicas", "replicas"):
             if not status[key]:
                 del status[key]  # the API server omits zero counts
@@ -245,12 +274,12 @@ class ControlPlane:
                 c["lastUpdateTime"] = before.get("lastUpdateTime", now()) if same else now()
             obj["status"] = status
             obj["metadata"].setdefault("annotations", {})[REVISION] = revision
+
         self.store.update(DEPLOYMENT, d["metadata"]["namespace"], d["metadata"]["name"], change)
 
     def _history(self, d: dict, old: list[dict], limit: int) -> None:
-        idle = sorted((rs for rs in old if rs["spec"]["replicas"] == 0),
-                      key=lambda r: int(r["metadata"]["annotations"].get(REVISION, "0")))
-        for rs in idle[:max(0, len(idle) - limit)]:
+        idle = sorted((rs for rs in old if rs["spec"]["replicas"] == 0), key=lambda r: int(r["metadata"]["annotations"].get(REVISION, "0")))
+        for rs in idle[: max(0, len(idle) - limit)]:
             self.store.remove(RS, rs["metadata"]["namespace"], rs["metadata"]["name"])
 
     # ReplicaSets ---------------------------------------------------------------------------------------
@@ -261,29 +290,42 @@ class ControlPlane:
         for _ in range(wanted - len(pods)):
             pods.append(self._new_pod(rs))
         if len(pods) > wanted:
-            doomed = sorted(pods, key=lambda p: (bool(p["spec"].get("nodeName")), _ready(p),
-                                                 p["metadata"]["creationTimestamp"]))[:len(pods) - wanted]
+            doomed = sorted(pods, key=lambda p: (bool(p["spec"].get("nodeName")), _ready(p), p["metadata"]["creationTimestamp"]))[
+                : len(pods) - wanted
+            ]
             for pod in doomed:
                 self._delete(POD, pod)
-                self.events.record(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}",
-                                   "replicaset-controller")
+                self.events.record(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}", "replicaset-controller")
             pods = [p for p in pods if p not in doomed]
         ready = sum(map(_ready, pods))
-        status = {"replicas": len(pods), "fullyLabeledReplicas": len(pods), "readyReplicas": ready,
-                  "availableReplicas": ready, "observedGeneration": rs["metadata"].get("generation", 1)}
+        status = {
+            "replicas": len(pods),
+            "fullyLabeledReplicas": len(pods),
+            "readyReplicas": ready,
+            "availableReplicas": ready,
+            "observedGeneration": rs["metadata"].get("generation", 1),
+        }
         self.store.update(RS, namespace, rs["metadata"]["name"], lambda r: r.__setitem__("status", status))
 
     def _new_pod(self, rs: dict) -> dict:
         template = copy.deepcopy(rs["spec"]["template"])
         name = f"{rs['metadata']['name']}-{uuid.uuid4().hex[:5]}"
-        pod = self.store.put(POD, {
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": name, "namespace": rs["metadata"]["namespace"],
-                         "labels": template["metadata"].get("labels", {}),
-                         "annotations": template["metadata"].get("annotations", {}),
-                         "ownerReferences": [_owner_ref(rs)]},
-            "spec": template["spec"],
-            "status": {"phase": "Pending", "qosClass": "Burstable"}})
+        pod = self.store.put(
+            POD,
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {
+                    "name": name,
+                    "namespace": rs["metadata"]["namespace"],
+                    "labels": template["metadata"].get("labels", {}),
+                    "annotations": template["metadata"].get("annotations", {}),
+                    "ownerReferences": [_owner_ref(rs)],
+                },
+                "spec": template["spec"],
+                "status": {"phase": "Pending", "qosClass": "Burstable"},
+            },
+        )
         self.events.record(rs, "Normal", "SuccessfulCreate", f"Created pod: {name}", "replicaset-controller")
         return pod
 
@@ -300,11 +342,20 @@ class ControlPlane:
         wanted = min(high, max(low, current))
         if wanted != current:
             self.store.update(DEPLOYMENT, namespace, target["name"], lambda d: d["spec"].__setitem__("replicas", wanted))
-            self.events.record(hpa, "Normal", "SuccessfulRescale", f"New size: {wanted}; reason: Current number of "
-                               f"replicas {'below Spec.MinReplicas' if wanted > current else 'above Spec.MaxReplicas'}",
-                               "horizontal-pod-autoscaler")
-        self.store.update(HPA, namespace, hpa["metadata"]["name"], lambda h: h.__setitem__(
-            "status", {"currentReplicas": current, "desiredReplicas": wanted}))
+            self.events.record(
+                hpa,
+                "Normal",
+                "SuccessfulRescale",
+                f"New size: {wanted}; reason: Current number of "
+                f"replicas {'below Spec.MinReplicas' if wanted > current else 'above Spec.MaxReplicas'}",
+                "horizontal-pod-autoscaler",
+            )
+        self.store.update(
+            HPA,
+            namespace,
+            hpa["metadata"]["name"],
+            lambda h: h.__setitem__("status", {"currentReplicas": current, "desiredReplicas": wanted}),
+        )
 
     # scheduler -----------------------------------------------------------------------------------------
     def _schedule(self) -> None:
@@ -317,8 +368,7 @@ class ControlPlane:
             if pod["spec"].get("nodeName") or not _alive(pod):
                 continue
             wanted = pod_requests(pod)
-            short = sorted(r for r, q in wanted.items()
-                           if q > 0 and used[r] + q > parse_quantity(self.capacity.get(r, "0")))
+            short = sorted(r for r, q in wanted.items() if q > 0 and used[r] + q > parse_quantity(self.capacity.get(r, "0")))
             meta = pod["metadata"]
             if short:
                 self._unschedulable(pod, short)
@@ -329,23 +379,43 @@ class ControlPlane:
             def bind(p: dict) -> None:
                 p["spec"]["nodeName"] = self.events.node
                 p.setdefault("status", {})["conditions"] = [
-                    {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": now()}]
+                    {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": now()}
+                ]
+
             bound = self.store.update(POD, meta["namespace"], meta["name"], bind)
-            self.events.record(bound, "Normal", "Scheduled", f"Successfully assigned {meta['namespace']}/"
-                               f"{meta['name']} to {self.events.node}", "default-scheduler")
+            self.events.record(
+                bound,
+                "Normal",
+                "Scheduled",
+                f"Successfully assigned {meta['namespace']}/{meta['name']} to {self.events.node}",
+                "default-scheduler",
+            )
 
     def _unschedulable(self, pod: dict, short: list[str]) -> None:
         reasons = ", ".join(f"1 Insufficient {r}" for r in short)
-        message = (f"0/1 nodes are available: {reasons}. preemption: 0/1 nodes are available: "
-                   "1 No preemption victims found for incoming pod.")
+        message = (
+            f"0/1 nodes are available: {reasons}. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
+        )
         meta = pod["metadata"]
         if time.monotonic() - self._last_unschedulable.get(meta["uid"], -1e9) < 10:
             return  # the scheduler retries with a back-off; one event per 10 s
         self._last_unschedulable[meta["uid"]] = time.monotonic()
 
         def pending(p: dict) -> None:
-            p["status"] = {"phase": "Pending", "qosClass": "Burstable", "conditions": [
-                {"type": "PodScheduled", "status": "False", "lastProbeTime": None, "lastTransitionTime": now(),
-                 "reason": "Unschedulable", "message": message}]}
+            p["status"] = {
+                "phase": "Pending",
+                "qosClass": "Burstable",
+                "conditions": [
+                    {
+                        "type": "PodScheduled",
+                        "status": "False",
+                        "lastProbeTime": None,
+                        "lastTransitionTime": now(),
+                        "reason": "Unschedulable",
+                        "message": message,
+                    }
+                ],
+            }
+
         self.store.update(POD, meta["namespace"], meta["name"], pending)
         self.events.record(pod, "Warning", "FailedScheduling", message, "default-scheduler")

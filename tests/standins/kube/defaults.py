@@ -11,8 +11,7 @@ _CLUSTER_IPS = (f"10.96.{i // 250}.{i % 250 + 2}" for i in itertools.count())
 def _probe(probe: dict | None) -> None:
     if not probe:
         return
-    for key, value in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1),
-                       ("failureThreshold", 3)):
+    for key, value in (("timeoutSeconds", 1), ("periodSeconds", 10), ("successThreshold", 1), ("failureThreshold", 3)):
         probe.setdefault(key, value)
     if "httpGet" in probe:
         probe["httpGet"].setdefault("scheme", "HTTP")

@@ -15,12 +15,17 @@ class Recorder:
         self.store = store
         self.node = node
 
-    def record(self, obj: dict, type_: str, reason: str, message: str, component: str,
-               field_path: str | None = None) -> None:
+    def record(self, obj: dict, type_: str, reason: str, message: str, component: str, field_path: str | None = None) -> None:
         meta = obj["metadata"]
         namespace = meta.get("namespace") or "default"
-        involved = {"kind": obj.get("kind"), "namespace": namespace, "name": meta["name"], "uid": meta.get("uid"),
-                    "apiVersion": obj.get("apiVersion"), "resourceVersion": meta.get("resourceVersion")}
+        involved = {
+            "kind": obj.get("kind"),
+            "namespace": namespace,
+            "name": meta["name"],
+            "uid": meta.get("uid"),
+            "apiVersion": obj.get("apiVersion"),
+            "resourceVersion": meta.get("resourceVersion"),
+        }
         if field_path:
             involved["fieldPath"] = field_path
         with self.store.lock:
@@ -29,14 +34,24 @@ class Recorder:
                     self.store.update(EVENT, namespace, event["metadata"]["name"], _repeat)
                     return
             stamp = now()
-            self.store.put(EVENT, {
-                "apiVersion": "v1", "kind": "Event",
-                "metadata": {"name": f"{meta['name']}.{uuid.uuid4().hex[:16]}", "namespace": namespace},
-                "involvedObject": involved, "reason": reason, "message": message, "type": type_,
-                "source": {"component": component, **({"host": self.node} if component == "kubelet" else {})},
-                "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
-                "reportingComponent": component, "reportingInstance": self.node if component == "kubelet" else "",
-            })
+            self.store.put(
+                EVENT,
+                {
+                    "apiVersion": "v1",
+                    "kind": "Event",
+                    "metadata": {"name": f"{meta['name']}.{uuid.uuid4().hex[:16]}", "namespace": namespace},
+                    "involvedObject": involved,
+                    "reason": reason,
+                    "message": message,
+                    "type": type_,
+                    "source": {"component": component, **({"host": self.node} if component == "kubelet" else {})},
+                    "firstTimestamp": stamp,
+                    "lastTimestamp": stamp,
+                    "count": 1,
+                    "reportingComponent": component,
+                    "reportingInstance": self.node if component == "kubelet" else "",
+                },
+            )
 
 
 def _repeat(event: dict) -> None:

@@ -68,6 +68,10 @@ def pull_secret(name: str, namespace: str, registry) -> dict:
     login = registry.auth_config()
     auth = base64.b64encode(f"{login['username']}:{login['password']}".encode()).decode()
     config = {"auths": {registry.host: {"username": login["username"], "password": login["password"], "auth": auth}}}
-    return {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/dockerconfigjson",
-            "metadata": {"name": name, "namespace": namespace},
-            "data": {".dockerconfigjson": base64.b64encode(json.dumps(config).encode()).decode()}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/dockerconfigjson",
+        "metadata": {"name": name, "namespace": namespace},
+        "data": {".dockerconfigjson": base64.b64encode(json.dumps(config).encode()).decode()},
+    }

@@ -81,8 +81,7 @@ class Kubelet:
         names = [c["name"] for c in found["spec"]["containers"]]
         name = container or names[0]
         if container is None and len(names) > 1:
-            raise ApiError(400, "BadRequest", f"a container name must be specified for pod {pod}, choose one of: "
-                           f"[{' '.join(names)}]")
+            raise ApiError(400, "BadRequest", f"a container name must be specified for pod {pod}, choose one of: [{' '.join(names)}]")
         if name not in names:
             raise ApiError(400, "BadRequest", f"container {name} is not valid for pod {pod}")
         runner = worker.runners.get(name) if worker else None
@@ -163,8 +162,9 @@ class ContainerRunner:
         self.waiting, self.running_since, self.ready = None, time.time(), False
         self.started = "startupProbe" not in self.spec
         base = time.monotonic()
-        self.probes = {kind: Probe(self.spec[kind], base) for kind in ("startupProbe", "livenessProbe", "readinessProbe")
-                       if kind in self.spec}
+        self.probes = {
+            kind: Probe(self.spec[kind], base) for kind in ("startupProbe", "livenessProbe", "readinessProbe") if kind in self.spec
+        }
 
     def _pull(self) -> bool:
         node, image = self.worker.node, self.image
@@ -172,9 +172,11 @@ class ContainerRunner:
         policy = self.spec.get("imagePullPolicy", "IfNotPresent")
         if registry is None or (policy != "Always" and image in node.pulled):
             if registry is None and not images.present(node.docker, image):
-                return self._pull_failed("no registry is named and the image is not on this node "
-                                         f"(the stand-in pulls only from a registry named in the image, e.g. "
-                                         f"127.0.0.1:5000/{image})")
+                return self._pull_failed(
+                    "no registry is named and the image is not on this node "
+                    f"(the stand-in pulls only from a registry named in the image, e.g. "
+                    f"127.0.0.1:5000/{image})"
+                )
             self.pulled_ok = True
             self.event("Normal", "Pulled", f'Container image "{image}" already present on machine')
             return True
@@ -205,9 +207,13 @@ class ContainerRunner:
     def _terminated(self, state: dict) -> None:
         oom = state.get("OOMKilled", False)
         code = state.get("ExitCode", 0)
-        self.last_terminated = {"exitCode": code, "reason": "OOMKilled" if oom else ("Completed" if code == 0 else "Error"),
-                                "startedAt": _stamp(self.running_since), "finishedAt": now(),
-                                "containerID": f"docker://{self.container_id}"}
+        self.last_terminated = {
+            "exitCode": code,
+            "reason": "OOMKilled" if oom else ("Completed" if code == 0 else "Error"),
+            "startedAt": _stamp(self.running_since),
+            "finishedAt": now(),
+            "containerID": f"docker://{self.container_id}",
+        }
         if self.previous_id:
             self.worker.remove_container(self.previous_id)
         self.previous_id, self.container_id = self.container_id, None
@@ -216,10 +222,13 @@ class ContainerRunner:
         delay = self.worker.backoff(self.restarts)
         self.retry_at = time.monotonic() + delay
         pod = self.worker.pod["metadata"]
-        self.waiting = ("CrashLoopBackOff", f"back-off {int(delay)}s restarting failed container={self.name} "
-                        f"pod={pod['name']}_{pod['namespace']}({pod['uid']})")
-        self.event("Warning", "BackOff", f"Back-off restarting failed container {self.name} in pod "
-                   f"{pod['name']}_{pod['namespace']}({pod['uid']})")
+        self.waiting = (
+            "CrashLoopBackOff",
+            f"back-off {int(delay)}s restarting failed container={self.name} pod={pod['name']}_{pod['namespace']}({pod['uid']})",
+        )
+        self.event(
+            "Warning", "BackOff", f"Back-off restarting failed container {self.name} in pod {pod['name']}_{pod['namespace']}({pod['uid']})"
+        )
 
     def _probe(self, container, moment: float) -> None:
         ip = self.worker.pod_ip
@@ -260,8 +269,7 @@ class ContainerRunner:
         if container is None:
             return
         if "exec" in hook:
-            done = threading.Thread(target=self._exec_hook, args=(container, hook["exec"].get("command") or []),
-                                    daemon=True)
+            done = threading.Thread(target=self._exec_hook, args=(container, hook["exec"].get("command") or []), daemon=True)
             done.start()
             done.join(timeout=max(0.0, deadline - time.monotonic()))
         elif "sleep" in hook:
@@ -281,8 +289,7 @@ class ContainerRunner:
                 self.event("Warning", "FailedPreStopHook", f"PreStopHook failed: {str(error)[:300]}")
             return
         if result.exit_code not in (0, None):
-            self.event("Warning", "FailedPreStopHook",
-                       f"PreStopHook failed: {result.output.decode(errors='replace')[-300:]}")
+            self.event("Warning", "FailedPreStopHook", f"PreStopHook failed: {result.output.decode(errors='replace')[-300:]}")
 
     def _kill(self, container, why: str) -> None:
         self.event("Normal", "Killing", f"Container {self.name} {why}, will be restarted")
@@ -293,9 +300,16 @@ class ContainerRunner:
             state = {"waiting": {"reason": self.waiting[0], **({"message": self.waiting[1]} if self.waiting[1] else {})}}
         else:
             state = {"running": {"startedAt": _stamp(self.running_since)}}
-        out = {"name": self.name, "image": self.image, "imageID": "", "ready": self.ready, "started": self.started,
-               "restartCount": self.restarts, "state": state,
-               "lastState": {"terminated": self.last_terminated} if self.last_terminated else {}}
+        out = {
+            "name": self.name,
+            "image": self.image,
+            "imageID": "",
+            "ready": self.ready,
+            "started": self.started,
+            "restartCount": self.restarts,
+            "state": state,
+            "lastState": {"terminated": self.last_terminated} if self.last_terminated else {},
+        }
         if self.container_id:
             out["containerID"] = f"docker://{self.container_id}"
         return out
@@ -362,8 +376,9 @@ class PodWorker:
         container with no hook gets at most 2 s after SIGTERM, as before, so tests do not wait."""
         grace = min(float(self.pod["spec"].get("terminationGracePeriodSeconds", 30)), MAX_GRACE)
         deadline = time.monotonic() + grace
-        threads = [threading.Thread(target=runner.stop, args=(deadline,), daemon=True)
-                   for runner in self.runners.values() if runner.container_id]
+        threads = [
+            threading.Thread(target=runner.stop, args=(deadline,), daemon=True) for runner in self.runners.values() if runner.container_id
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -385,8 +400,14 @@ class PodWorker:
             self.remove_container(self.pause_id)
         network = self.node.network(self.namespace)
         container = self.node.docker.containers.create(
-            self.node.infra_image, ["sleep", "infinity"], name=self._docker_name("pause"), network=network,
-            hostname=self.name[:63], labels={**self.node.labels, "pod": self.name}, mem_limit="32m")
+            self.node.infra_image,
+            ["sleep", "infinity"],
+            name=self._docker_name("pause"),
+            network=network,
+            hostname=self.name[:63],
+            labels={**self.node.labels, "pod": self.name},
+            mem_limit="32m",
+        )
         self.pause_id = container.id
         container.start()
         container.reload()
@@ -411,10 +432,15 @@ class PodWorker:
         if spec.get("args") is not None:
             options["command"] = spec["args"]
         container = self.node.docker.containers.create(
-            runner.image, name=self._docker_name(f"{runner.name}-{runner.restarts}"), environment=env,
-            working_dir=spec.get("workingDir"), network_mode=f"container:{self.pause_id}",
+            runner.image,
+            name=self._docker_name(f"{runner.name}-{runner.restarts}"),
+            environment=env,
+            working_dir=spec.get("workingDir"),
+            network_mode=f"container:{self.pause_id}",
             labels={**self.node.labels, "pod": self.name, "container": runner.name},
-            volumes=self._binds(spec), **options)
+            volumes=self._binds(spec),
+            **options,
+        )
         return container.id
 
     def stop_container(self, docker_id: str) -> None:
@@ -478,8 +504,13 @@ class PodWorker:
 
     def _field(self, path: str) -> str:
         meta = self.pod["metadata"]
-        return {"metadata.name": meta["name"], "metadata.namespace": meta["namespace"], "metadata.uid": meta["uid"],
-                "status.podIP": self.pod_ip, "spec.nodeName": self.node.name}.get(path, "")
+        return {
+            "metadata.name": meta["name"],
+            "metadata.namespace": meta["namespace"],
+            "metadata.uid": meta["uid"],
+            "status.podIP": self.pod_ip,
+            "spec.nodeName": self.node.name,
+        }.get(path, "")
 
     def _binds(self, spec: dict) -> dict:
         binds = {}
@@ -503,8 +534,11 @@ class PodWorker:
                 ref.setdefault("name", ref.get("secretName", ""))
                 obj = self.node.store.get(kind, self.namespace, ref["name"])
                 if obj is None:
-                    self.event("Warning", "FailedMount", f'MountVolume.SetUp failed for volume "{volume["name"]}" : '
-                               f'{kind.kind.lower()} "{ref["name"]}" not found')
+                    self.event(
+                        "Warning",
+                        "FailedMount",
+                        f'MountVolume.SetUp failed for volume "{volume["name"]}" : {kind.kind.lower()} "{ref["name"]}" not found',
+                    )
                     continue
                 data = obj.get("data") or {}
                 paths = {i["key"]: i["path"] for i in ref.get("items") or []} or {k: k for k in data}
@@ -535,16 +569,27 @@ class PodWorker:
         def change(pod: dict) -> None:
             old = pod.get("status") or {}
             kept = [c for c in old.get("conditions") or [] if c["type"] == "PodScheduled"]
-            conditions = kept + [{"type": "Initialized", "status": "True", "lastProbeTime": None},
-                                 condition("ContainersReady", ready), condition("Ready", ready)]
+            conditions = kept + [
+                {"type": "Initialized", "status": "True", "lastProbeTime": None},
+                condition("ContainersReady", ready),
+                condition("Ready", ready),
+            ]
             for c in conditions:  # a transition time that moves only when the status does
                 previous = next((p for p in old.get("conditions") or [] if p["type"] == c["type"]), None)
-                c["lastTransitionTime"] = previous["lastTransitionTime"] if previous and previous["status"] == c["status"] \
-                    and previous.get("lastTransitionTime") else now()
-            pod["status"] = {**old, "phase": "Running" if every_started else "Pending", "conditions": conditions,
-                             "hostIP": "127.0.0.1", "podIP": self.pod_ip,
-                             "podIPs": [{"ip": self.pod_ip}] if self.pod_ip else [], "startTime": self.started_at,
-                             "containerStatuses": statuses}
+                c["lastTransitionTime"] = (
+                    previous["lastTransitionTime"]
+                    if previous and previous["status"] == c["status"] and previous.get("lastTransitionTime")
+                    else now()
+                )
+            pod["status"] = {
+                **old,
+                "phase": "Running" if every_started else "Pending",
+                "conditions": conditions,
+                "hostIP": "127.0.0.1",
+                "podIP": self.pod_ip,
+                "podIPs": [{"ip": self.pod_ip}] if self.pod_ip else [],
+                "startTime": self.started_at,
+                "containerStatuses": statuses,
+            }
 
-        self.node.store.update(POD, self.namespace, self.name,
-                               lambda pod: change(pod) if pod["metadata"]["uid"] == self.uid else None)
+        self.node.store.update(POD, self.namespace, self.name, lambda pod: change(pod) if pod["metadata"]["uid"] == self.uid else None)

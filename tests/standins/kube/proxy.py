@@ -88,8 +88,7 @@ def main(config_path: str) -> None:
             listeners.pop(port).close()
         for port in set(state["ports"]) - set(listeners):
             try:
-                listeners[port] = Forwarder(("0.0.0.0", int(port)),
-                                            lambda p=port: [tuple(e) for e in state["ports"].get(p, [])])
+                listeners[port] = Forwarder(("0.0.0.0", int(port)), lambda p=port: [tuple(e) for e in state["ports"].get(p, [])])
             except OSError as error:
                 print(f"cannot listen on {port}: {error}", flush=True)
         time.sleep(0.2)

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-VERSION = {"major": "1", "minor": "30", "gitVersion": "v1.30.0-standin", "gitCommit": "standin",
-           "gitTreeState": "clean", "buildDate": "2024-04-17T00:00:00Z", "goVersion": "go1.22.2",
-           "compiler": "gc", "platform": "linux/amd64"}
+VERSION = {
+    "major": "1",
+    "minor": "30",
+    "gitVersion": "v1.30.0-standin",
+    "gitCommit": "standin",
+    "gitTreeState": "clean",
+    "buildDate": "2024-04-17T00:00:00Z",
+    "goVersion": "go1.22.2",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
 
 
 @dataclass(frozen=True)
@@ -44,14 +52,20 @@ KINDS = (
     Kind("", "v1", "Event", "events", True, writable=False),
     Kind("apps", "v1", "Deployment", "deployments", True, subresources=("status",)),
     Kind("apps", "v1", "ReplicaSet", "replicasets", True, writable=False, subresources=("status",)),
-    Kind("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True,
-         subresources=("status",)),
+    Kind("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True, subresources=("status",)),
 )
 BY_KIND = {k.kind: k for k in KINDS}
 BY_PATH = {(k.group, k.version, k.plural): k for k in KINDS}
-SHORT_NAMES = {"namespaces": ["ns"], "configmaps": ["cm"], "services": ["svc"], "pods": ["po"],
-               "events": ["ev"], "deployments": ["deploy"], "replicasets": ["rs"],
-               "horizontalpodautoscalers": ["hpa"]}
+SHORT_NAMES = {
+    "namespaces": ["ns"],
+    "configmaps": ["cm"],
+    "services": ["svc"],
+    "pods": ["po"],
+    "events": ["ev"],
+    "deployments": ["deploy"],
+    "replicasets": ["rs"],
+    "horizontalpodautoscalers": ["hpa"],
+}
 
 
 def kind_of(api_version: str, kind: str) -> Kind | None:
@@ -60,8 +74,11 @@ def kind_of(api_version: str, kind: str) -> Kind | None:
 
 
 def api_versions() -> dict:
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:443"}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1:443"}],
+    }
 
 
 def api_groups() -> dict:
@@ -84,10 +101,25 @@ def resource_list(group: str, version: str) -> dict | None:
     resources = []
     for k in kinds:
         verbs = ["get", "list", "delete"] + (["create", "patch", "update"] if k.writable else [])
-        resources.append({"name": k.plural, "singularName": k.kind.lower(), "namespaced": k.namespaced,
-                          "kind": k.kind, "verbs": verbs, "shortNames": SHORT_NAMES.get(k.plural, [])})
+        resources.append(
+            {
+                "name": k.plural,
+                "singularName": k.kind.lower(),
+                "namespaced": k.namespaced,
+                "kind": k.kind,
+                "verbs": verbs,
+                "shortNames": SHORT_NAMES.get(k.plural, []),
+            }
+        )
         for sub in k.subresources:
-            resources.append({"name": f"{k.plural}/{sub}", "singularName": "", "namespaced": k.namespaced,
-                              "kind": "Pod" if sub == "log" else k.kind, "verbs": ["get"]})
+            resources.append(
+                {
+                    "name": f"{k.plural}/{sub}",
+                    "singularName": "",
+                    "namespaced": k.namespaced,
+                    "kind": "Pod" if sub == "log" else k.kind,
+                    "verbs": ["get"],
+                }
+            )
     gv = f"{group}/{version}" if group else version
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}

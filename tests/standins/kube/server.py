@@ -73,8 +73,9 @@ def make_server(api: Api, token: str, traffic: Traffic, context) -> ThreadingHTT
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             content_type = self.headers.get("Content-Type", "")
-            recorded = Recorded(self.command, url.path, {k: v[-1] for k, v in parse_qs(url.query).items()},
-                                content_type, _decoded(body, content_type))
+            recorded = Recorded(
+                self.command, url.path, {k: v[-1] for k, v in parse_qs(url.query).items()}, content_type, _decoded(body, content_type)
+            )
             with traffic.lock:
                 traffic.requests.append(recorded)
             try:
@@ -91,8 +92,7 @@ def make_server(api: Api, token: str, traffic: Traffic, context) -> ThreadingHTT
                 raise ApiError(401, "Unauthorized", "Unauthorized")
             fault = traffic.take_fault(self.command, url.path)
             if fault:
-                raise ApiError(fault.status, _REASONS.get(fault.status, "InternalError"),
-                               f"injected fault: HTTP {fault.status}")
+                raise ApiError(fault.status, _REASONS.get(fault.status, "InternalError"), f"injected fault: HTTP {fault.status}")
             target = route(url.path)
             if target is None:
                 raise ApiError(404, "NotFound", "the server could not find the requested resource")
@@ -100,8 +100,7 @@ def make_server(api: Api, token: str, traffic: Traffic, context) -> ThreadingHTT
                 if self.command != "GET":
                     raise ApiError(405, "MethodNotAllowed", "the server does not allow this method")
                 return 200, target
-            return api.handle(self.command, target, url.query, content_type, body,
-                              self.headers.get("User-Agent", ""))
+            return api.handle(self.command, target, url.query, content_type, body, self.headers.get("User-Agent", ""))
 
         def _send(self, status: int, payload) -> None:
             if isinstance(payload, str):

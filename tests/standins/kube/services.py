@@ -61,8 +61,7 @@ class Networks:
 
 def _ready(pod: dict) -> bool:
     conditions = (pod.get("status") or {}).get("conditions") or []
-    return not pod["metadata"].get("deletionTimestamp") and any(
-        c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+    return not pod["metadata"].get("deletionTimestamp") and any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
 
 
 def _target(port: dict, pod: dict) -> int | None:
@@ -77,8 +76,16 @@ def _target(port: dict, pod: dict) -> int | None:
 
 
 class Services:
-    def __init__(self, store: Store, client: docker.DockerClient | None, networks: Networks | None,
-                 prefix: str, labels: dict, workdir: Path, infra_image: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        client: docker.DockerClient | None,
+        networks: Networks | None,
+        prefix: str,
+        labels: dict,
+        workdir: Path,
+        infra_image: str,
+    ) -> None:
         self.store, self.client, self.networks = store, client, networks
         self.prefix, self.labels, self.workdir, self.infra_image = prefix, labels, workdir, infra_image
         self.endpoints: dict[tuple, dict[str, list]] = {}  # (ns, name) -> {port: [(ip, port)]}
@@ -102,9 +109,14 @@ class Services:
 
     def _endpoints(self, service: dict) -> dict[str, list]:
         selector = service["spec"].get("selector") or {}
-        pods = [p for p in self.store.list(POD, service["metadata"]["namespace"])
-                if selector and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
-                and _ready(p) and (p.get("status") or {}).get("podIP")]
+        pods = [
+            p
+            for p in self.store.list(POD, service["metadata"]["namespace"])
+            if selector
+            and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
+            and _ready(p)
+            and (p.get("status") or {}).get("podIP")
+        ]
         out = {}
         for port in service["spec"].get("ports") or []:
             out[str(port["port"])] = [(p["status"]["podIP"], t) for p in pods if (t := _target(port, p))]
@@ -126,9 +138,13 @@ class Services:
         network = self.networks.ensure(namespace)
         aliases = [name, f"{name}.{namespace}", f"{name}.{namespace}.svc", f"{name}.{namespace}.svc.cluster.local"]
         container = self.client.containers.create(
-            self.infra_image, ["python3", "-u", "/standin/proxy.py", "/standin/config.json"],
-            name=f"{self.prefix}-{namespace}-svc-{name}", labels={**self.labels, "service": name},
-            volumes={str(folder): {"bind": "/standin", "mode": "ro"}}, mem_limit="64m")
+            self.infra_image,
+            ["python3", "-u", "/standin/proxy.py", "/standin/config.json"],
+            name=f"{self.prefix}-{namespace}-svc-{name}",
+            labels={**self.labels, "service": name},
+            volumes={str(folder): {"bind": "/standin", "mode": "ro"}},
+            mem_limit="64m",
+        )
         self.proxies[key] = container.id  # from here on, _drop removes it whatever happens next
         self.client.networks.get(network).connect(container, aliases=aliases)
         container.start()
@@ -150,6 +166,7 @@ class Services:
 
         def ingress(obj: dict) -> None:
             obj["status"] = {"loadBalancer": {"ingress": [{"ip": ip, "ipMode": "VIP"}]}}
+
         self.store.update(SERVICE, *key, ingress)
 
     def _address(self) -> str:

@@ -25,9 +25,16 @@ class KubeStandin:
     """An API server on https://127.0.0.1:PORT with one node. `docker_client=None` keeps pods Pending
     (scheduled, never run): enough for apply/prune tests, and no container is started."""
 
-    def __init__(self, workdir: Path, *, docker_client=None, capacity: dict | None = None,
-                 backoff: tuple[float, float] = (10.0, 300.0), infra_image: str = "aml-deploy-test/base:bookworm",
-                 tick: float = 0.2) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        docker_client=None,
+        capacity: dict | None = None,
+        backoff: tuple[float, float] = (10.0, 300.0),
+        infra_image: str = "aml-deploy-test/base:bookworm",
+        tick: float = 0.2,
+    ) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.id = secrets.token_hex(3)
@@ -40,12 +47,25 @@ class KubeStandin:
         self.capacity = dict(capacity or DEFAULT_CAPACITY)
         self.events = Recorder(self.store, "standin-node")
         self.networks = Networks(docker_client, self.prefix, self.labels) if docker_client else None
-        self.services = Services(self.store, docker_client, self.networks, self.prefix, self.labels,
-                                 self.workdir, infra_image)
-        self.kubelet = Kubelet(Node(self.store, self.events, docker_client, self.prefix, self.labels, self.workdir,
-                                    self.networks.ensure, infra_image, backoff=backoff)) if docker_client else None
-        self.control = ControlPlane(self.store, self.events, self.capacity, self._namespace_gone,
-                                    node_runs_pods=docker_client is not None)
+        self.services = Services(self.store, docker_client, self.networks, self.prefix, self.labels, self.workdir, infra_image)
+        self.kubelet = (
+            Kubelet(
+                Node(
+                    self.store,
+                    self.events,
+                    docker_client,
+                    self.prefix,
+                    self.labels,
+                    self.workdir,
+                    self.networks.ensure,
+                    infra_image,
+                    backoff=backoff,
+                )
+            )
+            if docker_client
+            else None
+        )
+        self.control = ControlPlane(self.store, self.events, self.capacity, self._namespace_gone, node_runs_pods=docker_client is not None)
         self.api = Api(self.store, free_port, self._logs)
         self.certificates = Certificates()
         self.errors: list[str] = []  # controller exceptions, for a test to show
@@ -53,10 +73,11 @@ class KubeStandin:
         self._stop = threading.Event()
         self._server = make_server(self.api, self.token, self.traffic, self.certificates.server_context())
         self.url = f"https://127.0.0.1:{self._server.server_address[1]}"
-        self.kubeconfig = write_kubeconfig(self.workdir / "kubeconfig", self.url, self.certificates.ca_pem,
-                                           self.token)
-        self._threads = [threading.Thread(target=self._server.serve_forever, daemon=True),
-                         threading.Thread(target=self._control_loop, daemon=True)]
+        self.kubeconfig = write_kubeconfig(self.workdir / "kubeconfig", self.url, self.certificates.ca_pem, self.token)
+        self._threads = [
+            threading.Thread(target=self._server.serve_forever, daemon=True),
+            threading.Thread(target=self._control_loop, daemon=True),
+        ]
 
     def start(self) -> KubeStandin:
         for thread in self._threads:
@@ -105,8 +126,7 @@ class KubeStandin:
         if not self.docker:
             return []
         selector = {"label": f"aml-deploy.kube-standin={self.id}"}
-        return (self.docker.containers.list(all=True, filters=selector, ignore_removed=True)
-                + self.docker.networks.list(filters=selector))
+        return self.docker.containers.list(all=True, filters=selector, ignore_removed=True) + self.docker.networks.list(filters=selector)
 
     def stop(self) -> None:
         self._stop.set()
@@ -140,6 +160,7 @@ class KubeStandin:
     def _logs(self, namespace, pod, container, previous, tail):
         if self.kubelet is None:
             from .errors import ApiError
+
             raise ApiError(400, "BadRequest", f'container in pod "{pod}" is waiting to start: ContainerCreating')
         return self.kubelet.logs(namespace, pod, container, previous, tail)
 

@@ -30,15 +30,16 @@ class Store:
             found = self._objects.get((kind.kind, namespace or "", name))
             return copy.deepcopy(found) if found else None
 
-    def list(self, kind: Kind, namespace: str | None = None, labels: str | None = None,
-             fields: str | None = None) -> list[dict]:
+    def list(self, kind: Kind, namespace: str | None = None, labels: str | None = None, fields: str | None = None) -> list[dict]:
         match_labels = parse_selector(labels) if labels else None
         match_fields = parse_field_selector(fields) if fields else None
         with self.lock:
-            found = [o for (k, ns, _), o in sorted(self._objects.items())
-                     if k == kind.kind and (namespace is None or ns == namespace)]
-            found = [o for o in found if (match_labels is None or match_labels(o["metadata"].get("labels") or {}))
-                     and (match_fields is None or match_fields(o))]
+            found = [o for (k, ns, _), o in sorted(self._objects.items()) if k == kind.kind and (namespace is None or ns == namespace)]
+            found = [
+                o
+                for o in found
+                if (match_labels is None or match_labels(o["metadata"].get("labels") or {})) and (match_fields is None or match_fields(o))
+            ]
             return copy.deepcopy(found)
 
     def version(self) -> str:
@@ -116,8 +117,7 @@ def parse_selector(text: str):
         if not m:
             raise ApiError(400, "BadRequest", f"unable to parse requirement: {part!r}")
         negate, key, op, value, set_op, values = m.groups()
-        requirements.append((negate, key, op, value, set_op,
-                             {v.strip() for v in values.split(",")} if values is not None else None))
+        requirements.append((negate, key, op, value, set_op, {v.strip() for v in values.split(",")} if values is not None else None))
 
     def matches(labels: dict) -> bool:
         for negate, key, op, value, set_op, values in requirements:

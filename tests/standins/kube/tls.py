@@ -25,16 +25,18 @@ class Certificates:
         return self.ca.cert_pem.bytes()
 
 
-def write_kubeconfig(path: Path, server: str, ca_pem: bytes, token: str, context: str = "standin",
-                     namespace: str = "default") -> Path:
+def write_kubeconfig(path: Path, server: str, ca_pem: bytes, token: str, context: str = "standin", namespace: str = "default") -> Path:
     """A kubeconfig as `az aks get-credentials` writes one: cluster (server + CA), user (token), context."""
     config = {
-        "apiVersion": "v1", "kind": "Config", "preferences": {}, "current-context": context,
-        "clusters": [{"name": f"{context}-cluster", "cluster": {
-            "server": server, "certificate-authority-data": base64.b64encode(ca_pem).decode()}}],
+        "apiVersion": "v1",
+        "kind": "Config",
+        "preferences": {},
+        "current-context": context,
+        "clusters": [
+            {"name": f"{context}-cluster", "cluster": {"server": server, "certificate-authority-data": base64.b64encode(ca_pem).decode()}}
+        ],
         "users": [{"name": f"{context}-user", "user": {"token": token}}],
-        "contexts": [{"name": context, "context": {"cluster": f"{context}-cluster", "user": f"{context}-user",
-                                                  "namespace": namespace}}],
+        "contexts": [{"name": context, "context": {"cluster": f"{context}-cluster", "user": f"{context}-user", "namespace": namespace}}],
     }
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     path.chmod(0o600)

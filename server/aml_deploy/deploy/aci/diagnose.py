@@ -43,9 +43,11 @@ def _front_trouble(group: ContainerGroup) -> str | None:
     ended = _ended(front) if front is not None else None
     if ended is None:
         return None
-    return (f"the front container exited ({_how(front, ended)}): HAProxy could not start with the service's front "
-            "configuration (with sslEnabled: a certificate and key that do not belong together, or a certificate it "
-            f"cannot read). Its log: aml-deploy service get-logs -n {group.name} --container front")
+    return (
+        f"the front container exited ({_how(front, ended)}): HAProxy could not start with the service's front "
+        "configuration (with sslEnabled: a certificate and key that do not belong together, or a certificate it "
+        f"cannot read). Its log: aml-deploy service get-logs -n {group.name} --container front"
+    )
 
 
 def _ended(container) -> ContainerState | None:
@@ -66,8 +68,10 @@ def log_trouble(log: str) -> str | None:
     memory again and again (the container itself lives on, so ACI reports it Running)."""
     kills = log.count("Perhaps out of memory?")
     if kills >= 2:
-        return (f"the scoring container ran out of memory: its server's worker was killed {kills} times while starting "
-                "(gunicorn: 'Worker was sent SIGKILL! Perhaps out of memory?')")
+        return (
+            f"the scoring container ran out of memory: its server's worker was killed {kills} times while starting "
+            "(gunicorn: 'Worker was sent SIGKILL! Perhaps out of memory?')"
+        )
     return None
 
 
@@ -82,8 +86,10 @@ def failure(spec: DeploymentSpec, settings: AciSettings, why: str, log: str) -> 
         return found
     if "out of memory" in why:
         limit = settings.memory_gb_limit or settings.memory_gb
-        return Failure(f"{why}: containerResourceRequirements.memoryInGB {limit:g} is too little for it on ACI; raise it "
-                       "(the local check runs without this limit, so it passed there)")
+        return Failure(
+            f"{why}: containerResourceRequirements.memoryInGB {limit:g} is too little for it on ACI; raise it "
+            "(the local check runs without this limit, so it passed there)"
+        )
     return Failure(f"{why}: {found.message}")
 
 
@@ -112,4 +118,3 @@ def report(events: list[str], log: str, lines: int = 40) -> str:
     if tail:
         parts += [f"last {len(tail)} lines of the {SCORING} container's log:", *tail]
     return "\n".join(parts)
-

@@ -68,26 +68,29 @@ class AciSettings:
     @classmethod
     def from_record(cls, data: dict, password: str | None = None) -> AciSettings:
         known = {f.name for f in fields(cls)} - {"registry", "warnings"}
-        return cls(registry=RegistrySettings.from_dict(data["registry"], password),
-                   **{key: value for key, value in data.items() if key in known})
+        return cls(
+            registry=RegistrySettings.from_dict(data["registry"], password), **{key: value for key, value in data.items() if key in known}
+        )
 
 
 def check_service_name(name: str) -> str:
     if not SERVICE_NAME.match(name or ""):
-        raise DeployError(f"{name!r} is not a valid service name: 3 to 32 lowercase letters, digits and '-', starting with "
-                          "a letter and ending with a letter or digit (Azure ML v1's rule; ACI's group names follow it).")
+        raise DeployError(
+            f"{name!r} is not a valid service name: 3 to 32 lowercase letters, digits and '-', starting with "
+            "a letter and ending with a letter or digit (Azure ML v1's rule; ACI's group names follow it)."
+        )
     return name
 
 
 def resolve(config: dict, options: AciOptions, previous: AciSettings | None, target) -> AciSettings:
     """`config`: the deploymentconfig.json's settings (may be empty); `target`: the resolved AzureTarget
     (subscription, resource group, location); `previous`: the last publish's settings, if any."""
-    base = previous or AciSettings(target.subscription_id, target.resource_group, target.location,
-                                   options.registry or _no_registry())
+    base = previous or AciSettings(target.subscription_id, target.resource_group, target.location, options.registry or _no_registry())
     resources = config.get("containerResourceRequirements") or {}
     settings = replace(
         base,
-        subscription_id=target.subscription_id, resource_group=target.resource_group,
+        subscription_id=target.subscription_id,
+        resource_group=target.resource_group,
         location=options.location or config.get("location") or base.location or target.location,
         registry=options.registry or base.registry,
         cpu=_number(options.cpu, resources.get("cpu"), base.cpu),
@@ -118,15 +121,16 @@ def _check_keys(keys) -> None:
     if keys is None:
         return
     if not isinstance(keys, dict):
-        raise DeployError("keys must be {\"primaryKey\": ..., \"secondaryKey\": ...} in the deployment configuration.")
+        raise DeployError('keys must be {"primaryKey": ..., "secondaryKey": ...} in the deployment configuration.')
     for name in ("primaryKey", "secondaryKey"):
         if keys.get(name) is not None and not (isinstance(keys[name], str) and valid_key(keys[name])):
-            raise DeployError(f"keys.{name} in the deployment configuration is not a key the front can use: 16 to 256 "
-                              "letters, digits, '+', '/', '=', '_' or '-'.")
+            raise DeployError(
+                f"keys.{name} in the deployment configuration is not a key the front can use: 16 to 256 "
+                "letters, digits, '+', '/', '=', '_' or '-'."
+            )
 
 
-PEM = {"sslCertificate": (b"-----BEGIN CERTIFICATE-----", "a PEM certificate"),
-       "sslKey": (b"PRIVATE KEY-----", "a PEM private key")}
+PEM = {"sslCertificate": (b"-----BEGIN CERTIFICATE-----", "a PEM certificate"), "sslKey": (b"PRIVATE KEY-----", "a PEM private key")}
 
 
 def tls_files(settings: AciSettings, config_dir: Path, workspace: Path | None = None) -> tuple[bytes, bytes] | None:
@@ -169,5 +173,7 @@ def _flag(given, configured, default, what: str) -> bool:
 
 
 def _no_registry() -> RegistrySettings:
-    raise DeployError("Publishing to ACI pushes the image to a container registry: give one with --registry-login-server "
-                      "(an Azure Container Registry such as myacr.azurecr.io, or any registry `docker login` knows).")
+    raise DeployError(
+        "Publishing to ACI pushes the image to a container registry: give one with --registry-login-server "
+        "(an Azure Container Registry such as myacr.azurecr.io, or any registry `docker login` knows)."
+    )

@@ -65,18 +65,35 @@ class PublishRun:
     recreated: bool = False
 
     def to_dict(self) -> dict:
-        return {"stages": {k: round(v, 3) for k, v in self.stages.items()}, "image": self.image, "check": self.check,
-                "push": self.push, "front_push": self.front_push, "recreated": self.recreated}
+        return {
+            "stages": {k: round(v, 3) for k, v in self.stages.items()},
+            "image": self.image,
+            "check": self.check,
+            "push": self.push,
+            "front_push": self.front_push,
+            "recreated": self.recreated,
+        }
 
 
 class AciServices:
     name = KIND
 
-    def __init__(self, registry: Registry | None = None, progress: Progress | None = None, *,
-                 options: AciOptions | None = None, report: Reporter | None = None,
-                 services: PublishedServices | None = None, check: bool = True, request: bytes | None = None,
-                 request_file: Path | None = None, deployment_config: Path | None = None, ca: Path | None = None,
-                 workspace: Path | None = None, polling_interval: float = 5.0) -> None:
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        progress: Progress | None = None,
+        *,
+        options: AciOptions | None = None,
+        report: Reporter | None = None,
+        services: PublishedServices | None = None,
+        check: bool = True,
+        request: bytes | None = None,
+        request_file: Path | None = None,
+        deployment_config: Path | None = None,
+        ca: Path | None = None,
+        workspace: Path | None = None,
+        polling_interval: float = 5.0,
+    ) -> None:
         self.registry = registry or Registry()
         self.options = options or AciOptions()
         self.services = services or PublishedServices()
@@ -90,8 +107,15 @@ class AciServices:
 
     # -- publishing ---------------------------------------------------------------------------------
 
-    def deploy(self, spec: DeploymentSpec, *, debug: bool = False, timeout: float = 600.0, must_exist: bool = False,
-               on_line: Progress | None = None) -> DeploymentState:
+    def deploy(
+        self,
+        spec: DeploymentSpec,
+        *,
+        debug: bool = False,
+        timeout: float = 600.0,
+        must_exist: bool = False,
+        on_line: Progress | None = None,
+    ) -> DeploymentState:
         name = check_service_name(spec.endpoint)
         if debug:
             raise DeployError("A service on ACI cannot wait for a debugger: debug it locally (computeType local), then publish.")
@@ -107,8 +131,15 @@ class AciServices:
         name = check_service_name(spec.endpoint)
         return _Publish(self, spec, self.services.get(name), 0).plan()
 
-    def update(self, name: str, *, models: list[str] | None = None, config: Path | None = None,
-               deployment_config: Path | None = None, timeout: float = 600.0) -> DeploymentState:
+    def update(
+        self,
+        name: str,
+        *,
+        models: list[str] | None = None,
+        config: Path | None = None,
+        deployment_config: Path | None = None,
+        timeout: float = 600.0,
+    ) -> DeploymentState:
         """Publish the service again from what it was published from: new code is picked up as it is on disk;
         `models` (NAME:VERSION, azureml:NAME:VERSION or paths) replace the models of the same name."""
         from ..spec import from_config
@@ -120,9 +151,15 @@ class AciServices:
             raise DeployError(f"The configuration {config} the service {name} was published from is gone: give it again.")
         deployment_config = deployment_config or (Path(source["deployment_config"]) if source.get("deployment_config") else None)
         self.deployment_config = deployment_config
-        spec = from_config(config, endpoint=name, deployment=DEPLOYMENT if source.get("v1", True) else None,
-                           deployment_config=deployment_config, models=_merge_models(source.get("models") or [], models or []),
-                           workspace=Path(source["workspace"]) if source.get("workspace") else None, registry=self.registry)
+        spec = from_config(
+            config,
+            endpoint=name,
+            deployment=DEPLOYMENT if source.get("v1", True) else None,
+            deployment_config=deployment_config,
+            models=_merge_models(source.get("models") or [], models or []),
+            workspace=Path(source["workspace"]) if source.get("workspace") else None,
+            registry=self.registry,
+        )
         spec.endpoint = name
         return self.deploy(spec, timeout=timeout, must_exist=True)
 
@@ -143,17 +180,28 @@ class AciServices:
     # -- the Target interface ---------------------------------------------------------------------
 
     def create_endpoint(self, file: Path | None = None, name: str | None = None) -> dict:
-        raise DeployError("An ACI service is created by publishing it: aml-deploy model deploy -n NAME -ic inferenceconfig.json "
-                          "-dc deploymentconfig.json")
+        raise DeployError(
+            "An ACI service is created by publishing it: aml-deploy model deploy -n NAME -ic inferenceconfig.json -dc deploymentconfig.json"
+        )
 
     def show_endpoint(self, name: str) -> dict:
         record = self.services.require(name, KIND)
         state = self.show_deployment(name, DEPLOYMENT)
-        return {"name": name, "target": KIND, "provisioning_state": state.state, "scoring_uri": state.scoring_uri,
-                "swagger_uri": record.swagger_uri, "auth_mode": record.auth_mode, "image": record.image,
-                "location": record.settings.get("location"), "resource_group": record.settings.get("resource_group"),
-                "subscription": record.settings.get("subscription_id"), "updated": record.updated,
-                "deployments": [state.to_dict()], **({"problem": state.problem} if state.problem else {})}
+        return {
+            "name": name,
+            "target": KIND,
+            "provisioning_state": state.state,
+            "scoring_uri": state.scoring_uri,
+            "swagger_uri": record.swagger_uri,
+            "auth_mode": record.auth_mode,
+            "image": record.image,
+            "location": record.settings.get("location"),
+            "resource_group": record.settings.get("resource_group"),
+            "subscription": record.settings.get("subscription_id"),
+            "updated": record.updated,
+            "deployments": [state.to_dict()],
+            **({"problem": state.problem} if state.problem else {}),
+        }
 
     def list_endpoints(self) -> list[dict]:
         return [self.show_endpoint(record.name) for record in self.services.list(KIND)]
@@ -168,8 +216,13 @@ class AciServices:
                 deleted = groups.delete(name)
             image_deleted = self._delete_image(record) if delete_image and record.image else False
             self.services.remove(name)
-        return {"name": name, "deleted_deployments": [DEPLOYMENT] if deleted else [], "group_deleted": deleted,
-                "image": record.image, "image_deleted": image_deleted}
+        return {
+            "name": name,
+            "deleted_deployments": [DEPLOYMENT] if deleted else [],
+            "group_deleted": deleted,
+            "image": record.image,
+            "image_deleted": image_deleted,
+        }
 
     def _delete_image(self, record: PublishedService) -> bool:
         from ..publish import docker_config_credentials
@@ -177,8 +230,11 @@ class AciServices:
 
         secret = self.services.pull_secret(record.name)
         server = (record.image or "").split("/", 1)[0]
-        credentials = (RegistryCredentials(secret["server"], secret["username"], secret["password"], source="stored")
-                       if secret else docker_config_credentials(server))
+        credentials = (
+            RegistryCredentials(secret["server"], secret["username"], secret["password"], source="stored")
+            if secret
+            else docker_config_credentials(server)
+        )
         return delete_image(record.image or "", credentials)
 
     def show_deployment(self, endpoint: str, deployment: str) -> DeploymentState:
@@ -189,8 +245,10 @@ class AciServices:
             group = groups.get(endpoint)
         if group is None:
             state.state = "Missing" if record.state != "Failed" else "Failed"
-            state.problem = record.problem or ("Its container group is gone (deleted outside AML Deploy). Publish it again "
-                                               f"or forget it: aml-deploy service delete -n {endpoint}")
+            state.problem = record.problem or (
+                "Its container group is gone (deleted outside AML Deploy). Publish it again "
+                f"or forget it: aml-deploy service delete -n {endpoint}"
+            )
             return state
         why = diagnose.trouble(group)
         if group.provisioning_state not in ("Succeeded",):
@@ -224,8 +282,9 @@ class AciServices:
         if body is None:
             _name, body = self.sample_request(endpoint, deployment)
             if body is None:
-                raise DeployError("Give --input-data: the scoring script declares no input_sample and no *request*.json lies "
-                                  "beside its configuration.")
+                raise DeployError(
+                    "Give --input-data: the scoring script declares no input_sample and no *request*.json lies beside its configuration."
+                )
         headers = {"Content-Type": "application/json", **self._auth(record)}
         status, text, answer_headers = http.post(record.scoring_uri, body, headers, timeout)
         return Invocation(DEPLOYMENT, status, text, explain_status(status, answer_headers, endpoint, DEPLOYMENT))
@@ -238,8 +297,15 @@ class AciServices:
             body = sample_requests.read_request(beside) if beside is not None else None
         return DEPLOYMENT, body
 
-    def logs(self, endpoint: str, deployment: str | None = None, lines: int | None = None, follow: bool = False,
-             container: str = SCORING, init: bool = False) -> Iterator[str]:
+    def logs(
+        self,
+        endpoint: str,
+        deployment: str | None = None,
+        lines: int | None = None,
+        follow: bool = False,
+        container: str = SCORING,
+        init: bool = False,
+    ) -> Iterator[str]:
         """The scoring container's log (the front's with container="front"); `init`: only what was written
         until the server was ready (init()'s own output)."""
         record = self.services.require(endpoint, KIND)
@@ -257,8 +323,9 @@ class AciServices:
     def get_credentials(self, endpoint: str) -> dict:
         record = self.services.require(endpoint, KIND)
         if record.auth_mode != "key":
-            raise DeployError(f"The service {endpoint} has no keys: authEnabled is off. Turn it on in deploymentconfig.json "
-                              "and update the service.")
+            raise DeployError(
+                f"The service {endpoint} has no keys: authEnabled is off. Turn it on in deploymentconfig.json and update the service."
+            )
         return self.services.keys(endpoint).load().keys_as_azure()
 
     def regenerate_keys(self, endpoint: str, key_type: str) -> dict:
@@ -302,8 +369,11 @@ class _Publish:
     def _settings(self) -> tuple[AciSettings, ArmClient]:
         options = self.target.options
         before = AciSettings.from_record(self.previous.settings) if self.previous else None
-        azure_target = resolve_target(options.subscription or (before.subscription_id if before else None),
-                                      options.resource_group or (before.resource_group if before else None), options.location)
+        azure_target = resolve_target(
+            options.subscription or (before.subscription_id if before else None),
+            options.resource_group or (before.resource_group if before else None),
+            options.location,
+        )
         settings = resolve(self.spec.target_settings, options, before, azure_target)
         settings.registry = self._with_stored_password(settings)
         tls_files(settings, self._config_dir(), self.target.workspace)  # a bad certificate stops it before the build
@@ -332,9 +402,17 @@ class _Publish:
         with arm:
             client = connect_engine()
             try:
-                prepared = prepare(client, self.spec, check=self.target.check, request=self.target.request,
-                                   request_file=self.target.request_file, front_image=settings.front_image, ca=self.target.ca,
-                                   timeout=self.timeout, report=self._stage_timer())
+                prepared = prepare(
+                    client,
+                    self.spec,
+                    check=self.target.check,
+                    request=self.target.request,
+                    request_file=self.target.request_file,
+                    front_image=settings.front_image,
+                    ca=self.target.ca,
+                    timeout=self.timeout,
+                    report=self._stage_timer(),
+                )
             except LocalCheckFailed as failed:
                 state = failed.result.state
                 state.warnings = settings.warnings + state.warnings
@@ -392,14 +470,21 @@ class _Publish:
             keys.regenerate("secondary", given["secondaryKey"])
         return keys.ensure("key")
 
-    def _provision(self, settings: AciSettings, pushed: PushResult, front_reference: str, pull: RegistryCredentials | None,
-                   layers) -> DeploymentState:
+    def _provision(
+        self, settings: AciSettings, pushed: PushResult, front_reference: str, pull: RegistryCredentials | None, layers
+    ) -> DeploymentState:
         credentials = self._credentials(settings)
-        body = container_group(self.name, settings, pushed.reference, front_reference,
-                               self._front_files(settings, credentials), pull)
-        record = PublishedService(self.name, KIND, settings=settings.describe(), image=pushed.reference, state="Creating",
-                                  source=self._source(), layers=[layer.diff_id for layer in layers],
-                                  auth_mode="key" if settings.auth_enabled else "none")
+        body = container_group(self.name, settings, pushed.reference, front_reference, self._front_files(settings, credentials), pull)
+        record = PublishedService(
+            self.name,
+            KIND,
+            settings=settings.describe(),
+            image=pushed.reference,
+            state="Creating",
+            source=self._source(),
+            layers=[layer.diff_id for layer in layers],
+            auth_mode="key" if settings.auth_enabled else "none",
+        )
         record.settings["front_image_reference"] = front_reference
         if pull is not None and pull.username:
             self.target.services.save_pull_secret(self.name, pull.server, pull.username, pull.password or "")
@@ -408,10 +493,14 @@ class _Publish:
 
     def _source(self) -> dict:
         spec = self.spec
-        return {"config": str(spec.config), "v1": spec.is_v1,
-                "deployment_config": str(self.target.deployment_config) if self.target.deployment_config else None,
-                "models": [m.reference or str(m.path) for m in spec.models], "code": str(spec.code_dir),
-                "workspace": str(self.target.workspace) if self.target.workspace else None}
+        return {
+            "config": str(spec.config),
+            "v1": spec.is_v1,
+            "deployment_config": str(self.target.deployment_config) if self.target.deployment_config else None,
+            "models": [m.reference or str(m.path) for m in spec.models],
+            "code": str(spec.code_dir),
+            "workspace": str(self.target.workspace) if self.target.workspace else None,
+        }
 
     def plan(self) -> dict:
         settings, arm = self._settings()
@@ -423,22 +512,32 @@ class _Publish:
             image = plan_push(prepared.image, settings.registry, self.name, self.target.services)
             pull = pull_credentials(settings.registry, self.azure)
             front_reference = f"{settings.registry.image_repository(FRONT_REPOSITORY)}:<front image>"
-            body = container_group(self.name, settings, image["reference"], front_reference,
-                                   self._front_files(settings, credentials), pull)
+            body = container_group(self.name, settings, image["reference"], front_reference, self._front_files(settings, credentials), pull)
             planned = groups.plan_create_or_update(self.name, body)
             requests = []
             if self.previous is not None and _needs_recreate(self.previous, settings):
                 requests.append({"method": "DELETE", "url": planned.url, "body": None})
             requests.append({"method": planned.method, "url": planned.url, "body": planned.body})
-            return {"requests": requests, "image": image, "warnings": settings.warnings,
-                    "note": "The image reference becomes <repository>@<digest> once pushed; keys are generated at publish."}
+            return {
+                "requests": requests,
+                "image": image,
+                "warnings": settings.warnings,
+                "note": "The image reference becomes <repository>@<digest> once pushed; keys are generated at publish.",
+            }
 
 
 class _Provision:
     """PUT the group, follow the operation, wait until the service answers through its front."""
 
-    def __init__(self, target: AciServices, spec: DeploymentSpec | None, settings: AciSettings, record: PublishedService,
-                 run: PublishRun, timeout: float) -> None:
+    def __init__(
+        self,
+        target: AciServices,
+        spec: DeploymentSpec | None,
+        settings: AciSettings,
+        record: PublishedService,
+        run: PublishRun,
+        timeout: float,
+    ) -> None:
         self.target, self.spec, self.settings, self.record, self.run, self.timeout = target, spec, settings, record, run, timeout
         self.name = record.name
         self.say = target._say
@@ -477,17 +576,25 @@ class _Provision:
             except AzureError as err:
                 self.record.state, self.record.problem = "Failed", f"interrupted while it was being created: {err}"
                 self.target.services.save(self.record)
-                return Interrupted(f"Interrupted while the service was being created; deleting its container group "
-                                   f"failed ({err}): delete it with aml-deploy service delete -n {self.name}")
+                return Interrupted(
+                    f"Interrupted while the service was being created; deleting its container group "
+                    f"failed ({err}): delete it with aml-deploy service delete -n {self.name}"
+                )
             self.target.services.remove(self.name)
-            return Interrupted(f"Interrupted while the service was being created: deleted the container group "
-                               f"{self.name} in {self.settings.resource_group}; nothing of it is left in Azure.")
+            return Interrupted(
+                f"Interrupted while the service was being created: deleted the container group "
+                f"{self.name} in {self.settings.resource_group}; nothing of it is left in Azure."
+            )
         self.record.state = "Failed"
-        self.record.problem = ("an update was interrupted: the container group may run the new version or the previous "
-                               f"one; publish again with aml-deploy service update -n {self.name}")
+        self.record.problem = (
+            "an update was interrupted: the container group may run the new version or the previous "
+            f"one; publish again with aml-deploy service update -n {self.name}"
+        )
         self.target.services.save(self.record)
-        return Interrupted(f"Interrupted during the update of {self.name}: its container group was left as it was "
-                           f"(the new version or the previous one); publish again with aml-deploy service update -n {self.name}")
+        return Interrupted(
+            f"Interrupted during the update of {self.name}: its container group was left as it was "
+            f"(the new version or the previous one); publish again with aml-deploy service update -n {self.name}"
+        )
 
     def _scoring_uri(self, group: ContainerGroup) -> str:
         host = self.settings.cname if self.settings.ssl_enabled and self.settings.cname else group.host
@@ -520,8 +627,16 @@ class _Provision:
             time.sleep(1)
         return self._failed(groups, None, created, started, why=f"the service did not answer within {self.timeout:.0f} s")
 
-    def _failed(self, groups: ContainerGroups, failure: Failure | None, created: bool, started: float, *, why: str = "",
-                group: ContainerGroup | None = None) -> DeploymentState:
+    def _failed(
+        self,
+        groups: ContainerGroups,
+        failure: Failure | None,
+        created: bool,
+        started: float,
+        *,
+        why: str = "",
+        group: ContainerGroup | None = None,
+    ) -> DeploymentState:
         group = group or _quiet_get(groups, self.name)
         log = _quiet_logs(groups, self.name) if group is not None else ""
         if failure is None:
@@ -554,16 +669,26 @@ class _Republish:
         workspace = self.record.source.get("workspace")
         tls = tls_files(settings, Path(config).resolve().parent if config else Path.cwd(), Path(workspace) if workspace else None)
         files = front.render(front_spec(self.record.name, settings, limits, credentials, tls)).files
-        body = container_group(self.record.name, settings, self.record.image or "", self.record.settings["front_image_reference"],
-                               files, pull)
+        body = container_group(
+            self.record.name, settings, self.record.image or "", self.record.settings["front_image_reference"], files, pull
+        )
         state = _Provision(self.target, None, settings, self.record, PublishRun(), 600.0).apply(body, created=False)
         if state.state != "Succeeded":
             raise DeployError(f"The service {self.record.name} did not come back with the new key: {state.problem}")
 
 
 def _state(record: PublishedService) -> DeploymentState:
-    return DeploymentState(record.name, DEPLOYMENT, record.state, KIND, record.scoring_uri, record.swagger_uri,
-                           image=record.image, config=record.source.get("config"), problem=record.problem)
+    return DeploymentState(
+        record.name,
+        DEPLOYMENT,
+        record.state,
+        KIND,
+        record.scoring_uri,
+        record.swagger_uri,
+        image=record.image,
+        config=record.source.get("config"),
+        problem=record.problem,
+    )
 
 
 def _needs_recreate(previous: PublishedService, settings: AciSettings) -> bool:
@@ -580,8 +705,12 @@ def _needs_recreate_group(existing: ContainerGroup, body: dict) -> bool:
 def _resource_group_location(arm: ArmClient, subscription: str, group: str) -> str:
     from ...azure.arm import segment
 
-    body = arm.call("GET", f"/subscriptions/{segment(subscription)}/resourcegroups/{segment(group)}", RESOURCE_GROUP_API,
-                    action=f"Reading resource group '{group}'")
+    body = arm.call(
+        "GET",
+        f"/subscriptions/{segment(subscription)}/resourcegroups/{segment(group)}",
+        RESOURCE_GROUP_API,
+        action=f"Reading resource group '{group}'",
+    )
     return body["location"]
 
 
@@ -634,6 +763,7 @@ def _until_ready(lines: list[str]) -> list[str]:
 
 def _merge_models(recorded: list[str], given: list[str]) -> list[str]:
     """`given` models replace the recorded ones of the same name; new names are added."""
+
     def name_of(value: str) -> str:
         parts = value.removeprefix("azureml:").split(":")
         return parts[0] if len(parts) >= 2 else Path(value).stem
@@ -642,4 +772,3 @@ def _merge_models(recorded: list[str], given: list[str]) -> list[str]:
     for value in given:
         merged[name_of(value)] = value if value.startswith("azureml:") or "/" in value else f"azureml:{value}"
     return list(merged.values())
-

@@ -37,8 +37,9 @@ def credential(served: front.Front, issue_token=None) -> str | None:
     return "any" if served.auth_mode == "aad_token" else None
 
 
-def send(address: str, path: str, *, secret: str | None, deployment: str | None = None, body: bytes | None = None,
-         timeout: float = 60.0) -> Answer:
+def send(
+    address: str, path: str, *, secret: str | None, deployment: str | None = None, body: bytes | None = None, timeout: float = 60.0
+) -> Answer:
     """GET (no body) or POST `path` through the front at `address`."""
     import requests
 
@@ -52,8 +53,7 @@ def send(address: str, path: str, *, secret: str | None, deployment: str | None 
         if body is None:
             response = requests.get(url, headers=headers, timeout=timeout)
         else:
-            response = requests.post(url, data=body, headers={**headers, "Content-Type": "application/json"},
-                                     timeout=timeout)
+            response = requests.post(url, data=body, headers={**headers, "Content-Type": "application/json"}, timeout=timeout)
     except requests.RequestException as err:
         raise DeployError(f"Could not reach the endpoint at {url}: {err}") from None
     return Answer(response.status_code, response.text, response.headers.get(DEPLOYMENT_HEADER))

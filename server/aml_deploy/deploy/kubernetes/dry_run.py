@@ -33,8 +33,9 @@ def endpoint_manifests(target: KubernetesEndpoints, file: Path | None = None, na
     served = live.new_front(name, front.normalize_auth_mode(data.get("auth_mode") or "key"), REDACTED)
     served = fronts.known_deployments(served, record)
     if data.get("traffic") is not None or data.get("mirror_traffic") is not None:
-        served = served.with_traffic(fronts.shares(data.get("traffic"), served, "weight") or {},
-                                     fronts.shares(data.get("mirror_traffic"), served, "mirror"))
+        served = served.with_traffic(
+            fronts.shares(data.get("traffic"), served, "weight") or {}, fronts.shares(data.get("mirror_traffic"), served, "mirror")
+        )
     return kube.dump_manifests(_planned_endpoint(target, place, served, record))
 
 
@@ -44,28 +45,35 @@ def deployment_manifests(target: KubernetesEndpoints, spec: DeploymentSpec, all_
     pod = target.pod_settings(spec)
     record = target.record(spec.endpoint)
     config = spec.target_settings
-    place = choose(spec.endpoint, target.settings, record, compute=config.get("computeTargetName"),
-                   namespace=config.get("namespace"))
+    place = choose(spec.endpoint, target.settings, record, compute=config.get("computeTargetName"), namespace=config.get("namespace"))
     registry = images.registry_settings(target.settings, record.settings if record else None)
-    previous = ((record.settings.get("deployments") or {}).get(spec.deployment) if record else None)
+    previous = (record.settings.get("deployments") or {}).get(spec.deployment) if record else None
     published = images.planned(target.client, spec, registry, target.services, ca=target.ca, previous=previous)
     api = front.V1 if spec.is_v1 else front.V2
     auth = front.v1_auth_mode(config) if spec.is_v1 else (record.auth_mode if record else "key")
     served = fronts.known_deployments(live.new_front(spec.endpoint, auth, REDACTED, api), record)
-    served = fronts.with_deployment(served, spec.endpoint, spec.deployment, place.namespace, pod,
-                                    default_weight=100 if spec.is_v1 or all_traffic else 0)
+    served = fronts.with_deployment(
+        served, spec.endpoint, spec.deployment, place.namespace, pod, default_weight=100 if spec.is_v1 or all_traffic else 0
+    )
     if all_traffic:
         served = served.with_traffic({spec.deployment: 100})
-    plan = ScorerPlan(spec.endpoint, spec.deployment, place.namespace, published.reference, pod,
-                      version=settings.model_version(spec), pull_secret=names.pull_secret(spec.endpoint))
+    plan = ScorerPlan(
+        spec.endpoint,
+        spec.deployment,
+        place.namespace,
+        published.reference,
+        pod,
+        version=settings.model_version(spec),
+        pull_secret=names.pull_secret(spec.endpoint),
+    )
     return kube.dump_manifests(_planned_endpoint(target, place, served, record) + scorer_objects(plan))
 
 
 def _planned_endpoint(target: KubernetesEndpoints, place: Place, served: front.Front, record: PublishedService | None) -> list[dict]:
     known = record.settings if record else {}
     registry = images.registry_settings(target.settings, known)
-    front_image = known.get("front_image") or images.front_image(target.client, registry, ca=target.ca, dry_run=True,
-                                                                 setting=target.settings.get("front_image"))
+    front_image = known.get("front_image") or images.front_image(
+        target.client, registry, ca=target.ca, dry_run=True, setting=target.settings.get("front_image")
+    )
     pull = dockerconfigjson(registry.server, registry.username or "redacted", "redacted")
-    return endpoint_objects(EndpointPlan(served.endpoint, place.namespace, served, front_image,
-                                         known.get("own_namespace", True), pull))
+    return endpoint_objects(EndpointPlan(served.endpoint, place.namespace, served, front_image, known.get("own_namespace", True), pull))

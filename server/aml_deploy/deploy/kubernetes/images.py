@@ -46,9 +46,17 @@ class Published:
 
     def to_dict(self) -> dict:
         """As the ACI target's publish run says it (`push` is None when nothing was pushed)."""
-        push = None if self.reused else {
-            "reference": self.reference, "bytes_pushed": self.bytes_pushed, "bytes_skipped": self.bytes_skipped,
-            "layers_pushed": len(self.layers_pushed), "layer_kinds": self.layers_pushed}
+        push = (
+            None
+            if self.reused
+            else {
+                "reference": self.reference,
+                "bytes_pushed": self.bytes_pushed,
+                "bytes_skipped": self.bytes_skipped,
+                "layers_pushed": len(self.layers_pushed),
+                "layer_kinds": self.layers_pushed,
+            }
+        )
         return {"image": self.reference, "local_image": self.image.tag, "reused": self.reused, "push": push}
 
 
@@ -57,9 +65,11 @@ def registry_settings(settings: dict, published: dict | None) -> RegistrySetting
     known = (published or {}).get("registry") or {}
     server = settings.get("registry") or known.get("server") or os.environ.get("AML_DEPLOY_IMAGE_REGISTRY")
     if not server:
-        raise DeployError("A cluster pulls images from a registry: give --registry (e.g. myacr.azurecr.io, or "
-                          "host:port), or set AML_DEPLOY_IMAGE_REGISTRY. Log in with docker login, or give "
-                          f"--registry-username and the password in {PASSWORD_VARIABLE}.")
+        raise DeployError(
+            "A cluster pulls images from a registry: give --registry (e.g. myacr.azurecr.io, or "
+            "host:port), or set AML_DEPLOY_IMAGE_REGISTRY. Log in with docker login, or give "
+            f"--registry-username and the password in {PASSWORD_VARIABLE}."
+        )
     username = settings.get("registry_username") or (known.get("username") if server == known.get("server") else None)
     password = (settings.get("registry_password") or os.environ.get(PASSWORD_VARIABLE)) if username else None
     repository = settings.get("registry_repository") or known.get("repository") or "aml-deploy"
@@ -84,14 +94,26 @@ def pull_secret(registry: RegistrySettings) -> bytes | None:
         found = pull_credentials(registry)
     if found is None or found.username is None:
         if found is not None and found.identity_token:
-            raise DeployError(f"Only a short-lived identity token for {registry.server} is stored, which a cluster "
-                              f"cannot pull with: give --registry-username and the password in {PASSWORD_VARIABLE}.")
+            raise DeployError(
+                f"Only a short-lived identity token for {registry.server} is stored, which a cluster "
+                f"cannot pull with: give --registry-username and the password in {PASSWORD_VARIABLE}."
+            )
         return None
     return dockerconfigjson(found.server, found.username, found.password or "")
 
 
-def publish(client, spec: DeploymentSpec, registry: RegistrySettings, services: PublishedServices, *,
-            check: bool, ca: Path | None, timeout: float, previous: dict | None, say) -> Published:
+def publish(
+    client,
+    spec: DeploymentSpec,
+    registry: RegistrySettings,
+    services: PublishedServices,
+    *,
+    check: bool,
+    ca: Path | None,
+    timeout: float,
+    previous: dict | None,
+    say,
+) -> Published:
     """Build the image; unless it is the one already published (`previous`: the record's image and key),
     check it locally and push it. LocalCheckFailed when the check fails (nothing is pushed)."""
     seconds: dict[str, float] = {}
@@ -110,16 +132,24 @@ def publish(client, spec: DeploymentSpec, registry: RegistrySettings, services: 
         if not result.passed:
             raise LocalCheckFailed(result)
     started = time.monotonic()
-    pushed = push(client, image, registry, spec.endpoint, credentials_to_push(registry), services=services,
-                  report=lambda progress: say(progress.text()) if progress.sent is None else None)
+    pushed = push(
+        client,
+        image,
+        registry,
+        spec.endpoint,
+        credentials_to_push(registry),
+        services=services,
+        report=lambda progress: say(progress.text()) if progress.sent is None else None,
+    )
     seconds["push"] = time.monotonic() - started
     kinds = {layer.diff_id.split(":", 1)[-1][:12]: layer.kind for layer in image.layers}
     sent = [kinds.get(layer.id, "?") for layer in pushed.pushed_layers]
     return Published(pushed.reference, image, seconds, pushed.bytes_pushed, pushed.bytes_skipped, sent)
 
 
-def planned(client, spec: DeploymentSpec, registry: RegistrySettings, services: PublishedServices, *,
-            ca: Path | None, previous: dict | None) -> Published:
+def planned(
+    client, spec: DeploymentSpec, registry: RegistrySettings, services: PublishedServices, *, ca: Path | None, previous: dict | None
+) -> Published:
     """For --dry-run: the image built (locally), referred to by digest when that very image was published
     before, else by the tag a publish would push."""
     image = build_image(client, spec, ca=ca)
@@ -128,8 +158,7 @@ def planned(client, spec: DeploymentSpec, registry: RegistrySettings, services: 
     return Published(plan_push(image, registry, spec.endpoint, services)["reference"], image)
 
 
-def front_image(client, registry: RegistrySettings, *, ca: Path | None, setting: str | None = None,
-                dry_run: bool = False) -> str:
+def front_image(client, registry: RegistrySettings, *, ca: Path | None, setting: str | None = None, dry_run: bool = False) -> str:
     """The front's image (the one the local check runs, as uid 99) in the registry, by digest; pushed when
     the registry lacks it. For a dry run, the tag it would be pushed as."""
     local = publish_front_image(client, setting or front.DEFAULT_IMAGE, ca=ca)

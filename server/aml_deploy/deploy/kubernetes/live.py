@@ -31,8 +31,9 @@ class LiveEndpoint:
 
 def new_front(endpoint: str, auth_mode: str, credentials: front.Credentials, api: str = front.V2) -> front.Front:
     """A front as it runs in a pod: alone there, so no runtime API (nothing would use it)."""
-    return front.Front(endpoint, [], auth_mode=auth_mode, credentials=credentials, api=api, runtime_api=False,
-                       max_timeout_ms=KUBERNETES_MAX_TIMEOUT_MS)
+    return front.Front(
+        endpoint, [], auth_mode=auth_mode, credentials=credentials, api=api, runtime_api=False, max_timeout_ms=KUBERNETES_MAX_TIMEOUT_MS
+    )
 
 
 def read_endpoint(cluster: kube.Cluster, namespace: str, endpoint: str) -> LiveEndpoint | None:
@@ -45,19 +46,22 @@ def read_endpoint(cluster: kube.Cluster, namespace: str, endpoint: str) -> LiveE
     description = json.loads(config["front.json"])
     credentials = front.Credentials.from_json(json.loads(keys[CREDENTIALS_KEY]))
     served = new_front(description["endpoint"], description["auth_mode"], credentials, description["api"])
-    served.deployments = [front.Deployment(d["name"], d["address"], d["weight"], d["mirror"], front.Limits(**d["limits"]))
-                          for d in description["deployments"]]
+    served.deployments = [
+        front.Deployment(d["name"], d["address"], d["weight"], d["mirror"], front.Limits(**d["limits"])) for d in description["deployments"]
+    ]
     pull = _secret_data(cluster, core, namespace, names.pull_secret(endpoint))
-    return LiveEndpoint(served, running["spec"]["template"]["spec"]["containers"][0]["image"],
-                        namespace_is_own(cluster, namespace, endpoint) is not False,
-                        pull[PULL_KEY] if pull and PULL_KEY in pull else None)
+    return LiveEndpoint(
+        served,
+        running["spec"]["template"]["spec"]["containers"][0]["image"],
+        namespace_is_own(cluster, namespace, endpoint) is not False,
+        pull[PULL_KEY] if pull and PULL_KEY in pull else None,
+    )
 
 
 def namespace_is_own(cluster: kube.Cluster, namespace: str, endpoint: str) -> bool | None:
     """None: the namespace does not exist (it will be the endpoint's own); True: it was created for this
     endpoint; False: it is someone else's (it is used, never changed or deleted)."""
-    found = call(cluster, f"read namespace {namespace}", k8s.CoreV1Api(cluster.api).read_namespace, name=namespace,
-                 missing_ok=True)
+    found = call(cluster, f"read namespace {namespace}", k8s.CoreV1Api(cluster.api).read_namespace, name=namespace, missing_ok=True)
     if found is None:
         return None
     labels = found.metadata.labels or {}
@@ -65,8 +69,7 @@ def namespace_is_own(cluster: kube.Cluster, namespace: str, endpoint: str) -> bo
 
 
 def _secret_data(cluster: kube.Cluster, core, namespace: str, name: str) -> dict[str, bytes] | None:
-    secret = call(cluster, f"read Secret {namespace}/{name}", core.read_namespaced_secret, name=name, namespace=namespace,
-                  missing_ok=True)
+    secret = call(cluster, f"read Secret {namespace}/{name}", core.read_namespaced_secret, name=name, namespace=namespace, missing_ok=True)
     if secret is None:
         return None
     return {key: base64.b64decode(value) for key, value in (secret.data or {}).items()}
@@ -76,8 +79,9 @@ def scorer_workloads(cluster: kube.Cluster, namespace: str, endpoint: str) -> li
     """The endpoint's deployments' Deployment objects (as the API server writes them)."""
     apps = k8s.AppsV1Api(cluster.api)
     selector = f"{names.ENDPOINT_LABEL}={names.fit(endpoint)},{kube.labels.NAME}={names.SCORER}"
-    found = call(cluster, f"list the deployments of {endpoint}", apps.list_namespaced_deployment, namespace=namespace,
-                 label_selector=selector)
+    found = call(
+        cluster, f"list the deployments of {endpoint}", apps.list_namespaced_deployment, namespace=namespace, label_selector=selector
+    )
     return cluster.api.sanitize_for_serialization(found)["items"]
 
 
@@ -92,23 +96,28 @@ def front_workload(cluster: kube.Cluster, namespace: str, endpoint: str) -> dict
 def workload(cluster: kube.Cluster, namespace: str, name: str) -> dict | None:
     """The Deployment `name` as the API server writes it, or None."""
     apps = k8s.AppsV1Api(cluster.api)
-    found = call(cluster, f"read Deployment {namespace}/{name}", apps.read_namespaced_deployment, name=name,
-                 namespace=namespace, missing_ok=True)
+    found = call(
+        cluster, f"read Deployment {namespace}/{name}", apps.read_namespaced_deployment, name=name, namespace=namespace, missing_ok=True
+    )
     return cluster.api.sanitize_for_serialization(found) if found is not None else None
 
 
 def belongs_to(workload: dict, endpoint: str, deployment: str) -> bool:
     labels = workload["metadata"].get("labels") or {}
-    return labels.get(names.ENDPOINT_LABEL) == names.fit(endpoint) and \
-        labels.get(names.DEPLOYMENT_LABEL) == names.fit(deployment)
+    return labels.get(names.ENDPOINT_LABEL) == names.fit(endpoint) and labels.get(names.DEPLOYMENT_LABEL) == names.fit(deployment)
 
 
 def load_balancer_address(cluster: kube.Cluster, namespace: str, endpoint: str) -> str | None:
     """The front's public address (an IP, or a host name on some clouds), once the cloud has given one."""
-    service = call(cluster, f"read the front Service of {endpoint}", k8s.CoreV1Api(cluster.api).read_namespaced_service,
-                   name=names.front_name(endpoint), namespace=namespace, missing_ok=True)
-    ingress = (service.status.load_balancer.ingress or []) if service and service.status and \
-        service.status.load_balancer else []
+    service = call(
+        cluster,
+        f"read the front Service of {endpoint}",
+        k8s.CoreV1Api(cluster.api).read_namespaced_service,
+        name=names.front_name(endpoint),
+        namespace=namespace,
+        missing_ok=True,
+    )
+    ingress = (service.status.load_balancer.ingress or []) if service and service.status and service.status.load_balancer else []
     for entry in ingress:
         if entry.ip or entry.hostname:
             return entry.ip or entry.hostname
@@ -119,10 +128,8 @@ def pod_names(cluster: kube.Cluster, namespace: str, workload: dict, terminating
     """The workload's pods, newest first; with `terminating`, those being deleted too."""
     match = (workload["spec"].get("selector") or {}).get("matchLabels") or {}
     selector = ",".join(f"{k}={v}" for k, v in sorted(match.items()))
-    found = call(cluster, "list pods", k8s.CoreV1Api(cluster.api).list_namespaced_pod, namespace=namespace,
-                 label_selector=selector)
-    pods = sorted(found.items, key=lambda p: (p.metadata.creation_timestamp is not None, p.metadata.creation_timestamp),
-                  reverse=True)
+    found = call(cluster, "list pods", k8s.CoreV1Api(cluster.api).list_namespaced_pod, namespace=namespace, label_selector=selector)
+    pods = sorted(found.items, key=lambda p: (p.metadata.creation_timestamp is not None, p.metadata.creation_timestamp), reverse=True)
     return [p.metadata.name for p in pods if terminating or not p.metadata.deletion_timestamp]
 
 

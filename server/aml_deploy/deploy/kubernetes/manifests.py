@@ -68,8 +68,7 @@ def service_address(endpoint: str, deployment: str, namespace: str, domain: str 
 def scorer_objects(plan: ScorerPlan) -> list[dict]:
     name = names.scorer_name(plan.endpoint, plan.deployment)
     labels = names.deployment_labels(plan.endpoint, plan.deployment, plan.version)
-    objects = [_scorer_deployment(plan, name, labels), _service(name, plan.namespace, labels, "ClusterIP",
-                                                                SCORING_PORT)]
+    objects = [_scorer_deployment(plan, name, labels), _service(name, plan.namespace, labels, "ClusterIP", SCORING_PORT)]
     if plan.settings.autoscale is not None:
         objects.append(_autoscaler(plan, name, labels))
     return objects
@@ -87,12 +86,15 @@ def _scorer_deployment(plan: ScorerPlan, name: str, labels: dict) -> dict:
         "readinessProbe": settings.readiness.manifest(),
         "lifecycle": {"preStop": {"exec": {"command": ["sleep", str(DRAIN_SECONDS)]}}},
     }
-    resources = {part: dict(values) for part, values in (("requests", settings.requests), ("limits", settings.limits))
-                 if values}
+    resources = {part: dict(values) for part, values in (("requests", settings.requests), ("limits", settings.limits)) if values}
     if resources:
         container["resources"] = resources
-    pod = {"containers": [container], "automountServiceAccountToken": False, "enableServiceLinks": False,
-           "terminationGracePeriodSeconds": DRAIN_SECONDS + settings.timeout_ms // 1000 + 5}
+    pod = {
+        "containers": [container],
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "terminationGracePeriodSeconds": DRAIN_SECONDS + settings.timeout_ms // 1000 + 5,
+    }
     if plan.pull_secret:
         pod["imagePullSecrets"] = [{"name": plan.pull_secret}]
     spec = {
@@ -109,16 +111,25 @@ def _scorer_deployment(plan: ScorerPlan, name: str, labels: dict) -> dict:
 def _autoscaler(plan: ScorerPlan, name: str, labels: dict) -> dict:
     autoscale = plan.settings.autoscale
     assert autoscale is not None  # called only when the deployment asks for autoscaling
-    metric = {"type": "Resource", "resource": {"name": "cpu", "target": {
-        "type": "Utilization", "averageUtilization": autoscale.target_utilization}}}
-    spec = {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
-            "minReplicas": autoscale.min_replicas, "maxReplicas": autoscale.max_replicas, "metrics": [metric]}
+    metric = {
+        "type": "Resource",
+        "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": autoscale.target_utilization}},
+    }
+    spec = {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+        "minReplicas": autoscale.min_replicas,
+        "maxReplicas": autoscale.max_replicas,
+        "metrics": [metric],
+    }
     return _object("autoscaling/v2", "HorizontalPodAutoscaler", name, plan.namespace, labels, spec=spec)
 
 
 def _service(name: str, namespace: str, labels: dict, kind: str, port: int, target: str = "http") -> dict:
-    spec = {"type": kind, "selector": names.selector(labels),
-            "ports": [{"name": "http", "port": port, "targetPort": target, "protocol": "TCP"}]}
+    spec = {
+        "type": kind,
+        "selector": names.selector(labels),
+        "ports": [{"name": "http", "port": port, "targetPort": target, "protocol": "TCP"}],
+    }
     return _object("v1", "Service", name, namespace, labels, spec=spec)
 
 
@@ -132,11 +143,11 @@ def endpoint_objects(plan: EndpointPlan) -> list[dict]:
         objects.append(_object("v1", "Namespace", namespace, None, names.endpoint_labels(endpoint, "namespace")))
     objects.append(keys_secret(plan))
     files = front.render(plan.front).files
-    objects.append(_secret(names.front_secret(endpoint), namespace, names.endpoint_labels(endpoint, "front-config"),
-                           files))
+    objects.append(_secret(names.front_secret(endpoint), namespace, names.endpoint_labels(endpoint, "front-config"), files))
     if plan.pull_secret is not None:
-        secret = _secret(names.pull_secret(endpoint), namespace, names.endpoint_labels(endpoint, "registry"),
-                         {".dockerconfigjson": plan.pull_secret})
+        secret = _secret(
+            names.pull_secret(endpoint), namespace, names.endpoint_labels(endpoint, "registry"), {".dockerconfigjson": plan.pull_secret}
+        )
         objects.append({**secret, "type": "kubernetes.io/dockerconfigjson"})
     labels = names.endpoint_labels(endpoint, "front")
     objects.append(_front_deployment(plan, labels, config_hash(files)))
@@ -147,8 +158,12 @@ def endpoint_objects(plan: EndpointPlan) -> list[dict]:
 def keys_secret(plan: EndpointPlan) -> dict:
     """The endpoint's keys and tokens (the front's Credentials as JSON), where get-credentials reads them."""
     credentials = json.dumps(plan.front.credentials.to_json(), sort_keys=True)
-    return _secret(names.keys_secret(plan.endpoint), plan.namespace, names.endpoint_labels(plan.endpoint, "keys"),
-                   {CREDENTIALS_KEY: credentials.encode()})
+    return _secret(
+        names.keys_secret(plan.endpoint),
+        plan.namespace,
+        names.endpoint_labels(plan.endpoint, "keys"),
+        {CREDENTIALS_KEY: credentials.encode()},
+    )
 
 
 def config_hash(files: dict[str, bytes]) -> str:
@@ -172,16 +187,14 @@ def _front_deployment(plan: EndpointPlan, labels: dict, digest: str) -> dict:
         # Drain, then a soft stop: HAProxy stops listening and finishes the requests it serves.
         "lifecycle": {"preStop": {"exec": {"command": ["/bin/sh", "-c", f"sleep {DRAIN_SECONDS}; kill -USR1 1"]}}},
         "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}},
-        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                            "capabilities": {"drop": ["ALL"]}},
+        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True, "capabilities": {"drop": ["ALL"]}},
         "volumeMounts": [{"name": "config", "mountPath": front.CONFIG_DIR, "readOnly": True}],
     }
     pod = {
         "containers": [container],
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
-        "securityContext": {"runAsNonRoot": True, "runAsUser": FRONT_USER, "runAsGroup": FRONT_USER,
-                            "fsGroup": FRONT_USER},
+        "securityContext": {"runAsNonRoot": True, "runAsUser": FRONT_USER, "runAsGroup": FRONT_USER, "fsGroup": FRONT_USER},
         "terminationGracePeriodSeconds": DRAIN_SECONDS + longest // 1000 + 10,
         "volumes": [{"name": "config", "secret": {"secretName": names.front_secret(plan.endpoint), "defaultMode": 0o440}}],
     }

@@ -28,7 +28,7 @@ def fit(name: str) -> str:
     if len(name) <= MAX_NAME:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[:MAX_NAME - 9].rstrip('-.')}-{digest}"
+    return f"{name[: MAX_NAME - 9].rstrip('-.')}-{digest}"
 
 
 def front_name(endpoint: str) -> str:
@@ -65,8 +65,9 @@ def endpoint_labels(endpoint: str, component: str, name: str = FRONT) -> dict[st
 
 
 def deployment_labels(endpoint: str, deployment: str, version: str | None = None) -> dict[str, str]:
-    labels = recommended_labels(SCORER, deployment_instance(endpoint, deployment), component="deployment",
-                                part_of=fit(endpoint), version=_label_value(version))
+    labels = recommended_labels(
+        SCORER, deployment_instance(endpoint, deployment), component="deployment", part_of=fit(endpoint), version=_label_value(version)
+    )
     return {**labels, ENDPOINT_LABEL: fit(endpoint), DEPLOYMENT_LABEL: fit(deployment)}
 
 

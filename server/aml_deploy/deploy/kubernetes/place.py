@@ -30,10 +30,11 @@ def compute_name(value: object) -> str | None:
     return value.strip().removeprefix("azureml:")
 
 
-def choose(endpoint: str, settings: dict, record: PublishedService | None, *, compute: str | None = None,
-           namespace: str | None = None) -> Place:
+def choose(
+    endpoint: str, settings: dict, record: PublishedService | None, *, compute: str | None = None, namespace: str | None = None
+) -> Place:
     """`settings`: the command's --kube-context and --namespace; `compute`, `namespace`: from the files."""
-    published = (record.settings if record is not None and record.target == "kubernetes" else None)
+    published = record.settings if record is not None and record.target == "kubernetes" else None
     if published is not None:
         _same(endpoint, "context", settings.get("kube_context"), published.get("context"), "--kube-context")
         _same(endpoint, "namespace", settings.get("namespace"), published.get("namespace"), "--namespace")
@@ -52,5 +53,7 @@ def choose(endpoint: str, settings: dict, record: PublishedService | None, *, co
 
 def _same(endpoint: str, what: str, given: str | None, published: str | None, option: str) -> None:
     if given is not None and given != published:
-        raise DeployError(f"The endpoint {endpoint} is published to {what} {published or '(the current context)'}, "
-                          f"not {given}: leave out {option}, or delete the endpoint first to publish it elsewhere.")
+        raise DeployError(
+            f"The endpoint {endpoint} is published to {what} {published or '(the current context)'}, "
+            f"not {given}: leave out {option}, or delete the endpoint first to publish it elsewhere."
+        )

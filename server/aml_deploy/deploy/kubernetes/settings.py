@@ -35,9 +35,14 @@ class Probe:
     failure: int
 
     def manifest(self, port: str = "http") -> dict:
-        return {"httpGet": {"path": "/", "port": port}, "initialDelaySeconds": self.initial_delay,
-                "periodSeconds": self.period, "timeoutSeconds": self.timeout, "successThreshold": self.success,
-                "failureThreshold": self.failure}
+        return {
+            "httpGet": {"path": "/", "port": port},
+            "initialDelaySeconds": self.initial_delay,
+            "periodSeconds": self.period,
+            "timeoutSeconds": self.timeout,
+            "successThreshold": self.success,
+            "failureThreshold": self.failure,
+        }
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,9 @@ def from_v1(config: dict) -> PodSettings:
     scaler = _dict(config.get("autoScaler"))
     autoscale = None
     if config.get("numReplicas") is None and scaler.get("autoscaleEnabled", True) is not False:
-        autoscale = Autoscale(int(scaler.get("minReplicas") or 1), int(scaler.get("maxReplicas") or 10),
-                              int(scaler.get("targetUtilization") or 70))
+        autoscale = Autoscale(
+            int(scaler.get("minReplicas") or 1), int(scaler.get("maxReplicas") or 10), int(scaler.get("targetUtilization") or 70)
+        )
     replicas = int(config.get("numReplicas") or (autoscale.min_replicas if autoscale else 1))
     resources = _dict(config.get("containerResourceRequirements"))
     requests = {"cpu": cores(resources.get("cpu") or V1_CPU), "memory": mebibytes(resources.get("memoryInGB") or V1_MEMORY_GB)}
@@ -87,16 +93,30 @@ def from_v1(config: dict) -> PodSettings:
     if config.get("gpuCores"):
         limits[GPU] = str(int(config["gpuCores"]))  # extended resources: the request is the limit
     probe = _dict(config.get("livenessProbeRequirements"))
-    liveness = Probe(int(probe.get("initialDelaySeconds", 310)), int(probe.get("periodSeconds", 10)),
-                     int(probe.get("timeoutSeconds", 2)), 1, int(probe.get("failureThreshold", 3)))
+    liveness = Probe(
+        int(probe.get("initialDelaySeconds", 310)),
+        int(probe.get("periodSeconds", 10)),
+        int(probe.get("timeoutSeconds", 2)),
+        1,
+        int(probe.get("failureThreshold", 3)),
+    )
     # v1 has no readiness setting: the same check, from the start (the liveness delay is a grace period
     # before restarts; readiness only decides when the replica gets requests).
     readiness = Probe(0, min(liveness.period, 5), liveness.timeout, 1, 3)
     notes = [message for _, message in not_honoured(Kind.DEPLOYMENT_CONFIG, config)]
-    return PodSettings(V1, replicas, autoscale, requests, limits, liveness, readiness,
-                       int(config.get("scoringTimeoutMs") or V1_TIMEOUT_MS),
-                       int(config.get("maxConcurrentRequestsPerContainer") or 1),
-                       int(config.get("maxQueueWaitMs") or V1_QUEUE_WAIT_MS), notes)
+    return PodSettings(
+        V1,
+        replicas,
+        autoscale,
+        requests,
+        limits,
+        liveness,
+        readiness,
+        int(config.get("scoringTimeoutMs") or V1_TIMEOUT_MS),
+        int(config.get("maxConcurrentRequestsPerContainer") or 1),
+        int(config.get("maxQueueWaitMs") or V1_QUEUE_WAIT_MS),
+        notes,
+    )
 
 
 def from_v2(data: dict, kind: Kind = Kind.KUBERNETES_ONLINE_DEPLOYMENT) -> PodSettings:
@@ -106,20 +126,29 @@ def from_v2(data: dict, kind: Kind = Kind.KUBERNETES_ONLINE_DEPLOYMENT) -> PodSe
     autoscale = None
     if str(scale.get("type", "default")).lower() == "target_utilization":
         low = max(1, int(scale.get("min_instances", 1)))
-        autoscale = Autoscale(low, max(low, int(scale.get("max_instances", 1))),
-                              int(scale.get("target_utilization_percentage", 70)))
+        autoscale = Autoscale(low, max(low, int(scale.get("max_instances", 1))), int(scale.get("target_utilization_percentage", 70)))
     replicas = autoscale.min_replicas if autoscale else int(data.get("instance_count") or 1)
     requests, limits = _v2_resources(data)
     settings = _dict(data.get("request_settings"))
     notes = [message for _, message in not_honoured(Kind.KUBERNETES_ONLINE_DEPLOYMENT, data)]
     if kind is Kind.MANAGED_ONLINE_DEPLOYMENT and data.get("instance_type"):
-        notes.append(f"instance_type {data['instance_type']} is an Azure VM size, which means nothing on a cluster: "
-                     f"published with {DEFAULT_INSTANCE_TYPE}'s resources unless resources is given.")
-    return PodSettings(V2, replicas, autoscale, requests, limits, _v2_probe(data.get("liveness_probe"), liveness=True),
-                       _v2_probe(data.get("readiness_probe"), liveness=False),
-                       int(settings.get("request_timeout_ms") or V2_TIMEOUT_MS),
-                       int(settings.get("max_concurrent_requests_per_instance") or 1),
-                       int(settings.get("max_queue_wait_ms") or V1_QUEUE_WAIT_MS), notes)
+        notes.append(
+            f"instance_type {data['instance_type']} is an Azure VM size, which means nothing on a cluster: "
+            f"published with {DEFAULT_INSTANCE_TYPE}'s resources unless resources is given."
+        )
+    return PodSettings(
+        V2,
+        replicas,
+        autoscale,
+        requests,
+        limits,
+        _v2_probe(data.get("liveness_probe"), liveness=True),
+        _v2_probe(data.get("readiness_probe"), liveness=False),
+        int(settings.get("request_timeout_ms") or V2_TIMEOUT_MS),
+        int(settings.get("max_concurrent_requests_per_instance") or 1),
+        int(settings.get("max_queue_wait_ms") or V1_QUEUE_WAIT_MS),
+        notes,
+    )
 
 
 def _v2_resources(data: dict) -> tuple[dict[str, str], dict[str, str]]:
@@ -141,8 +170,13 @@ def _resource_name(name: str) -> str:
 def _v2_probe(value: Any, liveness: bool) -> Probe:
     probe = _dict(value)
     success = 1 if liveness else int(probe.get("success_threshold", 1))
-    return Probe(int(probe.get("initial_delay", 10)), int(probe.get("period", 10)), int(probe.get("timeout", 2)),
-                 success, int(probe.get("failure_threshold", 30)))
+    return Probe(
+        int(probe.get("initial_delay", 10)),
+        int(probe.get("period", 10)),
+        int(probe.get("timeout", 2)),
+        success,
+        int(probe.get("failure_threshold", 30)),
+    )
 
 
 def cores(value: float | int) -> str:

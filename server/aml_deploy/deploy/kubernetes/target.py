@@ -40,8 +40,13 @@ LOG_LINES = 200  # of a crashed container: the inference server's own lines come
 class KubernetesEndpoints:
     name = TARGET
 
-    def __init__(self, registry: Registry | None = None, progress: Progress | None = None,
-                 settings: dict | None = None, services: PublishedServices | None = None) -> None:
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        progress: Progress | None = None,
+        settings: dict | None = None,
+        services: PublishedServices | None = None,
+    ) -> None:
         self.registry = registry or Registry()  # the local model registry
         self.settings = dict(settings or {})
         self.progress = progress or (lambda message: None)
@@ -66,8 +71,10 @@ class KubernetesEndpoints:
 
     def _cluster(self, place: Place) -> kube.Cluster:
         if place.context not in self._clusters:
-            hint = {"compute": " (the compute target's name; give --kube-context to choose a context)",
-                    "published": " (where the endpoint was published)"}.get(place.context_from, "")
+            hint = {
+                "compute": " (the compute target's name; give --kube-context to choose a context)",
+                "published": " (where the endpoint was published)",
+            }.get(place.context_from, "")
             with translated(f"Connecting to the cluster{hint}"):
                 self._clusters[place.context] = kube.connect(place.context)
         return self._clusters[place.context]
@@ -92,8 +99,10 @@ class KubernetesEndpoints:
         with translated(f"Reading the endpoint {endpoint}"):
             found = live.read_endpoint(cluster, place.namespace, endpoint)
         if found is None:
-            raise DeployError(f"The endpoint {endpoint} is not in {place.describe()} (deleted outside AML Deploy?): "
-                              f"create it again, or forget it with aml-deploy online-endpoint delete -n {endpoint}.")
+            raise DeployError(
+                f"The endpoint {endpoint} is not in {place.describe()} (deleted outside AML Deploy?): "
+                f"create it again, or forget it with aml-deploy online-endpoint delete -n {endpoint}."
+            )
         return found
 
     # -- endpoints ------------------------------------------------------------------------------------
@@ -114,16 +123,26 @@ class KubernetesEndpoints:
             served = found.front if found else live.new_front(name, auth, front.Credentials())
             served = replace(served, auth_mode=auth, credentials=fronts.ready(served.credentials, auth))
             if data.get("traffic") is not None or data.get("mirror_traffic") is not None:
-                served = served.with_traffic(fronts.shares(data.get("traffic"), served, "weight") or {},
-                                             fronts.shares(data.get("mirror_traffic"), served, "mirror"))
+                served = served.with_traffic(
+                    fronts.shares(data.get("traffic"), served, "weight") or {}, fronts.shares(data.get("mirror_traffic"), served, "mirror")
+                )
             registry = images.registry_settings(self.settings, record.settings if record else None)
             self.progress(f"Pushing the front's image to {registry.server}")
             front_image = images.front_image(self.client, registry, ca=self.ca, setting=self.settings.get("front_image"))
             pull = images.pull_secret(registry)
             self._apply_endpoint(cluster, place, served, front_image, pull, own, timeout=ADDRESS_WAIT)
             address = self._address(cluster, place, name, ADDRESS_WAIT)
-            self._save(record or PublishedService(name, TARGET), cluster, place, served, registry, own, front_image,
-                       address, source={"endpoint_file": str(Path(file).resolve()) if file else None})
+            self._save(
+                record or PublishedService(name, TARGET),
+                cluster,
+                place,
+                served,
+                registry,
+                own,
+                front_image,
+                address,
+                source={"endpoint_file": str(Path(file).resolve()) if file else None},
+            )
         return self.show_endpoint(name)
 
     def show_endpoint(self, name: str) -> dict:
@@ -131,19 +150,22 @@ class KubernetesEndpoints:
         found = self._live(cluster, place, name)
         with translated(f"Reading the deployments of {name}"):
             address = live.load_balancer_address(cluster, place.namespace, name)
-            deployments = [self._state_of(cluster, place, name, w, record) for w in
-                           live.scorer_workloads(cluster, place.namespace, name)]
+            deployments = [self._state_of(cluster, place, name, w, record) for w in live.scorer_workloads(cluster, place.namespace, name)]
         states = {d.state for d in deployments}
         served = found.front
         return {
-            "name": name, "target": TARGET, "context": cluster.context, "namespace": place.namespace,
-            "auth_mode": served.auth_mode, "api": served.api,
+            "name": name,
+            "target": TARGET,
+            "context": cluster.context,
+            "namespace": place.namespace,
+            "auth_mode": served.auth_mode,
+            "api": served.api,
             "scoring_uri": f"{calls.base_uri(address)}/score" if address else None,
-            "provisioning_state": "Succeeded" if states <= {"Succeeded"} else
-            ("Failed" if states & {"Failed", "Missing"} else "Creating"),
+            "provisioning_state": "Succeeded" if states <= {"Succeeded"} else ("Failed" if states & {"Failed", "Missing"} else "Creating"),
             "traffic": {d.name: d.weight for d in served.deployments},
             "mirror_traffic": {d.name: d.mirror for d in served.deployments if d.mirror},
-            "deployments": [d.to_dict() for d in deployments], "notes": served.notes(),
+            "deployments": [d.to_dict() for d in deployments],
+            "notes": served.notes(),
         }
 
     def list_endpoints(self) -> list[dict]:
@@ -152,8 +174,16 @@ class KubernetesEndpoints:
             try:
                 shown.append(self.show_endpoint(record.name))
             except DeployError as err:  # one unreachable cluster does not hide the others
-                shown.append({"name": record.name, "target": TARGET, "provisioning_state": "Unknown",
-                              "scoring_uri": record.scoring_uri, "problem": str(err), "deployments": []})
+                shown.append(
+                    {
+                        "name": record.name,
+                        "target": TARGET,
+                        "provisioning_state": "Unknown",
+                        "scoring_uri": record.scoring_uri,
+                        "problem": str(err),
+                        "deployments": [],
+                    }
+                )
         return shown
 
     def delete_endpoint(self, name: str, delete_image: bool = False) -> dict:
@@ -174,16 +204,27 @@ class KubernetesEndpoints:
             if own and not kept:
                 kube.remove(cluster, place.namespace, instance=names.endpoint_instance(name), delete_namespace=True)
             self.services.remove(name)
-        result = {"name": name, "deleted_deployments": deleted, "deleted_objects": [str(r) for r in removed],
-                  "images_deleted": images_deleted}
+        result = {
+            "name": name,
+            "deleted_deployments": deleted,
+            "deleted_objects": [str(r) for r in removed],
+            "images_deleted": images_deleted,
+        }
         if own and kept:
             result["kept_namespace"] = f"{place.namespace} still holds {', '.join(kept[:5])}: it was not deleted"
         return result
 
     # -- deployments ----------------------------------------------------------------------------------
 
-    def deploy(self, spec: DeploymentSpec, *, debug: bool = False, timeout: float = 600.0, must_exist: bool = False,
-               on_line: Progress | None = None) -> DeploymentState:
+    def deploy(
+        self,
+        spec: DeploymentSpec,
+        *,
+        debug: bool = False,
+        timeout: float = 600.0,
+        must_exist: bool = False,
+        on_line: Progress | None = None,
+    ) -> DeploymentState:
         if debug:
             raise DeployError("A published deployment cannot wait for a debugger: debug it locally (--local --debug).")
         pod = self.pod_settings(spec)
@@ -194,24 +235,25 @@ class KubernetesEndpoints:
         if spec.is_v1:
             compute = str(spec.target_settings.get("computeType", "")).lower()
             if compute != "aks":
-                raise DeployError(f"The deployment configuration has computeType {compute or 'none'!r}; publishing to "
-                                  "Kubernetes needs computeType aks.")
+                raise DeployError(
+                    f"The deployment configuration has computeType {compute or 'none'!r}; publishing to Kubernetes needs computeType aks."
+                )
             return settings.from_v1(spec.target_settings)
         kind, data = settings.read_config(spec.config)
         if kind is None:
             raise DeployError(f"{spec.config} is not a Kubernetes online deployment.")
         return settings.from_v2(data, kind)
 
-    def _deploy(self, spec: DeploymentSpec, pod: settings.PodSettings, timeout: float,
-                must_exist: bool) -> DeploymentState:
+    def _deploy(self, spec: DeploymentSpec, pod: settings.PodSettings, timeout: float, must_exist: bool) -> DeploymentState:
         endpoint, deployment = spec.endpoint, spec.deployment
         record = self.record(endpoint)
         if record is None and not spec.is_v1:
-            raise DeployError(f"No endpoint {endpoint} is published to a cluster from here: create it first with "
-                              "aml-deploy online-endpoint create -f <endpoint.yml>.")
+            raise DeployError(
+                f"No endpoint {endpoint} is published to a cluster from here: create it first with "
+                "aml-deploy online-endpoint create -f <endpoint.yml>."
+            )
         config = spec.target_settings
-        place = choose(endpoint, self.settings, record, compute=config.get("computeTargetName"),
-                       namespace=config.get("namespace"))
+        place = choose(endpoint, self.settings, record, compute=config.get("computeTargetName"), namespace=config.get("namespace"))
         cluster = self._cluster(place)
         with translated(f"Reading the endpoint {endpoint}"):
             found = live.read_endpoint(cluster, place.namespace, endpoint)
@@ -219,18 +261,34 @@ class KubernetesEndpoints:
         if found is None and not spec.is_v1:
             self._live(cluster, place, endpoint)  # says it is gone
         if existing is not None and not live.belongs_to(existing, endpoint, deployment):
-            raise DeployError(f"Deployment {existing['metadata']['name']} in {place.describe()} belongs to another "
-                              "endpoint or deployment: use another namespace (--namespace) or other names.")
+            raise DeployError(
+                f"Deployment {existing['metadata']['name']} in {place.describe()} belongs to another "
+                "endpoint or deployment: use another namespace (--namespace) or other names."
+            )
         if must_exist and existing is None:
             raise DeployError(f"No deployment {endpoint}/{deployment} on the cluster to update; create it first.")
         registry = images.registry_settings(self.settings, record.settings if record else None)
-        previous = ((record.settings.get("deployments") or {}).get(deployment) if record and existing else None)
+        previous = (record.settings.get("deployments") or {}).get(deployment) if record and existing else None
         try:
-            published = images.publish(self.client, spec, registry, self.services, check=self.check, ca=self.ca,
-                                       timeout=timeout, previous=previous, say=self.progress)
+            published = images.publish(
+                self.client,
+                spec,
+                registry,
+                self.services,
+                check=self.check,
+                ca=self.ca,
+                timeout=timeout,
+                previous=previous,
+                say=self.progress,
+            )
         except LocalCheckFailed as failed:
-            state = replace(failed.result.state, target=TARGET, endpoint=endpoint, deployment=deployment,
-                            problem="It failed the local check, so nothing was pushed or applied.")
+            state = replace(
+                failed.result.state,
+                target=TARGET,
+                endpoint=endpoint,
+                deployment=deployment,
+                problem="It failed the local check, so nothing was pushed or applied.",
+            )
             return state
         stages = dict(published.seconds)
         pull = images.pull_secret(registry)
@@ -244,11 +302,17 @@ class KubernetesEndpoints:
             if spec.is_v1:
                 auth = front.v1_auth_mode(config)
                 served = replace(served, auth_mode=auth, credentials=fronts.v1_keys(config, served.credentials, auth))
-        served = fronts.with_deployment(served, endpoint, deployment, place.namespace, pod,
-                                        default_weight=100 if spec.is_v1 else 0)
+        served = fronts.with_deployment(served, endpoint, deployment, place.namespace, pod, default_weight=100 if spec.is_v1 else 0)
         served = replace(served, credentials=fronts.ready(served.credentials, served.auth_mode))
-        plan = ScorerPlan(endpoint, deployment, place.namespace, published.reference, pod, version=settings.model_version(spec),
-                          pull_secret=names.pull_secret(endpoint) if pull else None)
+        plan = ScorerPlan(
+            endpoint,
+            deployment,
+            place.namespace,
+            published.reference,
+            pod,
+            version=settings.model_version(spec),
+            pull_secret=names.pull_secret(endpoint) if pull else None,
+        )
         if found is None:
             self._apply_endpoint(cluster, place, served, front_image, pull, own, timeout)
         started = time.monotonic()
@@ -259,8 +323,14 @@ class KubernetesEndpoints:
         started = time.monotonic()
         self.progress("Waiting for every replica of the new revision to be ready")
         with translated(f"Waiting for {endpoint}/{deployment}"):
-            report = kube.wait_for_rollout(cluster, place.namespace, [names.scorer_name(endpoint, deployment)],
-                                           timeout=timeout, log_lines=LOG_LINES, progress=self._rollout_progress)
+            report = kube.wait_for_rollout(
+                cluster,
+                place.namespace,
+                [names.scorer_name(endpoint, deployment)],
+                timeout=timeout,
+                log_lines=LOG_LINES,
+                progress=self._rollout_progress,
+            )
         stages["rollout"] = time.monotonic() - started
         if not report.ok:
             return self._failed(cluster, place, spec, report, published, created=existing is None, record=record)
@@ -271,29 +341,66 @@ class KubernetesEndpoints:
         started = time.monotonic()
         answer = self._first_score(address, served, deployment, timeout)
         stages["first-score"] = time.monotonic() - started
-        state = DeploymentState(endpoint, deployment, "Succeeded", TARGET, f"{calls.base_uri(address)}/score",
-                                f"{calls.base_uri(address)}/swagger.json", image=published.reference,
-                                config=str(spec.config), warnings=list(spec.warnings) + pod.notes)
+        state = DeploymentState(
+            endpoint,
+            deployment,
+            "Succeeded",
+            TARGET,
+            f"{calls.base_uri(address)}/score",
+            f"{calls.base_uri(address)}/swagger.json",
+            image=published.reference,
+            config=str(spec.config),
+            warnings=list(spec.warnings) + pod.notes,
+        )
         if answer.status != 200:
             state.state = "Failed"
-            state.problem = (f"Every replica is ready, but the liveness route answered {answer.status} through the front: "
-                             f"{answer.text[:300]}")
-        state.publish = {**published.to_dict(), "stages": {k: round(v, 3) for k, v in stages.items()},
-                         "replicas": pod.replicas, "namespace": place.namespace, "context": cluster.context}
-        self._save(record or PublishedService(endpoint, TARGET), cluster, place, served, registry, own, front_image,
-                   address, deployment=(deployment, {"config": str(spec.config), "image": published.reference,
-                                                     "image_key": published.image.key, "state": state.state}),
-                   source=self._source(spec) if spec.is_v1 else None)
+            state.problem = (
+                f"Every replica is ready, but the liveness route answered {answer.status} through the front: {answer.text[:300]}"
+            )
+        state.publish = {
+            **published.to_dict(),
+            "stages": {k: round(v, 3) for k, v in stages.items()},
+            "replicas": pod.replicas,
+            "namespace": place.namespace,
+            "context": cluster.context,
+        }
+        self._save(
+            record or PublishedService(endpoint, TARGET),
+            cluster,
+            place,
+            served,
+            registry,
+            own,
+            front_image,
+            address,
+            deployment=(
+                deployment,
+                {"config": str(spec.config), "image": published.reference, "image_key": published.image.key, "state": state.state},
+            ),
+            source=self._source(spec) if spec.is_v1 else None,
+        )
         return state
 
     def _source(self, spec: DeploymentSpec) -> dict:
         """What a v1 service was published from, so that `service update` can publish it again."""
-        return {"config": str(spec.config), "v1": True, "models": [m.reference or str(m.path) for m in spec.models],
-                "deployment_config": str(self.deployment_config) if self.deployment_config else None,
-                "code": str(spec.code_dir), "workspace": str(self.workspace) if self.workspace else None}
+        return {
+            "config": str(spec.config),
+            "v1": True,
+            "models": [m.reference or str(m.path) for m in spec.models],
+            "deployment_config": str(self.deployment_config) if self.deployment_config else None,
+            "code": str(spec.code_dir),
+            "workspace": str(self.workspace) if self.workspace else None,
+        }
 
-    def update(self, name: str, *, models: list[str] | None = None, config: Path | None = None,
-               deployment_config: Path | None = None, timeout: float = 600.0) -> DeploymentState:
+    def update(
+        self,
+        name: str,
+        *,
+        models: list[str] | None = None,
+        config: Path | None = None,
+        deployment_config: Path | None = None,
+        timeout: float = 600.0,
+    ) -> DeploymentState:
         """`service update`: publish a v1 service again from what it was published from (the code as it is on
         disk now); `models` replace the recorded models of the same name."""
         from ..aci.target import _merge_models
@@ -306,12 +413,17 @@ class KubernetesEndpoints:
             raise DeployError(f"{name} is a v2 endpoint: update its deployments with aml-deploy online-deployment update -f ...")
         if not config.is_file():
             raise DeployError(f"The configuration {config} the service {name} was published from is gone: give it again.")
-        self.deployment_config = deployment_config or (Path(source["deployment_config"]) if source.get("deployment_config")
-                                                       else None)
+        self.deployment_config = deployment_config or (Path(source["deployment_config"]) if source.get("deployment_config") else None)
         self.workspace = Path(source["workspace"]) if source.get("workspace") else None
-        spec = from_config(config, endpoint=name, deployment="default", deployment_config=self.deployment_config,
-                           models=_merge_models(source.get("models") or [], models or []), workspace=self.workspace,
-                           registry=self.registry)
+        spec = from_config(
+            config,
+            endpoint=name,
+            deployment="default",
+            deployment_config=self.deployment_config,
+            models=_merge_models(source.get("models") or [], models or []),
+            workspace=self.workspace,
+            registry=self.registry,
+        )
         return self.deploy(spec, timeout=timeout, must_exist=True)
 
     def _first_score(self, address: str, served: front.Front, deployment: str, timeout: float) -> calls.Answer:
@@ -325,8 +437,17 @@ class KubernetesEndpoints:
                 return answer
             time.sleep(0.5)
 
-    def _failed(self, cluster: kube.Cluster, place: Place, spec: DeploymentSpec, report: kube.RolloutReport,
-                published: images.Published, *, created: bool, record: PublishedService | None) -> DeploymentState:
+    def _failed(
+        self,
+        cluster: kube.Cluster,
+        place: Place,
+        spec: DeploymentSpec,
+        report: kube.RolloutReport,
+        published: images.Published,
+        *,
+        created: bool,
+        record: PublishedService | None,
+    ) -> DeploymentState:
         endpoint, deployment = spec.endpoint, spec.deployment
         state = DeploymentState(endpoint, deployment, "Failed", TARGET, image=published.reference, config=str(spec.config))
         traceback = report.previous_traceback()
@@ -338,8 +459,10 @@ class KubernetesEndpoints:
                 kube.remove(cluster, place.namespace, instance=names.deployment_instance(endpoint, deployment))
             state.problem = f"{report.reason}. Its objects were removed."
         else:
-            state.problem = (f"{report.reason}. The previous revision keeps serving; return to it with: aml-deploy "
-                             f"online-deployment rollback -e {endpoint} -n {deployment}")
+            state.problem = (
+                f"{report.reason}. The previous revision keeps serving; return to it with: aml-deploy "
+                f"online-deployment rollback -e {endpoint} -n {deployment}"
+            )
         if record is not None:
             details = dict((record.settings.get("deployments") or {}).get(deployment) or {})
             if not created:
@@ -366,12 +489,12 @@ class KubernetesEndpoints:
         for name in [endpoint] if endpoint else [r.name for r in self.services.list(TARGET)]:
             record, place, cluster = self._where(name)
             with translated(f"Reading the deployments of {name}"):
-                states += [self._state_of(cluster, place, name, w, record)
-                           for w in live.scorer_workloads(cluster, place.namespace, name)]
+                states += [self._state_of(cluster, place, name, w, record) for w in live.scorer_workloads(cluster, place.namespace, name)]
         return states
 
-    def _state_of(self, cluster: kube.Cluster, place: Place, endpoint: str, workload: dict,
-                  record: PublishedService | None) -> DeploymentState:
+    def _state_of(
+        self, cluster: kube.Cluster, place: Place, endpoint: str, workload: dict, record: PublishedService | None
+    ) -> DeploymentState:
         labels = workload["metadata"].get("labels") or {}
         deployment = labels.get(names.DEPLOYMENT_LABEL, workload["metadata"]["name"])
         details = ((record.settings.get("deployments") or {}) if record else {}).get(deployment) or {}
@@ -386,13 +509,23 @@ class KubernetesEndpoints:
         else:
             state, problem = "Creating", report.reason
         address = record.scoring_uri if record else None
-        result = DeploymentState(endpoint, deployment, state, TARGET, address,
-                                 address.replace("/score", "/swagger.json") if address else None,
-                                 image=workload["spec"]["template"]["spec"]["containers"][0]["image"],
-                                 config=details.get("config"))
+        result = DeploymentState(
+            endpoint,
+            deployment,
+            state,
+            TARGET,
+            address,
+            address.replace("/score", "/swagger.json") if address else None,
+            image=workload["spec"]["template"]["spec"]["containers"][0]["image"],
+            config=details.get("config"),
+        )
         progress = report.deployments[0]
-        result.publish = {"replicas": progress.desired, "ready": progress.ready, "revision": progress.revision,
-                          "namespace": place.namespace}
+        result.publish = {
+            "replicas": progress.desired,
+            "ready": progress.ready,
+            "revision": progress.revision,
+            "namespace": place.namespace,
+        }
         result.problem = problem
         return result
 
@@ -404,8 +537,10 @@ class KubernetesEndpoints:
             if entry is not None and found.front.api == front.V1:
                 raise DeployError(f"{endpoint} is a v1 service with one deployment: delete the service instead.")
             if entry is not None and entry.weight > 0 and len(found.front.deployments) > 1:
-                raise DeployError(f"{endpoint}/{deployment} has {entry.weight}% of the traffic: give it to the other "
-                                  f"deployments first (aml-deploy online-endpoint update -n {endpoint} --traffic ...).")
+                raise DeployError(
+                    f"{endpoint}/{deployment} has {entry.weight}% of the traffic: give it to the other "
+                    f"deployments first (aml-deploy online-endpoint update -n {endpoint} --traffic ...)."
+                )
             with translated(f"Deleting {endpoint}/{deployment}"):
                 removed = kube.remove(cluster, place.namespace, instance=names.deployment_instance(endpoint, deployment))
             if not removed and entry is None:
@@ -422,19 +557,18 @@ class KubernetesEndpoints:
             kube.wait_for_rollout(cluster, place.namespace, [names.scorer_name(endpoint, name)], timeout=timeout)
         return self.show_deployment(endpoint, name)
 
-    def rollback(self, endpoint: str, deployment: str, revision: int | None = None,
-                 timeout: float = 600.0) -> DeploymentState:
+    def rollback(self, endpoint: str, deployment: str, revision: int | None = None, timeout: float = 600.0) -> DeploymentState:
         """Back to the previous revision (or `revision`) of the deployment, as `kubectl rollout undo` does."""
         record, place, cluster = self._where(endpoint)
         name = names.scorer_name(endpoint, deployment)
         with self.services.lock(endpoint), translated(f"Rolling back {endpoint}/{deployment}"):
             target = kube.rollback(cluster, place.namespace, name, revision)
             self.progress(f"Returning to revision {target.number} ({', '.join(target.images)})")
-            report = kube.wait_for_rollout(cluster, place.namespace, [name], timeout=timeout,
-                                           progress=self._rollout_progress)
+            report = kube.wait_for_rollout(cluster, place.namespace, [name], timeout=timeout, progress=self._rollout_progress)
         details = dict((record.settings.get("deployments") or {}).get(deployment) or {})
-        self._note(record, deployment, {**details, "image": target.images[0], "image_key": None,
-                                        "state": "Succeeded" if report.ok else "Failed"})
+        self._note(
+            record, deployment, {**details, "image": target.images[0], "image_key": None, "state": "Succeeded" if report.ok else "Failed"}
+        )
         state = self.show_deployment(endpoint, deployment)
         state.publish = {**(state.publish or {}), "rolled_back_to": target.number}
         return state
@@ -450,16 +584,16 @@ class KubernetesEndpoints:
             raise DeployError(f"The endpoint {endpoint} has no deployments: aml-deploy online-deployment create -f ...")
         return max(deployments, key=lambda d: d.weight).name
 
-    def invoke(self, endpoint: str, deployment: str | None, body: bytes | None = None,
-               timeout: float = 600.0) -> Invocation:
+    def invoke(self, endpoint: str, deployment: str | None, body: bytes | None = None, timeout: float = 600.0) -> Invocation:
         record, place, cluster = self._where(endpoint)
         served = self._live(cluster, place, endpoint).front
         address = self._address(cluster, place, endpoint, 0)
         if body is None:
             _name, body = self.sample_request(endpoint, deployment)
             if body is None:
-                raise DeployError("Give --request-file: the scoring script declares no input_sample and no "
-                                  "*request*.json lies beside its configuration.")
+                raise DeployError(
+                    "Give --request-file: the scoring script declares no input_sample and no *request*.json lies beside its configuration."
+                )
         secret = calls.credential(served, lambda: self._issue_token(cluster, place, endpoint))
         answer = calls.send(address, "/score", secret=secret, deployment=deployment, body=body, timeout=timeout)
         return Invocation(answer.deployment or deployment or "", answer.status, answer.text)
@@ -490,8 +624,15 @@ class KubernetesEndpoints:
         except ValueError:
             return None
 
-    def logs(self, endpoint: str, deployment: str | None = None, lines: int | None = None, follow: bool = False,
-             container: str = "scoring", init: bool = False) -> Iterator[str]:
+    def logs(
+        self,
+        endpoint: str,
+        deployment: str | None = None,
+        lines: int | None = None,
+        follow: bool = False,
+        container: str = "scoring",
+        init: bool = False,
+    ) -> Iterator[str]:
         """The newest pod's log of the deployment (`container="front"`: of the endpoint's front); `init`: only
         what was written until the server was ready (init()'s own output)."""
         from kubernetes import client as k8s
@@ -503,15 +644,23 @@ class KubernetesEndpoints:
         record, place, cluster = self._where(endpoint)
         name = self._resolve(cluster, place, endpoint, deployment) if container != "front" else None
         with translated(f"Reading the log of {endpoint}{'/' + name if name else ''}"):
-            workload = (live.scorer_workload(cluster, place.namespace, endpoint, name) if name else
-                        live.front_workload(cluster, place.namespace, endpoint))
+            workload = (
+                live.scorer_workload(cluster, place.namespace, endpoint, name)
+                if name
+                else live.front_workload(cluster, place.namespace, endpoint)
+            )
             pods = live.pod_names(cluster, place.namespace, workload) if workload else []
             if not pods:
                 raise DeployError(f"{endpoint}{'/' + name if name else ''} has no pods on the cluster: nothing to show.")
-            text = kube.cluster.call(cluster, f"read the log of {pods[0]}",
-                                     k8s.CoreV1Api(cluster.api).read_namespaced_pod_log, name=pods[0],
-                                     namespace=place.namespace, container=names.FRONT if container == "front" else
-                                     names.SCORER, tail_lines=None if init else lines)
+            text = kube.cluster.call(
+                cluster,
+                f"read the log of {pods[0]}",
+                k8s.CoreV1Api(cluster.api).read_namespaced_pod_log,
+                name=pods[0],
+                namespace=place.namespace,
+                container=names.FRONT if container == "front" else names.SCORER,
+                tail_lines=None if init else lines,
+            )
         selected = (text or "").splitlines()
         if init:
             selected = _until_ready(selected)
@@ -533,17 +682,25 @@ class KubernetesEndpoints:
             if token is None:
                 raise DeployError(f"The front of {endpoint} did not take the new token; try again.")
             return token.as_azure()
-        raise DeployError(f"The endpoint {endpoint} has auth_mode {served.auth_mode}: there are no keys or tokens "
-                          "to show" + (" (use a Microsoft Entra token)." if served.auth_mode == "aad_token" else "."))
+        raise DeployError(
+            f"The endpoint {endpoint} has auth_mode {served.auth_mode}: there are no keys or tokens "
+            "to show" + (" (use a Microsoft Entra token)." if served.auth_mode == "aad_token" else ".")
+        )
 
     def _issue_token(self, cluster: kube.Cluster, place: Place, endpoint: str) -> str:
         """A new token, reaching the front (a rolling update) before it is returned."""
         with self.services.lock(endpoint):
             found = self._live(cluster, place, endpoint)
-            credentials = fronts.ready(replace(found.front.credentials, tokens=found.front.credentials.valid_tokens()),
-                                 "aml_token")
-            self._apply_endpoint(cluster, place, replace(found.front, credentials=credentials), found.front_image,
-                                 found.pull_secret, found.own_namespace, 600)
+            credentials = fronts.ready(replace(found.front.credentials, tokens=found.front.credentials.valid_tokens()), "aml_token")
+            self._apply_endpoint(
+                cluster,
+                place,
+                replace(found.front, credentials=credentials),
+                found.front_image,
+                found.pull_secret,
+                found.own_namespace,
+                600,
+            )
         token = fronts.fresh_token(credentials)
         if token is None:  # ready() issues one when none is fresh
             raise DeployError(f"No token could be issued for {endpoint}.")
@@ -558,15 +715,24 @@ class KubernetesEndpoints:
             if found.front.auth_mode != "key":
                 raise DeployError(f"The endpoint {endpoint} uses {found.front.auth_mode}, not keys.")
             new = value or front.new_key()
-            credentials = (replace(found.front.credentials, primary_key=new) if key_type == "primary"
-                           else replace(found.front.credentials, secondary_key=new))
+            credentials = (
+                replace(found.front.credentials, primary_key=new)
+                if key_type == "primary"
+                else replace(found.front.credentials, secondary_key=new)
+            )
             self.progress("Rolling the new key out to the front (the other key keeps working)")
-            self._apply_endpoint(cluster, place, replace(found.front, credentials=credentials), found.front_image,
-                                 found.pull_secret, found.own_namespace, 600)
+            self._apply_endpoint(
+                cluster,
+                place,
+                replace(found.front, credentials=credentials),
+                found.front_image,
+                found.pull_secret,
+                found.own_namespace,
+                600,
+            )
         return credentials.keys_as_azure()
 
-    def set_traffic(self, endpoint: str, traffic: dict[str, int] | None = None,
-                    mirror: dict[str, int] | None = None) -> dict:
+    def set_traffic(self, endpoint: str, traffic: dict[str, int] | None = None, mirror: dict[str, int] | None = None) -> dict:
         record, place, cluster = self._where(endpoint)
         with self.services.lock(endpoint):
             found = self._live(cluster, place, endpoint)
@@ -582,8 +748,9 @@ class KubernetesEndpoints:
 
     # -- applying the endpoint ------------------------------------------------------------------------
 
-    def _apply_endpoint(self, cluster: kube.Cluster, place: Place, served: front.Front, front_image: str,
-                        pull: bytes | None, own: bool, timeout: float) -> None:
+    def _apply_endpoint(
+        self, cluster: kube.Cluster, place: Place, served: front.Front, front_image: str, pull: bytes | None, own: bool, timeout: float
+    ) -> None:
         """Apply the endpoint's objects and wait until its front runs the new configuration everywhere
         (old fronts drain first, so nothing is dropped and an old key is refused once this returns)."""
         try:
@@ -609,8 +776,10 @@ class KubernetesEndpoints:
             if address:
                 return address
             if time.monotonic() >= deadline:
-                raise DeployError(f"The load balancer of {endpoint} has no address yet (the cloud gives one within "
-                                  "minutes; on a cluster without a load balancer it never comes).")
+                raise DeployError(
+                    f"The load balancer of {endpoint} has no address yet (the cloud gives one within "
+                    "minutes; on a cluster without a load balancer it never comes)."
+                )
             time.sleep(1)
 
     def _others_in(self, cluster: kube.Cluster, namespace: str, endpoint: str) -> list[str]:
@@ -619,12 +788,19 @@ class KubernetesEndpoints:
 
         core, apps = k8s.CoreV1Api(cluster.api), k8s.AppsV1Api(cluster.api)
         others = []
-        for what, function in (("Deployment", apps.list_namespaced_deployment), ("Service", core.list_namespaced_service),
-                               ("Secret", core.list_namespaced_secret), ("ConfigMap", core.list_namespaced_config_map)):
+        for what, function in (
+            ("Deployment", apps.list_namespaced_deployment),
+            ("Service", core.list_namespaced_service),
+            ("Secret", core.list_namespaced_secret),
+            ("ConfigMap", core.list_namespaced_config_map),
+        ):
             for item in kube.cluster.call(cluster, f"list {what}s in {namespace}", function, namespace=namespace).items:
                 labels = item.metadata.labels or {}
-                if labels.get(names.ENDPOINT_LABEL) == names.fit(endpoint) or item.metadata.name == "kube-root-ca.crt" \
-                        or getattr(item, "type", None) == "kubernetes.io/service-account-token":
+                if (
+                    labels.get(names.ENDPOINT_LABEL) == names.fit(endpoint)
+                    or item.metadata.name == "kube-root-ca.crt"
+                    or getattr(item, "type", None) == "kubernetes.io/service-account-token"
+                ):
                     continue
                 others.append(f"{what} {item.metadata.name}")
         return others
@@ -639,12 +815,30 @@ class KubernetesEndpoints:
 
     # -- the local record -----------------------------------------------------------------------------
 
-    def _save(self, record: PublishedService, cluster: kube.Cluster, place: Place, served: front.Front, registry,
-              own: bool, front_image: str, address: str, *, deployment: tuple[str, dict] | None = None,
-              source: dict | None = None) -> None:
-        record.settings = {**record.settings, "context": cluster.context, "namespace": place.namespace,
-                           "registry": registry.describe(), "own_namespace": own, "front_image": front_image,
-                           "front": served.describe(), "api": served.api}
+    def _save(
+        self,
+        record: PublishedService,
+        cluster: kube.Cluster,
+        place: Place,
+        served: front.Front,
+        registry,
+        own: bool,
+        front_image: str,
+        address: str,
+        *,
+        deployment: tuple[str, dict] | None = None,
+        source: dict | None = None,
+    ) -> None:
+        record.settings = {
+            **record.settings,
+            "context": cluster.context,
+            "namespace": place.namespace,
+            "registry": registry.describe(),
+            "own_namespace": own,
+            "front_image": front_image,
+            "front": served.describe(),
+            "api": served.api,
+        }
         if deployment is not None:
             record.settings["deployments"] = {**(record.settings.get("deployments") or {}), deployment[0]: deployment[1]}
         record.scoring_uri = f"{calls.base_uri(address)}/score"
@@ -653,8 +847,7 @@ class KubernetesEndpoints:
             record.source = {**record.source, **source}
         self.services.save(record)
 
-    def _note(self, record: PublishedService, deployment: str | None, details: dict | None,
-              served: front.Front | None = None) -> None:
+    def _note(self, record: PublishedService, deployment: str | None, details: dict | None, served: front.Front | None = None) -> None:
         fresh = self.services.get(record.name) or record
         deployments = dict(fresh.settings.get("deployments") or {})
         if deployment is not None:

@@ -38,8 +38,7 @@ def find(client, endpoint: str | None = None, deployment: str | None = None) -> 
     return client.containers.list(all=True, filters={"label": labels})
 
 
-def create(client, spec: DeploymentSpec, image: str, environment_key: str, ports: tuple[int | None, int | None],
-           control: dict):
+def create(client, spec: DeploymentSpec, image: str, environment_key: str, ports: tuple[int | None, int | None], control: dict):
     """Create and start the container. Ports are published on 127.0.0.1 only. A port left to chance is
     chosen here, not by Docker: Docker re-draws a port it chose whenever the container joins another
     network (the endpoint's front network), and the port this returns would then be stale."""
@@ -84,8 +83,14 @@ def _create(client, spec: DeploymentSpec, image: str, environment_key: str, port
 
     try:
         container = client.containers.create(
-            image, command=[PYTHON, "-u", f"{RUNTIME_TARGET}/supervisor.py"], name=name,
-            volumes=mounts, environment=environment, labels=labels, working_dir=APP_ROOT, detach=True,
+            image,
+            command=[PYTHON, "-u", f"{RUNTIME_TARGET}/supervisor.py"],
+            name=name,
+            volumes=mounts,
+            environment=environment,
+            labels=labels,
+            working_dir=APP_ROOT,
+            detach=True,
             ports={f"{SCORING_PORT}/tcp": ("127.0.0.1", scoring_port), f"{DEBUG_PORT}/tcp": ("127.0.0.1", debug_port)},
         )
     except APIError as err:
@@ -106,8 +111,10 @@ def _refused(what: str, name: str, err, port: int | None) -> str:
     """The engine's refusal, said for people: a port in use, a name taken, or the engine's own words."""
     text = str(getattr(err, "explanation", None) or err)
     if "port is already allocated" in text or "address already in use" in text:
-        return (f"Port {port} on 127.0.0.1 is already in use, so the scoring port cannot be published there: "
-                "choose another with --port, or leave --port out for a free one.")
+        return (
+            f"Port {port} on 127.0.0.1 is already in use, so the scoring port cannot be published there: "
+            "choose another with --port, or leave --port out for a free one."
+        )
     if getattr(err, "status_code", None) == 409:
         return f"A container named {name} already exists (another operation on this deployment?): {text}"
     return f"Docker could not {what} {name}: {text}"
@@ -160,8 +167,7 @@ class Outcome:
     timed_out: bool = False
 
 
-def wait(container, generation: int, since: float, timeout: float = 600.0, until_debugger: bool = False,
-         on_line=None) -> Outcome:
+def wait(container, generation: int, since: float, timeout: float = 600.0, until_debugger: bool = False, on_line=None) -> Outcome:
     """Watch the container's log for this generation's events and probe the scoring port, until
     the server answers (Succeeded), fails (the server or the container exits), or the debugger is
     awaited. `since`: a Unix time shortly before the (re)start."""
@@ -187,11 +193,14 @@ def wait(container, generation: int, since: float, timeout: float = 600.0, until
         if "ready" in names and http.answers(scoring_port):
             return Outcome("Succeeded", time.monotonic() - started, "", events)
         time.sleep(0.05)
-    return Outcome("Failed", time.monotonic() - started,
-                   f"The server did not become ready within {timeout:.0f} s.\n" + excerpt(lines), events,
-                   "\n".join(server_output(lines)), timed_out=True)
-
-
+    return Outcome(
+        "Failed",
+        time.monotonic() - started,
+        f"The server did not become ready within {timeout:.0f} s.\n" + excerpt(lines),
+        events,
+        "\n".join(server_output(lines)),
+        timed_out=True,
+    )
 
 
 def parse_event(line: str) -> dict | None:
@@ -199,7 +208,7 @@ def parse_event(line: str) -> dict | None:
     if index < 0:
         return None
     try:
-        return json.loads(line[index + len(MARKER):])
+        return json.loads(line[index + len(MARKER) :])
     except ValueError:
         return None
 

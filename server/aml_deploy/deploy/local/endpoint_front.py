@@ -36,8 +36,9 @@ def front_settings(spec: DeploymentSpec) -> dict:
 
 
 class LocalFront:
-    def __init__(self, client, home: Path, records: Records, ca: Path | None = None, progress=None,
-                 image: str | None = front.DEFAULT_IMAGE) -> None:
+    def __init__(
+        self, client, home: Path, records: Records, ca: Path | None = None, progress=None, image: str | None = front.DEFAULT_IMAGE
+    ) -> None:
         self.client = client
         self.home = home
         self.records = records
@@ -61,12 +62,19 @@ class LocalFront:
             settings = (details.get(name) or {}).get("front") or {}
             api = settings.get("api", api)
             address = front.connect_deployment(self.client, endpoint, container, name)
-            deployments.append(front.Deployment(
-                name, address, int((record.get("traffic") or {}).get(name, 0)),
-                int((record.get("mirror_traffic") or {}).get(name, 0)), front.Limits(**settings.get("limits", {}))))
+            deployments.append(
+                front.Deployment(
+                    name,
+                    address,
+                    int((record.get("traffic") or {}).get(name, 0)),
+                    int((record.get("mirror_traffic") or {}).get(name, 0)),
+                    front.Limits(**settings.get("limits", {})),
+                )
+            )
         auth_mode = front.normalize_auth_mode(record.get("auth_mode"))
-        return front.Front(endpoint, sorted(deployments, key=lambda d: d.name), auth_mode,
-                           self.keystore(endpoint).ensure(auth_mode), api=api)
+        return front.Front(
+            endpoint, sorted(deployments, key=lambda d: d.name), auth_mode, self.keystore(endpoint).ensure(auth_mode), api=api
+        )
 
     def apply(self, endpoint: str, force: bool = False) -> front.FrontState:
         """Start the front, or bring it up to date; nothing is done when nothing changed. One process at a
@@ -121,8 +129,10 @@ class LocalFront:
             token = store.issue_token(TOKEN_LIFETIME_S)
             self.apply(endpoint, force=True)  # the front learns the new token
             return token.as_azure()
-        raise DeployError(f"The endpoint {endpoint} uses auth_mode {mode}: it has no keys or tokens of its own"
-                          + (" (Microsoft Entra tokens come from Azure AD, which is not checked offline)." if mode == "aad_token" else "."))
+        raise DeployError(
+            f"The endpoint {endpoint} uses auth_mode {mode}: it has no keys or tokens of its own"
+            + (" (Microsoft Entra tokens come from Azure AD, which is not checked offline)." if mode == "aad_token" else ".")
+        )
 
     def regenerate(self, endpoint: str, key_type: str) -> dict:
         mode = front.normalize_auth_mode((self.records.read(endpoint) or {}).get("auth_mode"))
@@ -146,9 +156,11 @@ class LocalFront:
                 valid = store.load().valid_tokens()
             return Caller(f"Bearer {valid[0].value}")
         if mode == "aad_token":
-            return Caller("Bearer not-checked-locally",
-                          "auth_mode aad_token: Microsoft Entra tokens cannot be checked offline; the local front "
-                          "lets any bearer token through. Azure will check it.")
+            return Caller(
+                "Bearer not-checked-locally",
+                "auth_mode aad_token: Microsoft Entra tokens cannot be checked offline; the local front "
+                "lets any bearer token through. Azure will check it.",
+            )
         return Caller(None)
 
 
@@ -157,6 +169,7 @@ def _fingerprint(wanted: front.Front) -> str:
     import hashlib
     import json
 
-    secret = hashlib.sha256(repr((wanted.credentials.primary_key, wanted.credentials.secondary_key,
-                                  [t.value for t in wanted.credentials.tokens])).encode()).hexdigest()
+    secret = hashlib.sha256(
+        repr((wanted.credentials.primary_key, wanted.credentials.secondary_key, [t.value for t in wanted.credentials.tokens])).encode()
+    ).hexdigest()
     return hashlib.sha256(json.dumps([wanted.describe(), secret], sort_keys=True).encode()).hexdigest()[:16]

@@ -67,8 +67,13 @@ class BuiltImage:
 
 def ca_bundle(setting: str | None = None) -> Path | None:
     """The extra CA bundle for builds: the setting, else the conventional variables."""
-    for candidate in (setting, os.environ.get("AML_DEPLOY_CA_BUNDLE"), os.environ.get("PIP_CERT"),
-                      os.environ.get("REQUESTS_CA_BUNDLE"), os.environ.get("SSL_CERT_FILE")):
+    for candidate in (
+        setting,
+        os.environ.get("AML_DEPLOY_CA_BUNDLE"),
+        os.environ.get("PIP_CERT"),
+        os.environ.get("REQUESTS_CA_BUNDLE"),
+        os.environ.get("SSL_CERT_FILE"),
+    ):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
     return None
@@ -83,15 +88,18 @@ def environment_key(client, environment: EnvironmentSpec) -> str:
         except Exception:  # noqa: BLE001 - not pulled yet: the reference stands in for it
             pass
     content = {
-        "base": base, "build": _tree_digest(environment.build_context, environment.dockerfile) if environment.build_context else None,
-        "conda": environment.conda_text, "requirements": _requirement_files(environment),
-        "extra_steps": environment.extra_steps, "runtime": RUNTIME_VERSION, "installer": INSTALL_SCRIPT.read_text(),
+        "base": base,
+        "build": _tree_digest(environment.build_context, environment.dockerfile) if environment.build_context else None,
+        "conda": environment.conda_text,
+        "requirements": _requirement_files(environment),
+        "extra_steps": environment.extra_steps,
+        "runtime": RUNTIME_VERSION,
+        "installer": INSTALL_SCRIPT.read_text(),
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def ensure_image(client, environment: EnvironmentSpec, on_line: Callable[[str], None] | None = None,
-                 ca: Path | None = None) -> BuiltImage:
+def ensure_image(client, environment: EnvironmentSpec, on_line: Callable[[str], None] | None = None, ca: Path | None = None) -> BuiltImage:
     key = environment_key(client, environment)
     tag = f"{IMAGE_REPOSITORY}:{key[:20]}"
     try:
@@ -103,9 +111,17 @@ def ensure_image(client, environment: EnvironmentSpec, on_line: Callable[[str], 
     context = _context(environment, ca, warnings)
     lines: list[str] = []
     try:
-        for chunk in client.api.build(fileobj=context, custom_context=True, dockerfile="Dockerfile.aml-deploy", tag=tag,
-                                      rm=True, forcerm=True, decode=True, pull=False,
-                                      labels={"aml-deploy.environment": key}):
+        for chunk in client.api.build(
+            fileobj=context,
+            custom_context=True,
+            dockerfile="Dockerfile.aml-deploy",
+            tag=tag,
+            rm=True,
+            forcerm=True,
+            decode=True,
+            pull=False,
+            labels={"aml-deploy.environment": key},
+        ):
             _follow(chunk, lines, warnings, on_line)
     except docker_errors().APIError as err:
         raise BuildFailed(failure_reason(lines, str(err.explanation or err)), plain("".join(lines))) from None
@@ -128,7 +144,7 @@ def _follow(chunk: dict, lines: list[str], warnings: list[str], on_line) -> None
     lines.append(text)
     for line in text.splitlines():
         if line.startswith("aml-deploy: warning:"):
-            warnings.append(line[len("aml-deploy: warning:"):].strip())
+            warnings.append(line[len("aml-deploy: warning:") :].strip())
         if on_line and line.strip():
             on_line(line)
 
@@ -138,7 +154,7 @@ def _context(environment: EnvironmentSpec, ca: Path | None, warnings: list[str])
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         if environment.build_context is not None:
-            base_dockerfile = (environment.build_context / environment.dockerfile)
+            base_dockerfile = environment.build_context / environment.dockerfile
             if not base_dockerfile.is_file():
                 raise DeployError(f"No Dockerfile at {base_dockerfile}.")
             tar.add(environment.build_context, arcname=".", filter=_skip_aml_deploy)
@@ -151,9 +167,11 @@ def _context(environment: EnvironmentSpec, ca: Path | None, warnings: list[str])
         dockerfile = first.rstrip("\n") + "\n"
         if environment.extra_steps:
             dockerfile += environment.extra_steps.rstrip("\n") + "\n"
-        dockerfile += ("COPY aml-deploy-build/ /tmp/aml-deploy-build/\n"
-                       "RUN sh /tmp/aml-deploy-build/install.sh && rm -rf /tmp/aml-deploy-build\n"
-                       'ENV PYTHONUNBUFFERED=1\n')
+        dockerfile += (
+            "COPY aml-deploy-build/ /tmp/aml-deploy-build/\n"
+            "RUN sh /tmp/aml-deploy-build/install.sh && rm -rf /tmp/aml-deploy-build\n"
+            "ENV PYTHONUNBUFFERED=1\n"
+        )
         _add(tar, "Dockerfile.aml-deploy", dockerfile.encode())
     buffer.seek(0)
     return buffer
@@ -173,8 +191,10 @@ def _installer_files(environment: EnvironmentSpec, ca: Path | None, warnings: li
     have = spec.distributions()
     added = [name for name in EXTRAS if name not in have and not (name == EXTRAS[0] and "azureml-defaults" in have)]
     if "azureml-inference-server-http" in added and environment.conda_text:
-        warnings.append("the conda file does not list azureml-inference-server-http; AML Deploy adds it to the image "
-                        "(add it to the file: Azure will not)")
+        warnings.append(
+            "the conda file does not list azureml-inference-server-http; AML Deploy adds it to the image "
+            "(add it to the file: Azure will not)"
+        )
     conda_only = [s for s in spec.conda if distribution_name(s) not in ("python", "pip", None)]
     installer["requirements.txt"] = _lines(pip + added)
     installer["extras.txt"] = _lines(added)

@@ -34,8 +34,9 @@ def local_home() -> Path:
 class LocalEndpoints:
     name = "local"
 
-    def __init__(self, registry: Registry | None = None, home: Path | None = None, ca: Path | None = None,
-                 progress: Progress | None = None) -> None:
+    def __init__(
+        self, registry: Registry | None = None, home: Path | None = None, ca: Path | None = None, progress: Progress | None = None
+    ) -> None:
         self.registry = registry or Registry()
         self.home = home or local_home()
         self.records = Records(self.home)
@@ -73,9 +74,12 @@ class LocalEndpoints:
             self._check_traffic(name, traffic, mirror)  # before anything is created or changed
 
         def change(record: dict) -> None:
-            record.update(auth_mode=data.get("auth_mode", record.get("auth_mode", "key")),
-                          traffic=record.get("traffic") or {}, mirror_traffic=record.get("mirror_traffic") or {},
-                          file=str(Path(file).resolve()) if file else record.get("file"))
+            record.update(
+                auth_mode=data.get("auth_mode", record.get("auth_mode", "key")),
+                traffic=record.get("traffic") or {},
+                mirror_traffic=record.get("mirror_traffic") or {},
+                file=str(Path(file).resolve()) if file else record.get("file"),
+            )
             record.setdefault("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
         self.records.update(name, change)
@@ -88,8 +92,11 @@ class LocalEndpoints:
         record = self.records.read(name)
         if record is None and not containers.find(self.client, name):
             raise DeployError(f"No local endpoint {name}. Create it: aml-deploy online-endpoint create --local -n {name}")
-        record = {k: v for k, v in (record or {"name": name, "auth_mode": "key", "traffic": {}}).items()
-                  if k in ("name", "auth_mode", "traffic", "mirror_traffic", "file", "created")}
+        record = {
+            k: v
+            for k, v in (record or {"name": name, "auth_mode": "key", "traffic": {}}).items()
+            if k in ("name", "auth_mode", "traffic", "mirror_traffic", "file", "created")
+        }
         deployments = [d.to_dict() for d in self.list_deployments(name)]
         states = {d["provisioning_state"] for d in deployments}
         front_state = self.front.status(name)
@@ -115,15 +122,24 @@ class LocalEndpoints:
 
     # -- deployments ---------------------------------------------------------------------------
 
-    def deploy(self, spec: DeploymentSpec, *, debug: bool = False, timeout: float = 600.0, must_exist: bool = False,
-               on_line: Progress | None = None) -> DeploymentState:
+    def deploy(
+        self,
+        spec: DeploymentSpec,
+        *,
+        debug: bool = False,
+        timeout: float = 600.0,
+        must_exist: bool = False,
+        on_line: Progress | None = None,
+    ) -> DeploymentState:
         """Create or update: an unchanged environment and configuration restart the server inside
         the running container; anything else rebuilds what changed and replaces the container.
         Operations on one deployment wait for each other."""
         compute = str(spec.target_settings.get("computeType", "local")).lower()
         if compute != "local":  # a rehearsal of the published service: its front's auth and limits, here
-            spec.warnings.append(f"the deployment configuration is for computeType {compute}: running it locally with "
-                                 "that service's auth and request limits; publish it with aml-deploy model deploy")
+            spec.warnings.append(
+                f"the deployment configuration is for computeType {compute}: running it locally with "
+                "that service's auth and request limits; publish it with aml-deploy model deploy"
+            )
         with self.records.lock(spec.endpoint, spec.deployment, waiting=self.progress):
             if self.records.read(spec.endpoint) is None:
                 self.create_endpoint(name=spec.endpoint)
@@ -135,17 +151,28 @@ class LocalEndpoints:
                 state = self._deploy(spec, existing, debug, timeout, on_line)
             except BaseException as err:  # remembered, so that the next command can say what happened
                 why = str(err) if isinstance(err, DeployError) else f"{type(err).__name__} {err}".strip()
-                self.records.note_deployment(spec.endpoint, spec.deployment, {
-                    "state": "Failed", "operation": "interrupted" if not isinstance(err, DeployError) else "failed",
-                    "failure": {"message": why.splitlines()[0] if why else "interrupted", "log": why}})
+                self.records.note_deployment(
+                    spec.endpoint,
+                    spec.deployment,
+                    {
+                        "state": "Failed",
+                        "operation": "interrupted" if not isinstance(err, DeployError) else "failed",
+                        "failure": {"message": why.splitlines()[0] if why else "interrupted", "log": why},
+                    },
+                )
                 raise
             settings = front_settings(spec)
-            details = {"config": str(spec.config), "state": state.state, "port": state.port,
-                       "failure": state.to_dict().get("failure"), "operation": "done", "front": settings}
+            details = {
+                "config": str(spec.config),
+                "state": state.state,
+                "port": state.port,
+                "failure": state.to_dict().get("failure"),
+                "operation": "done",
+                "front": settings,
+            }
             self.records.note_deployment(spec.endpoint, spec.deployment, details)
             if spec.is_v1:  # a v1 service is its own endpoint: its config decides the auth, it takes all requests
-                self.records.update(spec.endpoint, lambda r: r.update(auth_mode=settings["auth_mode"],
-                                                                      traffic={spec.deployment: 100}))
+                self.records.update(spec.endpoint, lambda r: r.update(auth_mode=settings["auth_mode"], traffic={spec.deployment: 100}))
             state.warnings += self._refresh_front(spec.endpoint)
             return state
 
@@ -155,22 +182,33 @@ class LocalEndpoints:
         try:
             built = images.ensure_image(self.client, spec.environment, on_line or self.progress, self.ca)
         except images.BuildFailed as err:  # a deployment that failed, with its build log, like a failed start
-            state = DeploymentState(spec.endpoint, spec.deployment, "Failed", config=str(spec.config),
-                                    failure=Failure(f"the environment image did not build: {err.reason}"),
-                                    log_excerpt="\n".join(err.log.splitlines()[-300:]), warnings=list(spec.warnings))
+            state = DeploymentState(
+                spec.endpoint,
+                spec.deployment,
+                "Failed",
+                config=str(spec.config),
+                failure=Failure(f"the environment image did not build: {err.reason}"),
+                log_excerpt="\n".join(err.log.splitlines()[-300:]),
+                warnings=list(spec.warnings),
+            )
             state.seconds = time.monotonic() - started
             return state
-        in_place = existing is not None and existing.status == "running" and \
-            existing.labels.get("aml-deploy.fingerprint") == spec.fingerprint() and \
-            existing.labels.get("aml-deploy.environment") == built.key and \
-            spec.port in (None, containers.host_ports(existing)[0])
+        in_place = (
+            existing is not None
+            and existing.status == "running"
+            and existing.labels.get("aml-deploy.fingerprint") == spec.fingerprint()
+            and existing.labels.get("aml-deploy.environment") == built.key
+            and spec.port in (None, containers.host_ports(existing)[0])
+        )
         warnings = list(spec.warnings) + built.warnings
         container, outcome = self._run(spec, built, existing, in_place, debug, timeout)
         if in_place and outcome.state == "Failed" and containers.port_held(outcome.log):
             # A process init() started (a daemon, say) still holds the server's port: only a new container frees it.
-            warnings.append(f"a process your init() started kept port {containers.SCORING_PORT} open, so the server "
-                            "could not restart in place; AML Deploy recreated the container (stop such processes, or "
-                            "start them so they do not inherit the server's socket)")
+            warnings.append(
+                f"a process your init() started kept port {containers.SCORING_PORT} open, so the server "
+                "could not restart in place; AML Deploy recreated the container (stop such processes, or "
+                "start them so they do not inherit the server's socket)"
+            )
             in_place = False
             container, outcome = self._run(spec, built, container, in_place, debug, timeout)
         state = self._state_of(container, outcome.state)
@@ -186,8 +224,9 @@ class LocalEndpoints:
                 self._remove(container)  # a failed create leaves no container behind
                 state.container, state.port, state.debug_port, state.scoring_uri = None, None, None, None
         if debug and outcome.state == "WaitingForDebugger":
-            state.debug_configuration = debug_configuration(spec.endpoint, spec.deployment, state.debug_port,
-                                                            str(spec.code_dir), code_target(spec))
+            state.debug_configuration = debug_configuration(
+                spec.endpoint, spec.deployment, state.debug_port, str(spec.code_dir), code_target(spec)
+            )
         return state
 
     def _run(self, spec: DeploymentSpec, built, existing, in_place: bool, debug: bool, timeout: float):
@@ -249,15 +288,20 @@ class LocalEndpoints:
             _note_failed_update(state, remembered)
             details = remembered.get(state.deployment) or {}
             if details.get("operation") == "interrupted" and state.state in ("Creating", "Stopped"):
-                state.problem = ("The command that started it was interrupted before it finished; it may still become "
-                                 f"ready. If not, recreate it ({_create_command(details.get('config'))}) or delete it.")
+                state.problem = (
+                    "The command that started it was interrupted before it finished; it may still become "
+                    f"ready. If not, recreate it ({_create_command(details.get('config'))}) or delete it."
+                )
         seen = {(s.endpoint, s.deployment) for s in states}
         for name in sorted([endpoint] if endpoint else self.records.endpoint_names()):
             for deployment, details in sorted(((self.records.read(name) or {}).get("deployments") or {}).items()):
                 if (name, deployment) not in seen:
                     busy = details.get("operation") == "running" and self.records.is_locked(name, deployment)
-                    states.append(DeploymentState(name, deployment, "Creating", config=details.get("config")) if busy
-                                  else _without_container(name, deployment, details))
+                    states.append(
+                        DeploymentState(name, deployment, "Creating", config=details.get("config"))
+                        if busy
+                        else _without_container(name, deployment, details)
+                    )
         return states
 
     def delete_deployment(self, endpoint: str, deployment: str, refresh_front: bool = True) -> dict:
@@ -286,8 +330,7 @@ class LocalEndpoints:
         try:
             self.front.apply(endpoint)
         except AmlDeployError as err:
-            return [f"the endpoint's front could not be brought up to date: {err} The deployments still answer "
-                    "on their own ports."]
+            return [f"the endpoint's front could not be brought up to date: {err} The deployments still answer on their own ports."]
         return []
 
     def wait_ready(self, endpoint: str, deployment: str | None, timeout: float) -> DeploymentState:
@@ -304,12 +347,19 @@ class LocalEndpoints:
         labels = container.labels
         state = known or self._live_state(container, scoring_port)
         return DeploymentState(
-            labels.get("aml-deploy.endpoint", ""), labels.get("aml-deploy.deployment", ""), state, "local",
+            labels.get("aml-deploy.endpoint", ""),
+            labels.get("aml-deploy.deployment", ""),
+            state,
+            "local",
             f"http://127.0.0.1:{scoring_port}/score" if scoring_port else None,
             f"http://127.0.0.1:{scoring_port}/swagger.json" if scoring_port else None,
-            container.name, container.image.tags[0] if container.image.tags else container.image.id,
-            labels.get("aml-deploy.config"), scoring_port, debug_port,
-            code_dir=labels.get("aml-deploy.code-dir"), code_target=labels.get("aml-deploy.code-target"),
+            container.name,
+            container.image.tags[0] if container.image.tags else container.image.id,
+            labels.get("aml-deploy.config"),
+            scoring_port,
+            debug_port,
+            code_dir=labels.get("aml-deploy.code-dir"),
+            code_target=labels.get("aml-deploy.code-target"),
         )
 
     @staticmethod
@@ -332,8 +382,10 @@ class LocalEndpoints:
             return self.show_deployment(endpoint, deployment)
         deployments = self.list_deployments(endpoint)
         if not deployments:
-            raise DeployError(f"The local endpoint {endpoint} has no deployments, so it cannot be invoked: "
-                              "aml-deploy online-deployment create --local -f <deployment.yml>")
+            raise DeployError(
+                f"The local endpoint {endpoint} has no deployments, so it cannot be invoked: "
+                "aml-deploy online-deployment create --local -f <deployment.yml>"
+            )
         if len(deployments) == 1:
             return deployments[0]
         traffic = (self.records.read(endpoint) or {}).get("traffic") or {}
@@ -342,8 +394,7 @@ class LocalEndpoints:
             raise DeployError(f"{endpoint} has several deployments ({names}): choose one with --deployment-name.")
         return max(deployments, key=lambda d: int(traffic.get(d.deployment, 0) or 0))
 
-    def invoke(self, endpoint: str, deployment: str | None, body: bytes | None = None,
-               timeout: float = 600.0) -> Invocation:
+    def invoke(self, endpoint: str, deployment: str | None, body: bytes | None = None, timeout: float = 600.0) -> Invocation:
         """Through the endpoint's front, with its key, as a client in Azure would call it. Without a
         deployment name the traffic split decides, except on an endpoint with a single deployment."""
         deployments = self.list_deployments(endpoint)
@@ -351,13 +402,17 @@ class LocalEndpoints:
         if named is not None:
             target = self.show_deployment(endpoint, named)
             if target.state != "Succeeded":
-                raise DeployError(f"{endpoint}/{named} is {target.state}, not ready to score. "
-                                  f"See: aml-deploy online-deployment get-logs -e {endpoint} -n {named} --local")
+                raise DeployError(
+                    f"{endpoint}/{named} is {target.state}, not ready to score. "
+                    f"See: aml-deploy online-deployment get-logs -e {endpoint} -n {named} --local"
+                )
         if body is None:
             _name, body = self.sample_request(endpoint, named)
             if body is None:
-                raise DeployError("Give --request-file: the scoring script declares no input_sample "
-                                  "(inference-schema @input_schema) and no *request*.json lies beside the configuration.")
+                raise DeployError(
+                    "Give --request-file: the scoring script declares no input_sample "
+                    "(inference-schema @input_schema) and no *request*.json lies beside the configuration."
+                )
         state = self.front.status(endpoint)
         if state.scoring_uri is None:
             self._refresh_front(endpoint)
@@ -384,8 +439,7 @@ class LocalEndpoints:
         self._known_endpoint(endpoint)
         return self.front.regenerate(endpoint, key_type)
 
-    def set_traffic(self, endpoint: str, traffic: dict[str, int] | None = None,
-                    mirror: dict[str, int] | None = None) -> dict:
+    def set_traffic(self, endpoint: str, traffic: dict[str, int] | None = None, mirror: dict[str, int] | None = None) -> dict:
         traffic = shares(traffic) if traffic is not None else None  # whole percentages, whoever calls
         mirror = shares(mirror, "mirror_traffic") if mirror is not None else None
         self._known_endpoint(endpoint)
@@ -402,8 +456,12 @@ class LocalEndpoints:
         try:
             self.front.apply(endpoint)
         except AmlDeployError:
-            self.records.update(endpoint, lambda record: record.update(  # keep what was; nothing else it holds
-                traffic=previous.get("traffic") or {}, mirror_traffic=previous.get("mirror_traffic") or {}))
+            self.records.update(
+                endpoint,
+                lambda record: record.update(  # keep what was; nothing else it holds
+                    traffic=previous.get("traffic") or {}, mirror_traffic=previous.get("mirror_traffic") or {}
+                ),
+            )
             raise
         return self.show_endpoint(endpoint)
 
@@ -413,18 +471,21 @@ class LocalEndpoints:
         names = {d.deployment for d in self.list_deployments(endpoint)}
         unknown = sorted((set(traffic or {}) | set(mirror or {})) - names)
         if unknown:
-            raise DeployError(f"The local endpoint {endpoint} has no deployment {', '.join(unknown)}; it has "
-                              f"{', '.join(sorted(names)) or 'none'}. Create the deployments first, then set their traffic.")
+            raise DeployError(
+                f"The local endpoint {endpoint} has no deployment {', '.join(unknown)}; it has "
+                f"{', '.join(sorted(names)) or 'none'}. Create the deployments first, then set their traffic."
+            )
         if traffic is not None and sum(traffic.values()) not in (0, 100):
             given = " ".join(f"{k}={v}" for k, v in traffic.items())
-            raise DeployError(f"Traffic must add up to 100 (or 0 for none), as in Azure: {given} adds up to "
-                              f"{sum(traffic.values())}.")
+            raise DeployError(f"Traffic must add up to 100 (or 0 for none), as in Azure: {given} adds up to {sum(traffic.values())}.")
         if self.records.read(endpoint) is not None:
             current = self.front.describe(endpoint)
             running = {d.name for d in current.deployments}
             weights = {d.name: d.weight for d in current.deployments} if traffic is None else traffic
-            current.with_traffic({k: v for k, v in weights.items() if k in running},
-                                 None if mirror is None else {k: v for k, v in mirror.items() if k in running}).check()
+            current.with_traffic(
+                {k: v for k, v in weights.items() if k in running},
+                None if mirror is None else {k: v for k, v in mirror.items() if k in running},
+            ).check()
 
     def _known_endpoint(self, endpoint: str) -> None:
         if self.records.read(endpoint) is None:
@@ -443,8 +504,7 @@ class LocalEndpoints:
     def swagger(self, target: DeploymentState) -> dict | None:
         return http.get_json(target.openapi_uri) if target.openapi_uri else None
 
-    def logs(self, endpoint: str, deployment: str | None = None, lines: int | None = None,
-             follow: bool = False) -> Iterator[str]:
+    def logs(self, endpoint: str, deployment: str | None = None, lines: int | None = None, follow: bool = False) -> Iterator[str]:
         name = deployment or self.resolve_deployment(endpoint, None).deployment
         found = containers.find(self.client, endpoint, name)
         if not found:
@@ -475,25 +535,34 @@ def _without_container(endpoint: str, deployment: str, details: dict) -> Deploym
     if details.get("state") == "Failed" or details.get("operation") == "running":
         state = DeploymentState(endpoint, deployment, "Failed", config=config)
         failure = details.get("failure") or {}
-        state.failure = Failure(failure.get("message") or "the command creating it stopped before it finished",
-                                Path(failure["path"]) if failure.get("path") else None, failure.get("line"),
-                                failure.get("function"), bool(failure.get("timed_out")))
+        state.failure = Failure(
+            failure.get("message") or "the command creating it stopped before it finished",
+            Path(failure["path"]) if failure.get("path") else None,
+            failure.get("line"),
+            failure.get("function"),
+            bool(failure.get("timed_out")),
+        )
         state.log_excerpt = failure.get("log") or ""
         return state
-    return DeploymentState(endpoint, deployment, "Missing", config=config,
-                           problem=f"Its container was removed outside AML Deploy. Recreate it ({_create_command(config)}) "
-                                   f"or delete it (aml-deploy online-deployment delete --local -e {endpoint} -n {deployment}).")
+    return DeploymentState(
+        endpoint,
+        deployment,
+        "Missing",
+        config=config,
+        problem=f"Its container was removed outside AML Deploy. Recreate it ({_create_command(config)}) "
+        f"or delete it (aml-deploy online-deployment delete --local -e {endpoint} -n {deployment}).",
+    )
 
 
 def _create_command(config: str | None) -> str:
     return f"aml-deploy online-deployment create --local -f {config}" if config else "create it again"
 
 
-def debug_configuration(endpoint: str, deployment: str, port: int | None, code_dir: str | None,
-                        code_target: str | None) -> dict:
+def debug_configuration(endpoint: str, deployment: str, port: int | None, code_dir: str | None, code_target: str | None) -> dict:
     """A VS Code `debugpy` attach configuration for the deployment's worker process."""
     return {
-        "type": "debugpy", "request": "attach",
+        "type": "debugpy",
+        "request": "attach",
         "name": f"AML Deploy: {endpoint}/{deployment}",
         "connect": {"host": "127.0.0.1", "port": port},
         "pathMappings": [{"localRoot": str(code_dir), "remoteRoot": code_target}],
@@ -505,20 +574,26 @@ def _endpoint_notes(record: dict, deployments: list[dict], front_status: str) ->
     """What a user of the endpoint should know that its state does not say."""
     notes = []
     if deployments and not any((record.get("traffic") or {}).get(d["name"]) for d in deployments):
-        notes.append("No deployment has traffic: requests that do not name one (azureml-model-deployment header) get "
-                     "404, as in Azure. Give one all traffic: aml-deploy online-endpoint update --local -n "
-                     f"{record.get('name')} --traffic \"{deployments[0]['name']}=100\"")
+        notes.append(
+            "No deployment has traffic: requests that do not name one (azureml-model-deployment header) get "
+            "404, as in Azure. Give one all traffic: aml-deploy online-endpoint update --local -n "
+            f'{record.get("name")} --traffic "{deployments[0]["name"]}=100"'
+        )
     traffic = {name: share for name, share in (record.get("traffic") or {}).items() if share}
     if traffic and sum(traffic.values()) != 100:  # e.g. a deployment that had traffic was deleted
         biggest = max(traffic, key=lambda name: traffic[name])
         who = f"{biggest} gets all requests" if len(traffic) == 1 else "the front scales them up in proportion"
-        notes.append(f"traffic adds up to {sum(traffic.values())}%, not 100: {who} that do not name a deployment. "
-                     f"Give shares that add up to 100: aml-deploy online-endpoint update --local -n {record.get('name')} "
-                     f"--traffic \"{biggest}=100\"")
+        notes.append(
+            f"traffic adds up to {sum(traffic.values())}%, not 100: {who} that do not name a deployment. "
+            f"Give shares that add up to 100: aml-deploy online-endpoint update --local -n {record.get('name')} "
+            f'--traffic "{biggest}=100"'
+        )
     if front_status != "running" and deployments:
-        notes.append("The endpoint's front is not running: call the deployments on their own ports, or update a "
-                     "deployment to start it again.")
+        notes.append(
+            "The endpoint's front is not running: call the deployments on their own ports, or update a deployment to start it again."
+        )
     if str(record.get("auth_mode", "")).lower().replace("_", "") == "aadtoken":
-        notes.append("auth_mode aad_token: Microsoft Entra tokens cannot be checked offline; the local front lets any "
-                     "bearer token through.")
+        notes.append(
+            "auth_mode aad_token: Microsoft Entra tokens cannot be checked offline; the local front lets any bearer token through."
+        )
     return notes

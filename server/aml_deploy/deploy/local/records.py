@@ -45,8 +45,9 @@ class Records:
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as err:
-            raise DeployError(f"The record of the local endpoint {name} ({path}) cannot be read: {err}. "
-                              "Delete the endpoint and create it again.") from None
+            raise DeployError(
+                f"The record of the local endpoint {name} ({path}) cannot be read: {err}. Delete the endpoint and create it again."
+            ) from None
 
     def write(self, name: str, record: dict) -> None:
         """Atomically: a reader sees the old record or the new one, never half of one."""
@@ -68,6 +69,7 @@ class Records:
 
     def note_deployment(self, endpoint: str, deployment: str, details: dict | None) -> None:
         """Remember a deployment (details: its configuration and last outcome), or forget it (None)."""
+
         def change(record: dict) -> None:
             deployments = record.setdefault("deployments", {})
             if details is None:

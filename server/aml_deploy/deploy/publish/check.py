@@ -35,8 +35,14 @@ class CheckResult:
         return self.state.state == "Succeeded"
 
     def to_dict(self) -> dict:
-        return {"passed": self.passed, "status": self.status, "request": self.request, "seconds": round(self.seconds, 3),
-                "response": self.body[:2000], **({"deployment": self.state.to_dict()} if not self.passed else {})}
+        return {
+            "passed": self.passed,
+            "status": self.status,
+            "request": self.request,
+            "seconds": round(self.seconds, 3),
+            "response": self.body[:2000],
+            **({"deployment": self.state.to_dict()} if not self.passed else {}),
+        }
 
 
 def limits_of(spec: DeploymentSpec) -> tuple[str, front.Limits]:
@@ -46,9 +52,18 @@ def limits_of(spec: DeploymentSpec) -> tuple[str, front.Limits]:
     return front.V2, front.Limits.from_v2(spec.request_settings)
 
 
-def local_check(client, spec: DeploymentSpec, image: str, *, request: bytes | None = None,
-                request_file: Path | None = None, front_image: str | None = front.DEFAULT_IMAGE, ca: Path | None = None,
-                timeout: float = 600.0, progress=None) -> CheckResult:
+def local_check(
+    client,
+    spec: DeploymentSpec,
+    image: str,
+    *,
+    request: bytes | None = None,
+    request_file: Path | None = None,
+    front_image: str | None = front.DEFAULT_IMAGE,
+    ca: Path | None = None,
+    timeout: float = 600.0,
+    progress=None,
+) -> CheckResult:
     """Run `image` behind a front with a fresh key, wait for init(), send the sample request with the key.
     Everything it starts is removed afterwards."""
     say = progress or (lambda message: None)
@@ -61,14 +76,24 @@ def local_check(client, spec: DeploymentSpec, image: str, *, request: bytes | No
     container = None
     try:
         say(f"Starting {image} as the service will run it")
-        container = client.containers.run(image, name=f"{endpoint}.{deployment}", detach=True, network=network.name,
-                                          ports={f"{SCORING_PORT}/tcp": ("127.0.0.1", None)},
-                                          labels={LABEL: "1", "aml-deploy.endpoint": endpoint})
+        container = client.containers.run(
+            image,
+            name=f"{endpoint}.{deployment}",
+            detach=True,
+            network=network.name,
+            ports={f"{SCORING_PORT}/tcp": ("127.0.0.1", None)},
+            labels={LABEL: "1", "aml-deploy.endpoint": endpoint},
+        )
         address = front.connect_deployment(client, endpoint, container, deployment)
         api, limits = limits_of(spec)
         credentials = front.Credentials(front.new_key(), front.new_key())
-        served = front.start(client, front.Front(endpoint, [front.Deployment(deployment, address, 100, limits=limits)],
-                                                 auth_mode="key", credentials=credentials, api=api), front_tag)
+        served = front.start(
+            client,
+            front.Front(
+                endpoint, [front.Deployment(deployment, address, 100, limits=limits)], auth_mode="key", credentials=credentials, api=api
+            ),
+            front_tag,
+        )
         say("Waiting for init() to finish")
         port = _host_port(container)
         failed = _wait(container, port, timeout)
@@ -79,17 +104,23 @@ def local_check(client, spec: DeploymentSpec, image: str, *, request: bytes | No
         key, scoring_uri = credentials.primary_key or "", served.scoring_uri or ""
         if body is not None:
             say(f"Sending the sample request ({source}) through the front with a key")
-            status, text, _headers = http.post(scoring_uri, body, {"Content-Type": "application/json",
-                                                                 "Authorization": f"Bearer {key}"},
-                                     timeout=limits.timeout_ms / 1000 + 5)
+            status, text, _headers = http.post(
+                scoring_uri,
+                body,
+                {"Content-Type": "application/json", "Authorization": f"Bearer {key}"},
+                timeout=limits.timeout_ms / 1000 + 5,
+            )
         else:
             say("No sample request: checking the liveness route through the front with a key")
             status, text = _get(scoring_uri.replace("/score", "/"), key)
         if status != 200:
             state.state = "Failed"
             state.failure = explain(_log(container), code_target(spec), spec.code_dir)
-            state.failure.message = (f"the sample request ({source}) got {status} through the front: {text[:300]}"
-                                     if body is not None else f"the server's liveness route answered {status}")
+            state.failure.message = (
+                f"the sample request ({source}) got {status} through the front: {text[:300]}"
+                if body is not None
+                else f"the server's liveness route answered {status}"
+            )
             state.log_excerpt = excerpt(_log(container).splitlines())
         return CheckResult(state, status, text, source, time.monotonic() - started)
     finally:
@@ -160,4 +191,3 @@ def _get(url: str, key: str) -> tuple[int, str]:
     except requests.RequestException as err:
         return 0, str(err)
     return answer.status_code, answer.text
-

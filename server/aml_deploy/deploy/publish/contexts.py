@@ -77,8 +77,7 @@ class Context:
         return digest.hexdigest()
 
     def size(self) -> int:
-        return sum(len(e.data) if e.data is not None else (e.source.stat().st_size if e.source else 0)
-                   for e in self.entries)
+        return sum(len(e.data) if e.data is not None else (e.source.stat().st_size if e.source else 0) for e in self.entries)
 
     def tar(self) -> IO[bytes]:
         """The context as an uncompressed tar with fixed times, owners and modes."""

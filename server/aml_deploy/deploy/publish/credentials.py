@@ -78,13 +78,24 @@ class RegistrySettings:
 
     def describe(self) -> dict:
         """Without the password: what the published-services record keeps."""
-        return {"server": self.server, "repository": self.repository, "username": self.username,
-                "acr_name": self.acr_name, "acr_resource_group": self.acr_resource_group}
+        return {
+            "server": self.server,
+            "repository": self.repository,
+            "username": self.username,
+            "acr_name": self.acr_name,
+            "acr_resource_group": self.acr_resource_group,
+        }
 
     @classmethod
     def from_dict(cls, data: dict, password: str | None = None) -> RegistrySettings:
-        return cls(data["server"], data.get("repository", "aml-deploy"), data.get("username"), password,
-                   data.get("acr_name"), data.get("acr_resource_group"))
+        return cls(
+            data["server"],
+            data.get("repository", "aml-deploy"),
+            data.get("username"),
+            password,
+            data.get("acr_name"),
+            data.get("acr_resource_group"),
+        )
 
 
 @dataclass
@@ -114,7 +125,8 @@ def pull_credentials(settings: RegistrySettings, azure: Azure | None = None) -> 
         raise RegistryCredentialsError(
             f"The Docker configuration holds only a short-lived identity token for {settings.server}, which a service "
             "cannot pull with when it restarts: give --registry-username and --registry-password (a token or a "
-            "service principal with pull rights).")
+            "service principal with pull rights)."
+        )
     return found
 
 
@@ -144,8 +156,9 @@ def docker_config_credentials(server: str) -> RegistryCredentials | None:
 
 def _require(azure: Azure | None, settings: RegistrySettings) -> Azure:
     if azure is None:
-        raise RegistryCredentialsError(f"{settings.server} is an Azure Container Registry: signing in to it needs Azure "
-                                       "(subscription and resource group).")
+        raise RegistryCredentialsError(
+            f"{settings.server} is an Azure Container Registry: signing in to it needs Azure (subscription and resource group)."
+        )
     return azure
 
 
@@ -171,5 +184,6 @@ def _acr_admin(settings: RegistrySettings, azure: Azure) -> RegistryCredentials:
             f"The service pulls from {settings.server} with long-lived credentials, and the registry's admin user "
             f"could not be read ({err}). Enable the admin user (az acr update -n {settings.registry_name} "
             "--admin-enabled true), or give --registry-username and --registry-password: a repository-scoped token "
-            "or a service principal with the AcrPull role.") from None
+            "or a service principal with the AcrPull role."
+        ) from None
     return RegistryCredentials(login.server, login.username, login.password, source="acr-admin")

@@ -61,8 +61,16 @@ class PublishImage:
         return [layer for layer in self.layers if layer.kind == kind]
 
     def to_dict(self) -> dict:
-        return {"tag": self.tag, "id": self.id, "key": self.key, "environment": self.environment_tag, "size": self.size,
-                "built": self.built, "layers": [layer.to_dict() for layer in self.layers], "warnings": self.warnings}
+        return {
+            "tag": self.tag,
+            "id": self.id,
+            "key": self.key,
+            "environment": self.environment_tag,
+            "size": self.size,
+            "built": self.built,
+            "layers": [layer.to_dict() for layer in self.layers],
+            "warnings": self.warnings,
+        }
 
 
 def build_image(client, spec: DeploymentSpec, *, on_line: Lines | None = None, ca: Path | None = None) -> PublishImage:
@@ -91,8 +99,7 @@ def build_image(client, spec: DeploymentSpec, *, on_line: Lines | None = None, c
         built.append("code")
     image = client.images.get(tag)
     layers = _layers(client, environment.tag, parent if spec.models else None, image)
-    return PublishImage(tag, image.id, key, environment.tag, layers, int(image.attrs.get("Size") or 0), built,
-                        list(environment.warnings))
+    return PublishImage(tag, image.id, key, environment.tag, layers, int(image.attrs.get("Size") or 0), built, list(environment.warnings))
 
 
 def model_context(spec: DeploymentSpec) -> Context:
@@ -129,10 +136,12 @@ def app_dockerfile(spec: DeploymentSpec, parent: str) -> str:
     entry = f"{app_root}/{variables['AZUREML_ENTRY_SCRIPT']}"
     lines = [f"FROM {parent}", "COPY . /"]
     lines += [f"ENV {name}={_quoted(name, value)}" for name, value in variables.items()]
-    lines += [f"WORKDIR {app_root if app_root.startswith(APP_ROOT) else APP_ROOT}",
-              f"EXPOSE {SCORING_PORT}",
-              f"ENTRYPOINT {json.dumps([SERVER])}",
-              f"CMD {json.dumps(['--entry_script', entry, '--port', str(SCORING_PORT)])}"]
+    lines += [
+        f"WORKDIR {app_root if app_root.startswith(APP_ROOT) else APP_ROOT}",
+        f"EXPOSE {SCORING_PORT}",
+        f"ENTRYPOINT {json.dumps([SERVER])}",
+        f"CMD {json.dumps(['--entry_script', entry, '--port', str(SCORING_PORT)])}",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -160,8 +169,17 @@ def run_build(client, context: Context, tag: str, what: str, on_line: Lines | No
     """Build `context` (holding DOCKERFILE) as `tag`; the build's own error when it fails."""
     output: list[str] = []
     try:
-        for chunk in client.api.build(fileobj=context.tar(), custom_context=True, dockerfile=DOCKERFILE, tag=tag,
-                                      rm=True, forcerm=True, decode=True, pull=False, labels=labels):
+        for chunk in client.api.build(
+            fileobj=context.tar(),
+            custom_context=True,
+            dockerfile=DOCKERFILE,
+            tag=tag,
+            rm=True,
+            forcerm=True,
+            decode=True,
+            pull=False,
+            labels=labels,
+        ):
             if "error" in chunk:
                 raise DeployError(f"Building {what} failed: {chunk['error'].strip()}\n{''.join(output[-10:])}")
             text = chunk.get("stream", "")

@@ -69,15 +69,28 @@ class PushResult:
         return [layer for layer in self.layers if layer.state == PUSHED]
 
     def to_dict(self) -> dict:
-        return {"reference": self.reference, "digest": self.digest, "tag": self.tag_reference,
-                "bytes_pushed": self.bytes_pushed, "bytes_skipped": self.bytes_skipped,
-                "layers_pushed": len(self.pushed_layers), "layers_skipped": len(self.layers) - len(self.pushed_layers),
-                "seconds": round(self.seconds, 3), "layers": [layer.to_dict() for layer in self.layers]}
+        return {
+            "reference": self.reference,
+            "digest": self.digest,
+            "tag": self.tag_reference,
+            "bytes_pushed": self.bytes_pushed,
+            "bytes_skipped": self.bytes_skipped,
+            "layers_pushed": len(self.pushed_layers),
+            "layers_skipped": len(self.layers) - len(self.pushed_layers),
+            "seconds": round(self.seconds, 3),
+            "layers": [layer.to_dict() for layer in self.layers],
+        }
 
 
-def push_image(client, image: str, repository: str, tag: str, credentials: RegistryCredentials | None,
-               sizes: dict[str, int] | None = None,
-               progress: Callable[[PushProgress], None] | None = None) -> PushResult:
+def push_image(
+    client,
+    image: str,
+    repository: str,
+    tag: str,
+    credentials: RegistryCredentials | None,
+    sizes: dict[str, int] | None = None,
+    progress: Callable[[PushProgress], None] | None = None,
+) -> PushResult:
     """Push local `image` as `<credentials.server>/<repository>:<tag>` (`repository` may start with the
     server already). `sizes`: diff id -> size, to count the bytes of layers the registry had."""
     server = credentials.server if credentials else repository.split("/", 1)[0]
@@ -91,8 +104,7 @@ def push_image(client, image: str, repository: str, tag: str, credentials: Regis
     from requests import RequestException
 
     try:
-        stream = client.api.push(target, tag=tag, stream=True, decode=True,
-                                 auth_config=credentials.auth_config() if credentials else None)
+        stream = client.api.push(target, tag=tag, stream=True, decode=True, auth_config=credentials.auth_config() if credentials else None)
         for line in stream:
             if "error" in line or "errorDetail" in line:
                 raise _failure(server, line, layers)
@@ -131,8 +143,13 @@ def _follow(line: dict, layers: dict[str, LayerPush], sizes: dict[str, int]) -> 
 def _progress(layers: dict[str, LayerPush], line: dict) -> PushProgress:
     sending = [layer for layer in layers.values() if layer.state in ("pushing", PUSHED)]
     done = sum(1 for layer in layers.values() if layer.state in (PUSHED, EXISTS, MOUNTED))
-    return PushProgress(sum(layer.sent for layer in sending), sum(layer.size for layer in sending), done, len(layers),
-                        f"{line.get('status', '')} {line.get('id', '')}".strip())
+    return PushProgress(
+        sum(layer.sent for layer in sending),
+        sum(layer.size for layer in sending),
+        done,
+        len(layers),
+        f"{line.get('status', '')} {line.get('id', '')}".strip(),
+    )
 
 
 def _failure(server: str, line: dict, layers: dict[str, LayerPush]) -> PushFailed:
@@ -140,16 +157,33 @@ def _failure(server: str, line: dict, layers: dict[str, LayerPush]) -> PushFaile
     lowered = message.lower()
     done = sum(1 for layer in layers.values() if layer.state in (PUSHED, EXISTS, MOUNTED))
     if any(word in lowered for word in ("unauthorized", "authentication required", "denied", "forbidden")):
-        return RegistryAuthFailed(f"The registry {server} refused the push: {message}. Check the credentials "
-                                  f"(docker login {server}, or the registry username and password given).")
-    if any(word in lowered for word in ("connection refused", "connection reset", "eof", "broken pipe", "no such host",
-                                        "i/o timeout", "no route to host", "server misbehaving", "dial tcp")):
+        return RegistryAuthFailed(
+            f"The registry {server} refused the push: {message}. Check the credentials "
+            f"(docker login {server}, or the registry username and password given)."
+        )
+    if any(
+        word in lowered
+        for word in (
+            "connection refused",
+            "connection reset",
+            "eof",
+            "broken pipe",
+            "no such host",
+            "i/o timeout",
+            "no route to host",
+            "server misbehaving",
+            "dial tcp",
+        )
+    ):
         if not layers:  # it never answered: nothing was under way
-            return RegistryUnreachable(f"Cannot reach the registry {server} ({message}): check its name and that it runs; "
-                                       "nothing was pushed.")
-        return RegistryUnreachable(f"The registry {server} stopped answering during the push ({message}). {done} of "
-                                   f"{len(layers)} layers had arrived and stay there: publish again when it is back, "
-                                   "and only the missing layers are sent.")
+            return RegistryUnreachable(
+                f"Cannot reach the registry {server} ({message}): check its name and that it runs; nothing was pushed."
+            )
+        return RegistryUnreachable(
+            f"The registry {server} stopped answering during the push ({message}). {done} of "
+            f"{len(layers)} layers had arrived and stay there: publish again when it is back, "
+            "and only the missing layers are sent."
+        )
     return PushFailed(f"Pushing to {server} failed: {message}")
 
 

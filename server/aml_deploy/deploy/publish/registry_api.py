@@ -30,8 +30,9 @@ def delete_image(reference: str, credentials: RegistryCredentials | None, timeou
     try:
         answer, base = _first_answer(session, server, path, timeout)
         if answer.status_code == 401:
-            session.headers["Authorization"] = _authorization(session, answer.headers.get("WWW-Authenticate", ""),
-                                                              repository, credentials, server, timeout)
+            session.headers["Authorization"] = _authorization(
+                session, answer.headers.get("WWW-Authenticate", ""), repository, credentials, server, timeout
+            )
             answer = session.delete(f"{base}{path}", timeout=timeout)
     except requests.RequestException as err:
         raise RegistryApiError(f"Could not reach the registry {server} to delete {reference}: {err}") from None
@@ -59,8 +60,7 @@ def _first_answer(session, server: str, path: str, timeout: float):
     return session.delete(f"http://{server}{path}", timeout=timeout), f"http://{server}"
 
 
-def _authorization(session, challenge: str, repository: str, credentials: RegistryCredentials | None, server: str,
-                   timeout: float) -> str:
+def _authorization(session, challenge: str, repository: str, credentials: RegistryCredentials | None, server: str, timeout: float) -> str:
     if credentials is None or credentials.username is None:
         raise RegistryApiError(f"The registry {server} asks for credentials to delete an image; none are known for it.")
     scheme, _, params = challenge.partition(" ")
@@ -72,12 +72,17 @@ def _authorization(session, challenge: str, repository: str, credentials: Regist
     values = dict(_PARAM.findall(params))
     if scheme.lower() != "bearer" or "realm" not in values:
         raise RegistryApiError(f"The registry {server} asks for an authentication this command does not speak: {challenge[:100]}")
-    answer = session.get(values["realm"], params={"service": values.get("service", server),
-                                                  "scope": f"repository:{repository}:delete"},
-                         auth=(credentials.username, credentials.password or ""), timeout=timeout)
+    answer = session.get(
+        values["realm"],
+        params={"service": values.get("service", server), "scope": f"repository:{repository}:delete"},
+        auth=(credentials.username, credentials.password or ""),
+        timeout=timeout,
+    )
     body = answer.json() if answer.status_code == 200 else {}
     token = body.get("token") or body.get("access_token")
     if not token:
-        raise RegistryApiError(f"The registry {server}'s token service refused {credentials.username} "
-                               f"({answer.status_code}): the account may not delete images.")
+        raise RegistryApiError(
+            f"The registry {server}'s token service refused {credentials.username} "
+            f"({answer.status_code}): the account may not delete images."
+        )
     return f"Bearer {token}"

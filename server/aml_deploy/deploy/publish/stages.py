@@ -48,8 +48,9 @@ class LocalCheckFailed(DeployError):
     def __init__(self, result: CheckResult) -> None:
         failure = result.state.failure
         where = f" at {failure.path}:{failure.line} ({failure.function})" if failure and failure.path else ""
-        super().__init__(f"The image failed the local check, so nothing was pushed: "
-                         f"{failure.message if failure else 'it did not answer'}{where}")
+        super().__init__(
+            f"The image failed the local check, so nothing was pushed: {failure.message if failure else 'it did not answer'}{where}"
+        )
         self.result = result
 
 
@@ -59,9 +60,18 @@ class Prepared:
     check: CheckResult | None  # None: the check was skipped
 
 
-def prepare(client, spec: DeploymentSpec, *, check: bool = True, request: bytes | None = None,
-            request_file: Path | None = None, front_image: str | None = front.DEFAULT_IMAGE, ca: Path | None = None,
-            timeout: float = 600.0, report: Reporter | None = None) -> Prepared:
+def prepare(
+    client,
+    spec: DeploymentSpec,
+    *,
+    check: bool = True,
+    request: bytes | None = None,
+    request_file: Path | None = None,
+    front_image: str | None = front.DEFAULT_IMAGE,
+    ca: Path | None = None,
+    timeout: float = 600.0,
+    report: Reporter | None = None,
+) -> Prepared:
     """Build the publish image and run the local check; LocalCheckFailed when the check fails."""
     say = report or (lambda progress: None)
     say(StageProgress(BUILD, "building the image: environment, model, code"))
@@ -69,16 +79,33 @@ def prepare(client, spec: DeploymentSpec, *, check: bool = True, request: bytes 
     say(StageProgress(BUILD, f"image {image.tag} ({', '.join(image.built) or 'nothing'} built)"))
     if not check:
         return Prepared(image, None)
-    result = local_check(client, spec, image.tag, request=request, request_file=request_file, front_image=front_image,
-                         ca=ca, timeout=timeout, progress=lambda message: say(StageProgress(CHECK, message)))
+    result = local_check(
+        client,
+        spec,
+        image.tag,
+        request=request,
+        request_file=request_file,
+        front_image=front_image,
+        ca=ca,
+        timeout=timeout,
+        progress=lambda message: say(StageProgress(CHECK, message)),
+    )
     if not result.passed:
         raise LocalCheckFailed(result)
     say(StageProgress(CHECK, f"passed: the {result.request} request got {result.status}"))
     return Prepared(image, result)
 
 
-def push(client, image: PublishImage, registry: RegistrySettings, service: str, credentials: RegistryCredentials,
-         *, services: PublishedServices | None = None, report: Reporter | None = None) -> PushResult:
+def push(
+    client,
+    image: PublishImage,
+    registry: RegistrySettings,
+    service: str,
+    credentials: RegistryCredentials,
+    *,
+    services: PublishedServices | None = None,
+    report: Reporter | None = None,
+) -> PushResult:
     """Push the image to <registry>/<repository>/<service>:<its key>; remembers the layers the repository now has."""
     say = report or (lambda progress: None)
     repository = registry.image_repository(service)
@@ -91,21 +118,30 @@ def push(client, image: PublishImage, registry: RegistrySettings, service: str, 
     result = push_image(client, image.tag, repository, image.key[:20], credentials, sizes, pushing)
     if services is not None:
         services.add_known_layers(repository, [layer.diff_id for layer in image.layers])
-    say(StageProgress(PUSH, f"pushed {len(result.pushed_layers)} layer(s), {_mb(result.bytes_pushed)}; "
-                            f"{_mb(result.bytes_skipped)} already there", result.bytes_pushed, result.bytes_pushed))
+    say(
+        StageProgress(
+            PUSH,
+            f"pushed {len(result.pushed_layers)} layer(s), {_mb(result.bytes_pushed)}; {_mb(result.bytes_skipped)} already there",
+            result.bytes_pushed,
+            result.bytes_pushed,
+        )
+    )
     return result
 
 
-def plan_push(image: PublishImage, registry: RegistrySettings, service: str,
-              services: PublishedServices | None = None) -> dict:
+def plan_push(image: PublishImage, registry: RegistrySettings, service: str, services: PublishedServices | None = None) -> dict:
     """What a push would send (for --dry-run): each layer, and whether the repository is known to have it
     already (from earlier pushes made here; the registry itself is not asked)."""
     repository = registry.image_repository(service)
     known = services.known_layers(repository) if services is not None else set()
     layers = [{**layer.to_dict(), "push": layer.diff_id not in known} for layer in image.layers]
-    return {"reference": f"{repository}:{image.key[:20]}", "local_tag": image.tag,
-            "layers": layers, "bytes_to_push": sum(layer["size"] for layer in layers if layer["push"]),
-            "image_size": image.size}
+    return {
+        "reference": f"{repository}:{image.key[:20]}",
+        "local_tag": image.tag,
+        "layers": layers,
+        "bytes_to_push": sum(layer["size"] for layer in layers if layer["push"]),
+        "image_size": image.size,
+    }
 
 
 def _mb(size: int) -> str:

@@ -2,5 +2,13 @@
 
 from . import azureml_refs, conda_packages, endpoint_link, kubernetes, names, paths, settings, v1
 
-RULES = (names.check, endpoint_link.check, paths.check, azureml_refs.check, settings.check,
-         conda_packages.check, v1.check, kubernetes.check)
+RULES = (
+    names.check,
+    endpoint_link.check,
+    paths.check,
+    azureml_refs.check,
+    settings.check,
+    conda_packages.check,
+    v1.check,
+    kubernetes.check,
+)

@@ -22,8 +22,10 @@ _FORMS = [
     re.compile(rf"^azureml:{_NAME}@[A-Za-z0-9_.\-]+\Z"),  # name@label
     re.compile(rf"^azureml:{_NAME}\Z"),  # name (default version)
     re.compile(r"^azureml:/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.MachineLearningServices/.+\Z", re.I),
-    re.compile(rf"^azureml://registries/{_NAME}/(models|environments|components|data)/{_NAME}"
-               rf"(/versions/[A-Za-z0-9_.\-]+|/labels/[A-Za-z0-9_.\-]+)?\Z"),
+    re.compile(
+        rf"^azureml://registries/{_NAME}/(models|environments|components|data)/{_NAME}"
+        rf"(/versions/[A-Za-z0-9_.\-]+|/labels/[A-Za-z0-9_.\-]+)?\Z"
+    ),
 ]
 FIELDS = {
     "model": "model",
@@ -36,7 +38,7 @@ def reference_problem(value: str) -> str | None:
     """Why an azureml: reference is malformed, or None when it is well formed."""
     if any(form.match(value) for form in _FORMS):
         return None
-    body = value[len("azureml:"):]
+    body = value[len("azureml:") :]
     if not body:
         return "nothing follows 'azureml:'"
     if body.startswith("//"):

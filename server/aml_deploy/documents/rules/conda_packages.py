@@ -24,9 +24,11 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
             yield _unusable(problem, span)
         elif spec is not None and not spec.has_inference_server():
             yield Finding(
-                "AMLD151", Severity.WARNING,
+                "AMLD151",
+                Severity.WARNING,
                 "The conda environment does not install azureml-inference-server-http (or azureml-defaults), "
-                "so the container will not start (the Azure ML CLI does not check it): add it to the pip section.", span,
+                "so the container will not start (the Azure ML CLI does not check it): add it to the pip section.",
+                span,
             )
 
 
@@ -35,8 +37,10 @@ def _unusable(problem: CondaProblem, span: Span) -> Finding:
     refuses; one without a dependencies list it accepts, and the image build fails later."""
     if problem.readable:
         return Finding(
-            "AMLD150", Severity.WARNING,
-            f"The conda file cannot be used: {problem.why} (the Azure ML CLI accepts it; the image cannot be built).", span,
+            "AMLD150",
+            Severity.WARNING,
+            f"The conda file cannot be used: {problem.why} (the Azure ML CLI accepts it; the image cannot be built).",
+            span,
         )
     return Finding("AMLD150", Severity.ERROR, f"The conda file cannot be used: {problem.why}; the Azure ML CLI refuses it.", span)
 

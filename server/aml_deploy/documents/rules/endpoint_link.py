@@ -29,8 +29,10 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
     if not matching:
         names = sorted({e.name for e in endpoints})
         suggestion = did_you_mean(name, names) or (names[0] if len(names) == 1 else None)
-        message = (f"No endpoint named '{name}' in this folder ({_listing(endpoints)}); the Azure ML CLI does not look "
-                   "here, but the deployment joins only an endpoint of that name.")
+        message = (
+            f"No endpoint named '{name}' in this folder ({_listing(endpoints)}); the Azure ML CLI does not look "
+            "here, but the deployment joins only an endpoint of that name."
+        )
         fixes: tuple[Fix, ...] = ()
         if suggestion:
             message = message[:-1] + f" Did you mean '{suggestion}'?"
@@ -40,9 +42,11 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
     wanted = Kind.KUBERNETES_ONLINE_ENDPOINT if kind is Kind.KUBERNETES_ONLINE_DEPLOYMENT else Kind.MANAGED_ONLINE_ENDPOINT
     if not batch and all(e.kind is not wanted for e in matching):
         yield Finding(
-            "AMLD113", Severity.WARNING,
+            "AMLD113",
+            Severity.WARNING,
             f"This is a {kind.label}, but '{name}' is a {matching[0].kind.label} ({matching[0].path.name}); "
-            "the service refuses to add it there.", span,
+            "the service refuses to add it there.",
+            span,
         )
 
 

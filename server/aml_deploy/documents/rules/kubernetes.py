@@ -19,8 +19,10 @@ from ..schemas import canonical_enum_value
 
 DEFAULT_INSTANCE_TYPE = "defaultinstancetype"  # the one instance type the Azure ML extension always creates
 APP_INSIGHTS = "Application Insights is wired by Azure ML only; on plain Kubernetes it is ignored."
-HPA_NOTE = ("plain Kubernetes scales with a HorizontalPodAutoscaler on CPU use as a share of the CPU request, not on "
-            "azureml-fe's concurrency (busy replicas and queued requests)")
+HPA_NOTE = (
+    "plain Kubernetes scales with a HorizontalPodAutoscaler on CPU use as a share of the CPU request, not on "
+    "azureml-fe's concurrency (busy replicas and queued requests)"
+)
 
 
 def not_honoured(kind: Kind, data: Any) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -45,8 +47,10 @@ def _dict(value: Any) -> dict:
 
 
 def _no_counterpart(key: str) -> str:
-    return (f"{key} has no Kubernetes counterpart: a HorizontalPodAutoscaler is re-evaluated at the cluster's own "
-            "period (15 s by default); it is ignored.")
+    return (
+        f"{key} has no Kubernetes counterpart: a HorizontalPodAutoscaler is re-evaluated at the cluster's own "
+        "period (15 s by default); it is ignored."
+    )
 
 
 def _liveness_threshold(data: dict, probe: str, key: str) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -66,21 +70,33 @@ def _v1(data: dict) -> Iterator[tuple[tuple[str, ...], str]]:
     if data.get("appInsightsEnabled") is True:
         yield ("appInsightsEnabled",), APP_INSIGHTS
     if _dict(data.get("dataCollection")).get("storageEnabled") is True:
-        yield (("dataCollection", "storageEnabled"),
-               "Model data collection to blob storage is done by Azure ML only; on plain Kubernetes it is ignored.")
+        yield (
+            ("dataCollection", "storageEnabled"),
+            "Model data collection to blob storage is done by Azure ML only; on plain Kubernetes it is ignored.",
+        )
 
 
 def _v2_deployment(data: dict) -> Iterator[tuple[tuple[str, ...], str]]:
     instance_type = data.get("instance_type")
     if isinstance(instance_type, str) and instance_type:
         if data.get("resources"):
-            yield ("instance_type",), ("instance_type is ignored: resources is given, and instance types are custom "
-                                       "resources of the Azure ML extension, which plain Kubernetes does not have.")
+            yield (
+                ("instance_type",),
+                (
+                    "instance_type is ignored: resources is given, and instance types are custom "
+                    "resources of the Azure ML extension, which plain Kubernetes does not have."
+                ),
+            )
         elif instance_type.lower() != DEFAULT_INSTANCE_TYPE:
-            yield ("instance_type",), (f"instance type {instance_type!r} is a custom resource of the Azure ML "
-                                       f"extension, which plain Kubernetes does not have: give resources (requests "
-                                       f"and limits) instead; only {DEFAULT_INSTANCE_TYPE} is known (cpu 100m-2, "
-                                       "memory 2Gi).")
+            yield (
+                ("instance_type",),
+                (
+                    f"instance type {instance_type!r} is a custom resource of the Azure ML "
+                    f"extension, which plain Kubernetes does not have: give resources (requests "
+                    f"and limits) instead; only {DEFAULT_INSTANCE_TYPE} is known (cpu 100m-2, "
+                    "memory 2Gi)."
+                ),
+            )
     scale = _dict(data.get("scale_settings"))
     if str(scale.get("type", "")).lower() == "target_utilization":
         if "target_utilization_percentage" in scale:
@@ -88,9 +104,11 @@ def _v2_deployment(data: dict) -> Iterator[tuple[tuple[str, ...], str]]:
         if "polling_interval" in scale:
             yield ("scale_settings", "polling_interval"), _no_counterpart("polling_interval")
         if scale.get("min_instances") == 0:
-            yield (("scale_settings", "min_instances"),
-                   "min_instances 0: a HorizontalPodAutoscaler keeps at least 1 replica (scaling to zero needs a "
-                   "cluster feature gate); it is published as 1.")
+            yield (
+                ("scale_settings", "min_instances"),
+                "min_instances 0: a HorizontalPodAutoscaler keeps at least 1 replica (scaling to zero needs a "
+                "cluster feature gate); it is published as 1.",
+            )
     yield from _liveness_threshold(data, "liveness_probe", "success_threshold")
     if data.get("app_insights_enabled") is True:
         yield ("app_insights_enabled",), APP_INSIGHTS
@@ -100,7 +118,12 @@ def _v2_deployment(data: dict) -> Iterator[tuple[tuple[str, ...], str]]:
 
 def _v2_endpoint(data: dict) -> Iterator[tuple[tuple[str, ...], str]]:
     if str(data.get("auth_mode", "")).replace("_", "").lower() == "aadtoken":
-        yield ("auth_mode",), ("aad_token: Microsoft Entra tokens cannot be verified without Azure ML's front; the "
-                               "published front accepts any bearer token. Use key or aml_token.")
+        yield (
+            ("auth_mode",),
+            (
+                "aad_token: Microsoft Entra tokens cannot be verified without Azure ML's front; the "
+                "published front accepts any bearer token. Use key or aml_token."
+            ),
+        )
     if data.get("identity"):
         yield ("identity",), "identity is an Azure resource identity; plain Kubernetes pods do not get it (ignored)."

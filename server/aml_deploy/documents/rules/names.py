@@ -61,7 +61,8 @@ def _resource_name(kind: Kind, parsed: Parsed, name) -> Iterator[Finding]:
         yield Finding("AMLD110", severity, f"Invalid {what} name '{name}': {problem}.{who}{hint}", span)
     elif "--" in name:
         yield Finding(
-            "AMLD110", Severity.WARNING,
+            "AMLD110",
+            Severity.WARNING,
             f"'{name}' has a double dash: the Azure ML CLI accepts it, but the documentation allows single dashes only.",
             span,
         )
@@ -75,9 +76,9 @@ def _referenced_endpoint_name(parsed: Parsed, name) -> Iterator[Finding]:
         suggestion = _repair(name)
         hint = f" Did you mean '{suggestion}'?" if suggestion and not name_problem(suggestion) else ""
         yield Finding(
-            "AMLD110", Severity.ERROR,
-            f"No endpoint can be called '{name}' ({problem}), so creating this deployment fails: it has no endpoint "
-            f"to join.{hint}",
+            "AMLD110",
+            Severity.ERROR,
+            f"No endpoint can be called '{name}' ({problem}), so creating this deployment fails: it has no endpoint to join.{hint}",
             value_span(parsed.root, ("endpoint_name",)),
         )
 
@@ -91,7 +92,8 @@ def _kubernetes_total(parsed: Parsed, data: dict) -> Iterator[Finding]:
     total = len(endpoint) + len(deployment)
     if not 6 <= total <= 62:
         yield Finding(
-            "AMLD111", Severity.ERROR,
+            "AMLD111",
+            Severity.ERROR,
             f"On Kubernetes the endpoint and deployment names together must be 6 to 62 characters "
             f"('{endpoint}' + '{deployment}' is {total}).",
             value_span(parsed.root, ("name",)),
@@ -101,9 +103,9 @@ def _kubernetes_total(parsed: Parsed, data: dict) -> Iterator[Finding]:
 def _model_name(parsed: Parsed, name) -> Iterator[Finding]:
     if isinstance(name, str) and not is_placeholder(name) and not MODEL_NAME.fullmatch(name):
         yield Finding(
-            "AMLD110", Severity.ERROR,
-            f"Invalid model name '{name}': use letters, digits, '-', '_' and '.', starting with a letter or digit, "
-            "up to 255 characters.",
+            "AMLD110",
+            Severity.ERROR,
+            f"Invalid model name '{name}': use letters, digits, '-', '_' and '.', starting with a letter or digit, up to 255 characters.",
             value_span(parsed.root, ("name",)),
         )
 

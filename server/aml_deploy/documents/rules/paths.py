@@ -15,10 +15,16 @@ from ..parsing import Parsed
 from ..references import Reference, Role, is_placeholder, local_references
 
 _WHAT = {
-    Role.MODEL: "model.path", Role.CODE: "The code folder", Role.SCORING_SCRIPT: "The scoring script",
-    Role.CONDA: "The conda file", Role.BUILD_CONTEXT: "The Docker build context", Role.DOCKERFILE: "The Dockerfile",
-    Role.COMPONENT: "The component file", Role.SOURCE_DIRECTORY: "sourceDirectory",
-    Role.ENTRY_SCRIPT: "The entry script", Role.EXTRA_STEPS: "The extra Dockerfile steps file",
+    Role.MODEL: "model.path",
+    Role.CODE: "The code folder",
+    Role.SCORING_SCRIPT: "The scoring script",
+    Role.CONDA: "The conda file",
+    Role.BUILD_CONTEXT: "The Docker build context",
+    Role.DOCKERFILE: "The Dockerfile",
+    Role.COMPONENT: "The component file",
+    Role.SOURCE_DIRECTORY: "sourceDirectory",
+    Role.ENTRY_SCRIPT: "The entry script",
+    Role.EXTRA_STEPS: "The extra Dockerfile steps file",
     Role.CERTIFICATE: "The certificate file",
 }
 
@@ -34,14 +40,18 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
             if ref.parent in missing or not is_placeholder(ref.raw):
                 continue  # only its folder is a placeholder
             yield Finding(
-                "AMLD124", Severity.INFO,
-                f"'{ref.raw}' is a placeholder; replace it with a real path before deploying.", span,
+                "AMLD124",
+                Severity.INFO,
+                f"'{ref.raw}' is a placeholder; replace it with a real path before deploying.",
+                span,
             )
             continue
         if ref.parent in missing:
             yield Finding(
-                "AMLD121" if ref.role is Role.SCORING_SCRIPT else "AMLD120", Severity.ERROR,
-                f"{_WHAT[ref.role]} '{ref.raw}' cannot exist: the folder it is relative to is missing.", span,
+                "AMLD121" if ref.role is Role.SCORING_SCRIPT else "AMLD120",
+                Severity.ERROR,
+                f"{_WHAT[ref.role]} '{ref.raw}' cannot exist: the folder it is relative to is missing.",
+                span,
             )
             continue
         finding = _problem(ref, path, ctx, span, code)
@@ -50,9 +60,11 @@ def check(kind: Kind, parsed: Parsed, ctx: Context) -> Iterator[Finding]:
             yield finding
         elif not ctx.inside_workspace(path):
             yield Finding(
-                "AMLD123", Severity.WARNING,
+                "AMLD123",
+                Severity.WARNING,
                 f"{_WHAT[ref.role]} '{ref.raw}' is outside the workspace ({ref.resolved}); "
-                "AML Deploy will not deploy files from outside it.", span,
+                "AML Deploy will not deploy files from outside it.",
+                span,
             )
 
 
@@ -75,23 +87,27 @@ def _missing(ref: Reference, path: Path, ctx: Context, span: Span, code: Path | 
     if ref.role in (Role.SCORING_SCRIPT, Role.ENTRY_SCRIPT):
         fixes: tuple[Fix, ...] = ()
         if ref.parent is not None and code is not None:
-            fixes = tuple(Fix(f"Change to '{found}' (relative to the code folder)", (TextEdit(span, found),), preferred=n == 0)
-                          for n, found in enumerate(_scripts_in(code, ref, ctx)))
+            fixes = tuple(
+                Fix(f"Change to '{found}' (relative to the code folder)", (TextEdit(span, found),), preferred=n == 0)
+                for n, found in enumerate(_scripts_in(code, ref, ctx))
+            )
         if ref.raw.endswith(".py") and ctx.is_dir(path.parent):
-            fixes += (Fix(f"Create {ref.raw} with init() and run()", creates=(CreateFile(str(path), new_script()),),
-                          preferred=not fixes),)
+            fixes += (Fix(f"Create {ref.raw} with init() and run()", creates=(CreateFile(str(path), new_script()),), preferred=not fixes),)
         base = "the code folder" if ref.parent is Role.CODE else ("sourceDirectory" if ref.parent else "this file's folder")
         return Finding(
-            "AMLD121", Severity.ERROR,
+            "AMLD121",
+            Severity.ERROR,
             f"The scoring script '{ref.raw}' does not exist (looked for {where}; it is relative to {base}).",
-            span, fixes,
+            span,
+            fixes,
         )
     if ref.role is Role.COMPONENT:  # the Azure ML CLI loads it with the deployment, and refuses a missing one
         return Finding("AMLD120", Severity.ERROR, f"The component file '{ref.raw}' does not exist (looked for {where}).", span)
     if ref.role is Role.DOCKERFILE:
         return Finding("AMLD122", Severity.ERROR, f"No Dockerfile at {where} (dockerfile_path is relative to build.path).", span)
     return Finding(
-        "AMLD120", Severity.ERROR,
+        "AMLD120",
+        Severity.ERROR,
         f"{_WHAT[ref.role]} '{ref.raw}' does not exist (looked for {where}; paths are relative to "
         f"{'sourceDirectory' if ref.parent is Role.SOURCE_DIRECTORY else 'this file'}).",
         span,
@@ -113,8 +129,9 @@ def _scripts_in(code: Path, ref: Reference, ctx: Context, limit: int = 3) -> lis
             relative = candidate.relative_to(code).as_posix()
             if relative not in found and relative != ref.raw and ctx.is_file(candidate):
                 found.append(relative)
-        folders = [p for folder in folders for p in ctx.files.list_dir(folder)
-                   if ctx.files.is_dir(p) and not p.name.startswith((".", "__"))][:200]
+        folders = [
+            p for folder in folders for p in ctx.files.list_dir(folder) if ctx.files.is_dir(p) and not p.name.startswith((".", "__"))
+        ][:200]
         depth += 1
     return found[:limit]
 

@@ -71,8 +71,10 @@ def _instance_type(parsed: Parsed, value: Any) -> Iterator[Finding]:
     skus = managed_skus()
     if value.lower() in SMALL_SKUS:
         yield Finding(
-            "AMLD141", Severity.WARNING,
-            f"{value} is too small for most models (the Azure ML CLI warns too); use Standard_DS3_v2 or larger.", span,
+            "AMLD141",
+            Severity.WARNING,
+            f"{value} is too small for most models (the Azure ML CLI warns too); use Standard_DS3_v2 or larger.",
+            span,
         )
     elif value.lower() not in skus:
         suggestion = did_you_mean(value.lower(), list(skus))
@@ -96,15 +98,19 @@ def _timeout(kind: Kind, parsed: Parsed, data: dict) -> Iterator[Finding]:
     hard_limit = PROMPT_FLOW_TIMEOUT_MS if managed else KUBERNETES_TIMEOUT_MS
     if timeout > hard_limit:
         yield Finding(
-            "AMLD142", Severity.ERROR,
+            "AMLD142",
+            Severity.ERROR,
             f"request_timeout_ms is {timeout}; Azure allows at most {MANAGED_TIMEOUT_MS if managed else hard_limit}"
-            + (" (300000 for prompt flow deployments)." if managed else "."), span,
+            + (" (300000 for prompt flow deployments)." if managed else "."),
+            span,
         )
     elif managed and timeout > MANAGED_TIMEOUT_MS:
         yield Finding(
-            "AMLD142", Severity.WARNING,
+            "AMLD142",
+            Severity.WARNING,
             f"request_timeout_ms is {timeout}; the service allows managed endpoints at most {MANAGED_TIMEOUT_MS} "
-            "unless the deployment serves a prompt flow (the Azure ML CLI does not check it).", span,
+            "unless the deployment serves a prompt flow (the Azure ML CLI does not check it).",
+            span,
         )
 
 
@@ -112,24 +118,28 @@ def _docs_required(parsed: Parsed, data: dict) -> Iterator[Finding]:
     """Fields the documentation calls required and the Azure ML CLI does not."""
     if "instance_count" not in data and "scale_settings" not in data:
         yield Finding(
-            "AMLD147", Severity.WARNING,
-            "instance_count is not set: the documentation requires it (the Azure ML CLI does not); "
-            "set it, at least 3 for production.", key_span(parsed.root, ()),
+            "AMLD147",
+            Severity.WARNING,
+            "instance_count is not set: the documentation requires it (the Azure ML CLI does not); set it, at least 3 for production.",
+            key_span(parsed.root, ()),
         )
     model = data.get("model")
     mlflow = isinstance(model, dict) and str(model.get("type", "")).lower().replace("_", "") == "mlflowmodel"
     if "code_configuration" in data and "environment" not in data and not mlflow:
         yield Finding(
-            "AMLD147", Severity.WARNING,
+            "AMLD147",
+            Severity.WARNING,
             "A scoring script needs an environment to run in; the documentation requires environment when "
-            "code_configuration is set (the Azure ML CLI does not).", key_span(parsed.root, ("code_configuration",)),
+            "code_configuration is set (the Azure ML CLI does not).",
+            key_span(parsed.root, ("code_configuration",)),
         )
 
 
 def _managed_scale(parsed: Parsed, scale: Any) -> Iterator[Finding]:
     if isinstance(scale, dict) and str(scale.get("type", "")).lower().replace("_", "") == "targetutilization":
         yield Finding(
-            "AMLD145", Severity.ERROR,
+            "AMLD145",
+            Severity.ERROR,
             "Managed online deployments support only scale_settings type: default (the Azure ML CLI refuses "
             "target_utilization when it creates the deployment); configure autoscale in Azure Monitor.",
             value_span(parsed.root, ("scale_settings", "type")),
@@ -140,20 +150,25 @@ def _environment(parsed: Parsed, env: dict, prefix: tuple, inline: bool) -> Iter
     has_image, has_build = "image" in env, "build" in env
     if has_image and has_build:
         yield Finding(
-            "AMLD143", Severity.ERROR, "Give image or build, not both: the environment is built from one of them.",
+            "AMLD143",
+            Severity.ERROR,
+            "Give image or build, not both: the environment is built from one of them.",
             key_span(parsed.root, prefix + ("build",)),
         )
     elif not has_image and not has_build and "inference_config" not in env:
         if inline:
             yield Finding(
-                "AMLD144", Severity.WARNING,
+                "AMLD144",
+                Severity.WARNING,
                 "This inline environment has no image or build: the Azure ML CLI accepts it, but the documentation "
-                "requires an image with conda_file, and local deployment needs one.", key_span(parsed.root, prefix),
+                "requires an image with conda_file, and local deployment needs one.",
+                key_span(parsed.root, prefix),
             )
         else:
             yield Finding(
-                "AMLD144", Severity.ERROR,
-                "An environment needs an image or a build context (Azure ML: \"Docker image or Dockerfile is required\").",
+                "AMLD144",
+                Severity.ERROR,
+                'An environment needs an image or a build context (Azure ML: "Docker image or Dockerfile is required").',
                 key_span(parsed.root, prefix),
             )
 
@@ -164,9 +179,10 @@ def _data_collector(parsed: Parsed, collector: Any) -> Iterator[Finding]:
     rate = collector.get("rolling_rate")
     if isinstance(rate, str) and rate.lower() in ("month", "year"):
         yield Finding(
-            "AMLD147", Severity.ERROR,
-            f"rolling_rate '{rate}' is in the documentation, but the Azure ML CLI (azure-ai-ml 1.35) refuses it: "
-            "use minute, hour or day.", value_span(parsed.root, ("data_collector", "rolling_rate")),
+            "AMLD147",
+            Severity.ERROR,
+            f"rolling_rate '{rate}' is in the documentation, but the Azure ML CLI (azure-ai-ml 1.35) refuses it: use minute, hour or day.",
+            value_span(parsed.root, ("data_collector", "rolling_rate")),
         )
     collections = collector.get("collections")
     for name, collection in (collections or {}).items() if isinstance(collections, dict) else ():
@@ -176,10 +192,11 @@ def _data_collector(parsed: Parsed, collector: Any) -> Iterator[Finding]:
             path = ("data_collector", "collections", name, "data", "version")
             span = value_span(parsed.root, path)
             yield Finding(
-                "AMLD147", Severity.ERROR,
-                f"The documentation writes the version as a number, but the Azure ML CLI refuses one: "
-                f"write it as text, '{version}'.",
-                span, (Fix(f"Quote it: '{version}'", (TextEdit(span, f"'{version}'"),)),),
+                "AMLD147",
+                Severity.ERROR,
+                f"The documentation writes the version as a number, but the Azure ML CLI refuses one: write it as text, '{version}'.",
+                span,
+                (Fix(f"Quote it: '{version}'", (TextEdit(span, f"'{version}'"),)),),
             )
 
 
@@ -191,15 +208,18 @@ def _identity(parsed: Parsed, identity: Any) -> Iterator[Finding]:
         return
     if len(identities) > 1:
         yield Finding(
-            "AMLD146", Severity.ERROR, f"Only one user-assigned identity is supported ({len(identities)} given).",
+            "AMLD146",
+            Severity.ERROR,
+            f"Only one user-assigned identity is supported ({len(identities)} given).",
             key_span(parsed.root, ("identity", "user_assigned_identities")),
         )
     for index, item in enumerate(identities):
         if isinstance(item, str):
             yield Finding(
-                "AMLD147", Severity.ERROR,
-                "The documentation lists plain resource ids, but the Azure ML CLI refuses them (\"Not a valid mapping "
-                f"type\"): write - resource_id: {item}",
+                "AMLD147",
+                Severity.ERROR,
+                'The documentation lists plain resource ids, but the Azure ML CLI refuses them ("Not a valid mapping '
+                f'type"): write - resource_id: {item}',
                 value_span(parsed.root, ("identity", "user_assigned_identities", index)),
             )
 
@@ -215,21 +235,25 @@ def _traffic(parsed: Parsed, data: dict) -> Iterator[Finding]:
                 yield Finding("AMLD146", Severity.ERROR, f"traffic adds up to {total}%; at most 100.", span)
             elif total not in (0, 100):
                 yield Finding(
-                    "AMLD146", Severity.WARNING,
-                    f"traffic adds up to {total}%; the documentation requires 0 or 100 (the CLI accepts less).", span,
+                    "AMLD146",
+                    Severity.WARNING,
+                    f"traffic adds up to {total}%; the documentation requires 0 or 100 (the CLI accepts less).",
+                    span,
                 )
     mirror = data.get("mirror_traffic")
     if isinstance(mirror, dict) and mirror:
         span = key_span(parsed.root, ("mirror_traffic",))
         if len(mirror) > 1:
             yield Finding(
-                "AMLD146", Severity.WARNING,
+                "AMLD146",
+                Severity.WARNING,
                 "mirror_traffic may name one deployment only (the Azure ML CLI accepts more; the service refuses them).",
                 span,
             )
         if any((_percent(v) or 0) > 50 for v in mirror.values()):
             yield Finding(
-                "AMLD146", Severity.WARNING,
+                "AMLD146",
+                Severity.WARNING,
                 "mirror_traffic may copy at most 50% of traffic (the Azure ML CLI accepts more; the service refuses it).",
                 span,
             )

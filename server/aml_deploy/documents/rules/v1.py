@@ -17,8 +17,7 @@ from ..parsing import Parsed
 from ..schemas import canonical_enum_value, root_schema
 
 _NAMESPACE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z")
-_ENVIRONMENT_EXCLUSIVE = ("runtime", "condaFile", "extraDockerfileSteps", "extraDockerFileSteps",
-                          "enableGpu", "cudaVersion", "baseImage")
+_ENVIRONMENT_EXCLUSIVE = ("runtime", "condaFile", "extraDockerfileSteps", "extraDockerFileSteps", "enableGpu", "cudaVersion", "baseImage")
 COMPUTE_TYPES = ("local", "aci", "aks", "aksendpoint")
 
 
@@ -37,22 +36,27 @@ def _inference_config(parsed: Parsed, data: dict) -> Iterator[Finding]:
         for key in _ENVIRONMENT_EXCLUSIVE:
             if key in data:
                 yield Finding(
-                    "AMLD165", Severity.ERROR,
+                    "AMLD165",
+                    Severity.ERROR,
                     f"'{key}' cannot be combined with environment: put it in the environment definition instead.",
                     key_span(parsed.root, (key,)),
                 )
         docker = data["environment"].get("docker")
         if isinstance(docker, dict) and docker.get("baseImage") and docker.get("baseDockerfile"):
             yield Finding(
-                "AMLD165", Severity.ERROR, "Give docker.baseImage or docker.baseDockerfile, not both.",
+                "AMLD165",
+                Severity.ERROR,
+                "Give docker.baseImage or docker.baseDockerfile, not both.",
                 key_span(parsed.root, ("environment", "docker", "baseDockerfile")),
             )
     if "extraDockerFileSteps" in data:
         span = key_span(parsed.root, ("extraDockerFileSteps",))
         yield Finding(
-            "AMLD166", Severity.WARNING,
-            "Azure ML v1 reads extraDockerfileSteps (lower-case 'f'); this spelling, from the documentation's table, "
-            "is ignored.", span, (Fix("Rename to 'extraDockerfileSteps'", (TextEdit(span, "extraDockerfileSteps"),)),),
+            "AMLD166",
+            Severity.WARNING,
+            "Azure ML v1 reads extraDockerfileSteps (lower-case 'f'); this spelling, from the documentation's table, is ignored.",
+            span,
+            (Fix("Rename to 'extraDockerfileSteps'", (TextEdit(span, "extraDockerfileSteps"),)),),
         )
     entry = data.get("entryScript")
     if isinstance(entry, str) and entry:
@@ -61,7 +65,9 @@ def _inference_config(parsed: Parsed, data: dict) -> Iterator[Finding]:
             yield Finding("AMLD167", Severity.ERROR, problem, value_span(parsed.root, ("entryScript",)))
     if "cudaVersion" in data and data.get("enableGpu") is not True:
         yield Finding(
-            "AMLD163", Severity.WARNING, "cudaVersion has no effect unless enableGpu is true.",
+            "AMLD163",
+            Severity.WARNING,
+            "cudaVersion has no effect unless enableGpu is true.",
             key_span(parsed.root, ("cudaVersion",)),
         )
 
@@ -82,7 +88,8 @@ def _deployment_config(parsed: Parsed, data: dict) -> Iterator[Finding]:
         return  # the schema reports a missing or unknown computeType
     if compute in ("aci", "aks", "aksendpoint"):
         yield Finding(
-            "AMLD169", Severity.INFO,
+            "AMLD169",
+            Severity.INFO,
             f"{compute.upper() if compute != 'aksendpoint' else 'AKS endpoint'} web services belong to Azure ML v1, "
             "whose CLI and SDK are retired; managed or Kubernetes online endpoints replace them.",
             value_span(parsed.root, ("computeType",)),
@@ -100,7 +107,8 @@ def _keys_for_other_compute(parsed: Parsed, data: dict, compute: str) -> Iterato
         types = properties.get(key, {}).get("x-compute-types")
         if types and compute not in types:
             yield Finding(
-                "AMLD168", Severity.WARNING,
+                "AMLD168",
+                Severity.WARNING,
                 f"'{key}' is read only for computeType {' / '.join(types)}; with {compute} Azure ML ignores it.",
                 key_span(parsed.root, (key,)),
             )
@@ -109,15 +117,19 @@ def _keys_for_other_compute(parsed: Parsed, data: dict, compute: str) -> Iterato
 def _aks(parsed: Parsed, data: dict) -> Iterator[Finding]:
     if data.get("authEnabled") is True and data.get("tokenAuthEnabled") is True:
         yield Finding(
-            "AMLD161", Severity.ERROR, "authEnabled and tokenAuthEnabled cannot both be true: choose key or token auth.",
+            "AMLD161",
+            Severity.ERROR,
+            "authEnabled and tokenAuthEnabled cannot both be true: choose key or token auth.",
             key_span(parsed.root, ("tokenAuthEnabled",)),
         )
     namespace = data.get("namespace")
     if isinstance(namespace, str) and not _NAMESPACE.match(namespace):
         yield Finding(
-            "AMLD162", Severity.ERROR,
+            "AMLD162",
+            Severity.ERROR,
             f"Invalid namespace '{namespace}': lowercase letters, digits and '-', starting and ending with a letter "
-            "or digit, at most 63 characters.", value_span(parsed.root, ("namespace",)),
+            "or digit, at most 63 characters.",
+            value_span(parsed.root, ("namespace",)),
         )
     yield from _autoscale(parsed, data)
     yield from _limits(parsed, data.get("containerResourceRequirements"))
@@ -131,25 +143,33 @@ def _autoscale(parsed: Parsed, data: dict) -> Iterator[Finding]:
     replicas = "numReplicas" in data
     if enabled is True and replicas:
         yield Finding(
-            "AMLD164", Severity.ERROR, "numReplicas fixes the replica count, so it cannot be set with autoscaleEnabled: true.",
+            "AMLD164",
+            Severity.ERROR,
+            "numReplicas fixes the replica count, so it cannot be set with autoscaleEnabled: true.",
             key_span(parsed.root, ("numReplicas",)),
         )
     if enabled is False:
         if not replicas:
             yield Finding(
-                "AMLD164", Severity.ERROR, "With autoscaleEnabled: false, set numReplicas.",
+                "AMLD164",
+                Severity.ERROR,
+                "With autoscaleEnabled: false, set numReplicas.",
                 value_span(parsed.root, ("autoScaler", "autoscaleEnabled")),
             )
         for key in ("minReplicas", "maxReplicas", "refreshPeriodInSeconds", "targetUtilization"):
             if key in scaler:
                 yield Finding(
-                    "AMLD164", Severity.ERROR, f"{key} applies only when autoscaling is on.",
+                    "AMLD164",
+                    Severity.ERROR,
+                    f"{key} applies only when autoscaling is on.",
                     key_span(parsed.root, ("autoScaler", key)),
                 )
     low, high = scaler.get("minReplicas"), scaler.get("maxReplicas")
     if isinstance(low, int) and isinstance(high, int) and low > high:
         yield Finding(
-            "AMLD164", Severity.ERROR, f"minReplicas ({low}) is more than maxReplicas ({high}).",
+            "AMLD164",
+            Severity.ERROR,
+            f"minReplicas ({low}) is more than maxReplicas ({high}).",
             value_span(parsed.root, ("autoScaler", "minReplicas")),
         )
 
@@ -161,7 +181,9 @@ def _limits(parsed: Parsed, resources: Any) -> Iterator[Finding]:
         low, high = resources.get(request), resources.get(limit)
         if _number(low) and _number(high) and high < low:
             yield Finding(
-                "AMLD163", Severity.ERROR, f"{limit} ({high}) is below {request} ({low}).",
+                "AMLD163",
+                Severity.ERROR,
+                f"{limit} ({high}) is below {request} ({low}).",
                 value_span(parsed.root, ("containerResourceRequirements", limit)),
             )
 
@@ -171,18 +193,33 @@ def aci_not_honoured(data: dict) -> list[tuple[str, str]]:
     as Azure ML v1 did: AML Deploy publishes without them (the ACI target shows the same warnings)."""
     found = []
     if data.get("appInsightsEnabled") is True:
-        found.append(("appInsightsEnabled", "appInsightsEnabled: Container Instances has no Application Insights "
-                      "integration (Azure ML v1 added it itself); the service is published without it (read its logs with "
-                      "aml-deploy service get-logs)."))
+        found.append(
+            (
+                "appInsightsEnabled",
+                "appInsightsEnabled: Container Instances has no Application Insights "
+                "integration (Azure ML v1 added it itself); the service is published without it (read its logs with "
+                "aml-deploy service get-logs).",
+            )
+        )
     if "vnetName" in data or "subnetName" in data:
         key = "vnetName" if "vnetName" in data else "subnetName"
-        found.append((key, "vnetName/subnetName: Container Instances joins a virtual network by subnet resource id, and a "
-                      "group in a subnet has no public address for its front; the service is published with a public "
-                      "address, outside the network."))
+        found.append(
+            (
+                key,
+                "vnetName/subnetName: Container Instances joins a virtual network by subnet resource id, and a "
+                "group in a subnet has no public address for its front; the service is published with a public "
+                "address, outside the network.",
+            )
+        )
     if any(key in data for key in ("vaultBaseUrl", "keyName", "keyVersion")):
         key = next(k for k in ("vaultBaseUrl", "keyName", "keyVersion") if k in data)
-        found.append((key, "vaultBaseUrl/keyName/keyVersion: a customer-managed key also needs a managed identity with "
-                      "access to the vault, which the v1 settings cannot name; the group is encrypted with Microsoft's key."))
+        found.append(
+            (
+                key,
+                "vaultBaseUrl/keyName/keyVersion: a customer-managed key also needs a managed identity with "
+                "access to the vault, which the v1 settings cannot name; the group is encrypted with Microsoft's key.",
+            )
+        )
     return found
 
 
@@ -193,7 +230,9 @@ def _aci(parsed: Parsed, data: dict) -> Iterator[Finding]:
         missing = [key for key in ("sslCertificate", "sslKey", "cname") if not data.get(key)]
         if missing:
             yield Finding(
-                "AMLD163", Severity.ERROR, f"sslEnabled needs {', '.join(missing)}.",
+                "AMLD163",
+                Severity.ERROR,
+                f"sslEnabled needs {', '.join(missing)}.",
                 value_span(parsed.root, ("sslEnabled",)),
             )
     for group in (("vnetName", "subnetName"), ("vaultBaseUrl", "keyName", "keyVersion")):
@@ -201,7 +240,9 @@ def _aci(parsed: Parsed, data: dict) -> Iterator[Finding]:
         if present and len(present) < len(group):
             missing = [key for key in group if key not in data]
             yield Finding(
-                "AMLD163", Severity.ERROR, f"{' and '.join(group)} go together: add {', '.join(missing)}.",
+                "AMLD163",
+                Severity.ERROR,
+                f"{' and '.join(group)} go together: add {', '.join(missing)}.",
                 key_span(parsed.root, (present[0],)),
             )
 

@@ -10,9 +10,11 @@ _USER_ROOTS = tuple(p for p in (os.environ.get("AML_APP_ROOT"), os.environ.get("
 
 
 def _event(name, **fields):
-    print("@@aml-deploy " + json.dumps({"event": name, "time": time.time(),
-                                        "generation": int(os.environ.get("AML_DEPLOY_GENERATION", "0")), **fields}),
-          flush=True)
+    print(
+        "@@aml-deploy "
+        + json.dumps({"event": name, "time": time.time(), "generation": int(os.environ.get("AML_DEPLOY_GENERATION", "0")), **fields}),
+        flush=True,
+    )
 
 
 def post_fork(server, worker):

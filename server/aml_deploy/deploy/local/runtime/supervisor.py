@@ -26,10 +26,20 @@ PORT = 5001
 # Imported once in the parent. Not the server's own config-reading modules (routes, config,
 # aml_blueprint, entry...): they read the environment when imported.
 SERVER_DEPENDENCIES = (
-    "flask", "flask_cors", "werkzeug", "jinja2", "gunicorn.app.wsgiapp", "gunicorn.workers.sync", "gunicorn.arbiter",
-    "pydantic", "pydantic_settings", "inference_schema.schema_decorators",
-    "azure.monitor.opentelemetry.exporter", "opentelemetry.sdk.trace",
-    "azureml_inference_server_http.amlserver", "azureml_inference_server_http.api.aml_request",
+    "flask",
+    "flask_cors",
+    "werkzeug",
+    "jinja2",
+    "gunicorn.app.wsgiapp",
+    "gunicorn.workers.sync",
+    "gunicorn.arbiter",
+    "pydantic",
+    "pydantic_settings",
+    "inference_schema.schema_decorators",
+    "azure.monitor.opentelemetry.exporter",
+    "opentelemetry.sdk.trace",
+    "azureml_inference_server_http.amlserver",
+    "azureml_inference_server_http.api.aml_request",
     "azureml_inference_server_http.api.aml_response",
 )
 NEVER_PRELOAD = ("azureml_inference_server_http.server", "__main__", "debugpy", "pydevd", "_pydevd")
@@ -130,8 +140,19 @@ def run_inference_server() -> None:
     import gunicorn.app.wsgiapp
 
     sys.argv = [
-        "gunicorn", "-c", HOOKS, "-b", f"0.0.0.0:{PORT}", "-w", os.environ.get("WORKER_COUNT", "1"),
-        "--timeout", os.environ.get("WORKER_TIMEOUT", "300"), "--access-logfile", "-", "--error-logfile", "/dev/null",
+        "gunicorn",
+        "-c",
+        HOOKS,
+        "-b",
+        f"0.0.0.0:{PORT}",
+        "-w",
+        os.environ.get("WORKER_COUNT", "1"),
+        "--timeout",
+        os.environ.get("WORKER_TIMEOUT", "300"),
+        "--access-logfile",
+        "-",
+        "--error-logfile",
+        "/dev/null",
         "azureml_inference_server_http.server.entry:app",
     ]
     gunicorn.app.wsgiapp.WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
