@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,44 @@ def test_deleting_a_deployment_that_has_traffic_says_where_its_share_went(local,
     assert shown["traffic"] == {"green": 30}
     assert _served(local, endpoint) == {"green"}  # the front scales the shares that are left up
     assert any("adds up to 30%" in note and "green gets all" in note for note in shown["notes"]), shown["notes"]
+
+
+def test_list_goes_on_while_another_process_removes_endpoints_and_names_a_damaged_record(local, docker_client, endpoint_name):
+    import threading
+
+    damaged = local.home / "endpoints" / "hdamaged.json"
+    damaged.parent.mkdir(parents=True, exist_ok=True)
+    damaged.write_text("garbage{")
+    stop, failures = threading.Event(), []
+
+    def churn() -> None:  # what another process's create and delete look like to this one
+        while not stop.is_set():
+            name = f"{endpoint_name}-c{uuid.uuid4().hex[:4]}"
+            container = docker_client.containers.create(
+                "python:3.11-slim",
+                command=["true"],
+                name=name,
+                labels={"aml-deploy.managed": "1", "aml-deploy.endpoint": endpoint_name + "x", "aml-deploy.deployment": "churn"},
+            )
+            container.remove(force=True)
+
+    worker = threading.Thread(target=churn)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                listed = {e["name"]: e for e in local.list_endpoints()}
+            except Exception as err:  # noqa: BLE001 - collected for the assertion
+                import traceback
+
+                failures.append(traceback.format_exc())
+                continue
+            assert "cannot be read" in " ".join(listed["hdamaged"]["notes"])
+    finally:
+        stop.set()
+        worker.join()
+        remove_containers(docker_client, endpoint_name + "x")
+    assert failures == [], failures[0]
+    local.delete_endpoint("hdamaged")  # the way out the message names
+    assert not damaged.exists()

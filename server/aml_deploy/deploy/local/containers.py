@@ -35,7 +35,7 @@ def find(client, endpoint: str | None = None, deployment: str | None = None) -> 
         labels.append(f"aml-deploy.endpoint={endpoint}")
     if deployment:
         labels.append(f"aml-deploy.deployment={deployment}")
-    return client.containers.list(all=True, filters={"label": labels})
+    return client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)  # another process may remove one meanwhile
 
 
 def create(client, spec: DeploymentSpec, image: str, environment_key: str, ports: tuple[int | None, int | None], control: dict):

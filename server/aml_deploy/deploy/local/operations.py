@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import docker.errors
+
 from ...documents import Context, validate_or_refuse
 from ...errors import AmlDeployError
 from ...front import shares
@@ -112,10 +114,27 @@ class LocalEndpoints:
     def list_endpoints(self) -> list[dict]:
         names = self.records.endpoint_names()
         names |= {c.labels.get("aml-deploy.endpoint") for c in containers.find(self.client)}
-        return [self.show_endpoint(name) for name in sorted(n for n in names if n)]
+        return [shown for name in sorted(n for n in names if n) if (shown := self._listed_endpoint(name))]
+
+    def _listed_endpoint(self, name: str) -> dict | None:
+        """One endpoint as list shows it: one whose record is damaged is listed with what is wrong (the
+        others still show), one another process deleted since the names were read is left out."""
+        try:
+            return self.show_endpoint(name)
+        except DeployError as err:
+            if self.records.endpoint_file_exists(name):
+                return {"name": name, "provisioning_state": "Failed", "deployments": [], "traffic": {}, "notes": [str(err)]}
+            return None
 
     def delete_endpoint(self, name: str) -> dict:
-        removed = [self.delete_deployment(name, d.deployment, refresh_front=False)["name"] for d in self.list_deployments(name)]
+        try:
+            deployments = self.list_deployments(name)
+        except DeployError:
+            if not self.records.endpoint_file_exists(name):
+                raise
+            self.records.remove(name)  # damaged: what it remembered is lost, the containers tell the rest
+            deployments = self.list_deployments(name)
+        removed = [self.delete_deployment(name, d.deployment, refresh_front=False)["name"] for d in deployments]
         self.front.remove(name)
         self.records.remove(name)
         return {"name": name, "deleted_deployments": removed}
@@ -274,6 +293,13 @@ class LocalEndpoints:
         finally:
             self.registry.release(container.name)
 
+    def _state_if_present(self, container) -> DeploymentState | None:
+        """None for a container another process removed after it was listed."""
+        try:
+            return self._state_of(container, None)
+        except docker.errors.NotFound:
+            return None
+
     def show_deployment(self, endpoint: str, deployment: str) -> DeploymentState:
         for state in self.list_deployments(endpoint):
             if state.deployment == deployment:
@@ -282,7 +308,7 @@ class LocalEndpoints:
 
     def list_deployments(self, endpoint: str | None = None) -> list[DeploymentState]:
         """Every deployment with a container, and the remembered ones whose container is gone."""
-        states = [self._state_of(c, None) for c in containers.find(self.client, endpoint)]
+        states = [state for c in containers.find(self.client, endpoint) if (state := self._state_if_present(c))]
         for state in states:
             remembered = (self.records.read(state.endpoint) or {}).get("deployments") or {}
             _note_failed_update(state, remembered)

@@ -35,6 +35,9 @@ class Records:
     def _endpoint_file(self, name: str) -> Path:
         return self.home / "endpoints" / f"{check_name(name)}.json"
 
+    def endpoint_file_exists(self, name: str) -> bool:
+        return self._endpoint_file(name).exists()
+
     def endpoint_names(self) -> set[str]:
         return {p.stem for p in (self.home / "endpoints").glob("*.json")}
 
