@@ -10,7 +10,9 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import threading
 import time
+import traceback
 import uuid
 from pathlib import Path
 
@@ -206,8 +208,6 @@ def test_deleting_a_deployment_that_has_traffic_says_where_its_share_went(local,
 
 
 def test_list_goes_on_while_another_process_removes_endpoints_and_names_a_damaged_record(local, docker_client, endpoint_name):
-    import threading
-
     damaged = local.home / "endpoints" / "hdamaged.json"
     damaged.parent.mkdir(parents=True, exist_ok=True)
     damaged.write_text("garbage{")
@@ -231,9 +231,7 @@ def test_list_goes_on_while_another_process_removes_endpoints_and_names_a_damage
         while time.monotonic() < deadline:
             try:
                 listed = {e["name"]: e for e in local.list_endpoints()}
-            except Exception as err:  # noqa: BLE001 - collected for the assertion
-                import traceback
-
+            except Exception:  # noqa: BLE001 - collected for the assertion
                 failures.append(traceback.format_exc())
                 continue
             assert "cannot be read" in " ".join(listed["hdamaged"]["notes"])
