@@ -2,7 +2,7 @@
 // Publish…, Copy Key, Regenerate Key, Show Logs, Update Model, Delete.
 import { errorMessage, ServerCall, ServerError } from '../serverCall';
 import { Ui } from '../ui';
-import { askSettings, PublishSettings, rememberSettings, serviceNameProblem, SettingsStore, SETTINGS_KEY, suggestedServiceName } from './settings';
+import { askKubernetesSettings, askSettings, PublishSettings, rememberSettings, serviceNameProblem, SettingsStore, SETTINGS_KEY, suggestedServiceName } from './settings';
 import { PublishedService } from './tree';
 
 // What is being published: a local deployment's configuration, or a v1 inferenceconfig.json.
@@ -10,6 +10,7 @@ export interface PublishSource {
     config: string; // path or file URI
     name?: string; // a suggestion: the local endpoint's name, the folder's
     deploymentConfig?: string; // a v1 deploymentconfig.json beside it
+    computeType?: string; // its computeType: aks publishes to a Kubernetes cluster, anything else to ACI
     models?: string[];
 }
 
@@ -29,12 +30,15 @@ export type Publisher = (title: string, args: Record<string, unknown>) => Promis
 
 export async function publish(ui: Ui, publisher: Publisher, store: SettingsStore, source: PublishSource,
     askPassword = true): Promise<PublishResult | undefined> {
-    const name = await ui.input({ title: 'Publish: service name', prompt: 'Name of the service on ACI',
+    const kubernetes = source.computeType?.toLowerCase() === 'aks';
+    const where = kubernetes ? 'Kubernetes' : 'ACI';
+    const name = await ui.input({ title: 'Publish: service name', prompt: `Name of the service on ${kubernetes ? 'the cluster' : 'ACI'}`,
         value: suggestedServiceName(source.name ?? 'service'), validate: serviceNameProblem });
     if (!name) {
         return undefined;
     }
-    const settings = await askSettings(ui, store.get<PublishSettings>(SETTINGS_KEY), !source.deploymentConfig);
+    const remembered = store.get<PublishSettings>(SETTINGS_KEY);
+    const settings = kubernetes ? await askKubernetesSettings(ui, remembered) : await askSettings(ui, remembered, !source.deploymentConfig);
     if (!settings) {
         return undefined;
     }
@@ -51,9 +55,10 @@ export async function publish(ui: Ui, publisher: Publisher, store: SettingsStore
         subscription: settings.subscription, resourceGroup: settings.resourceGroup, location: settings.location,
         registryServer: settings.registryServer, registryUsername: settings.registryUsername, registryPassword,
         acrName: settings.acrName, cpu: settings.cpu, memoryGb: settings.memoryGb,
+        kubeContext: kubernetes ? settings.kubeContext : undefined,
     };
     try {
-        return await publisher(`Publishing ${name} to ACI`, args);
+        return await publisher(`Publishing ${name} to ${where}`, args);
     } catch (error) {
         void ui.error(`Could not publish ${name}: ${errorMessage(error)}`);
         return undefined;

@@ -11,6 +11,7 @@ export interface PublishSettings {
     acrName?: string;
     cpu?: number; // only asked without a deploymentconfig.json
     memoryGb?: number;
+    kubeContext?: string; // Kubernetes: empty is the configuration's computeTargetName, else the current context
 }
 
 // Where settings are remembered (VS Code's workspaceState; a Map in the tests).
@@ -49,9 +50,7 @@ export async function askSettings(ui: Ui, remembered: PublishSettings | undefine
         const value = await ui.input(options);
         return value === undefined ? undefined : value.trim();
     };
-    const registryServer = await ask({ title: 'Publish: container registry', prompt: 'Login server of the registry the image is pushed to ' +
-        '(an Azure Container Registry such as myacr.azurecr.io, or any registry `docker login` knows)', value: last.registryServer,
-    validate: registryProblem });
+    const registryServer = await askRegistry(ui, last);
     if (!registryServer) {
         return undefined;
     }
@@ -77,6 +76,28 @@ export async function askSettings(ui: Ui, remembered: PublishSettings | undefine
         settings.memoryGb = Number(memory) || undefined;
     }
     return settings;
+}
+
+async function askRegistry(ui: Ui, last: Partial<PublishSettings>): Promise<string | undefined> {
+    const value = await ui.input({ title: 'Publish: container registry', prompt: 'Login server of the registry the image is pushed to ' +
+        '(an Azure Container Registry such as myacr.azurecr.io, or any registry `docker login` knows)', value: last.registryServer,
+    validate: registryProblem });
+    return value?.trim();
+}
+
+// For a v1 configuration with computeType aks: the registry the cluster pulls from, and the kubeconfig context.
+export async function askKubernetesSettings(ui: Ui, remembered: PublishSettings | undefined): Promise<PublishSettings | undefined> {
+    const last: Partial<PublishSettings> = remembered ?? {};
+    const registryServer = await askRegistry(ui, last);
+    if (!registryServer) {
+        return undefined;
+    }
+    const context = await ui.input({ title: 'Publish: kubeconfig context', prompt: 'The cluster to publish to (empty: the ' +
+        'configuration\'s computeTargetName, else the current context of your kubeconfig)', value: last.kubeContext ?? '' });
+    if (context === undefined) {
+        return undefined;
+    }
+    return { ...last, registryServer, kubeContext: context.trim() || undefined };
 }
 
 export async function rememberSettings(store: SettingsStore, settings: PublishSettings): Promise<void> {

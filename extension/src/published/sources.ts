@@ -30,7 +30,7 @@ export async function completeV1Source(ui: Ui, source: PublishSource, siblings: 
     const candidates = siblings.filter((file) => /deploy.*config.*\.json$/i.test(path.basename(file)));
     const none: Choice & { file?: string } = { label: 'No deploymentconfig.json', description: 'give cpu and memory now' };
     const choices: (Choice & { file?: string })[] = [...candidates.map((file) => ({ label: path.basename(file), description: file, file })), none];
-    const picked = choices.length === 1 ? none : await ui.pick(choices, 'Publish: the ACI deployment configuration');
+    const picked = choices.length === 1 ? none : await ui.pick(choices, 'Publish: the deployment configuration (computeType aci, or aks for Kubernetes)');
     if (!picked) {
         return undefined;
     }

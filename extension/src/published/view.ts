@@ -100,7 +100,19 @@ async function publishSource(call: <T>(command: string, args?: Record<string, un
     } catch {
         // no registry: publish without a registered model
     }
-    return completeV1Source(vscodeUi, source, siblings, models);
+    const complete = await completeV1Source(vscodeUi, source, siblings, models);
+    return complete?.deploymentConfig ? { ...complete, computeType: await computeTypeOf(complete.deploymentConfig) } : complete;
+}
+
+// The computeType a deploymentconfig.json names (aks: Publish… goes to a Kubernetes cluster); the server checks the rest.
+async function computeTypeOf(file: string): Promise<string | undefined> {
+    try {
+        const data: unknown = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(file))));
+        const value = typeof data === 'object' && data !== null ? (data as Record<string, unknown>).computeType : undefined;
+        return typeof value === 'string' ? value : undefined;
+    } catch {
+        return undefined; // unreadable: published as ACI, and the server says what is wrong with the file
+    }
 }
 
 async function report(result: PublishResult, log: vscode.LogOutputChannel): Promise<void> {

@@ -91,6 +91,28 @@ test('publish remembers the settings per workspace, asks the password without ke
     assert.ok(!JSON.stringify([...store.values]).includes('s3cret'));
 });
 
+test('a v1 configuration with computeType aks is published to Kubernetes: registry and kubeconfig context asked, no Azure settings', async () => {
+    const store = new Store();
+    store.values.set(SETTINGS_KEY, { registryServer: 'r:5000', resourceGroup: 'rg', kubeContext: 'old-ctx' });
+    const ui = new InputUi({ 'service name': 'svc', 'container registry': 'r:5000', 'kubeconfig context': '' });
+    const sent: Record<string, unknown>[] = [];
+    await publish(ui, (title, args) => {
+        sent.push({ title, ...args });
+        return Promise.resolve({ endpoint: 'svc', provisioning_state: 'Succeeded', target: 'kubernetes' });
+    }, store, { config: '/w/v1/inferenceconfig.json', deploymentConfig: '/w/v1/aks.json', computeType: 'AKS', models: [] });
+    assert.equal(sent[0].title, 'Publishing svc to Kubernetes');
+    assert.equal(sent[0].kubeContext, undefined); // empty: the configuration's computeTargetName, else the current context
+    assert.deepEqual(ui.asked.map((o) => o.title), ['Publish: service name', 'Publish: container registry', 'Publish: kubeconfig context']);
+    assert.equal(ui.asked[2].value, 'old-ctx');
+    assert.deepEqual(store.get(SETTINGS_KEY), { registryServer: 'r:5000', resourceGroup: 'rg', kubeContext: undefined });
+    const named = new InputUi({ 'service name': 'svc', 'container registry': 'r:5000', 'kubeconfig context': 'prod' });
+    await publish(named, (title, args) => {
+        sent.push({ title, ...args });
+        return Promise.resolve({ endpoint: 'svc', provisioning_state: 'Succeeded' });
+    }, new Store(), { config: '/w/v1/inferenceconfig.json', deploymentConfig: '/w/v1/aks.json', computeType: 'aks' });
+    assert.equal(sent[1].kubeContext, 'prod');
+});
+
 test('a failed publish is summed up with its stage and line; a success with the bytes pushed', () => {
     const failed: PublishResult = { endpoint: 'svc', provisioning_state: 'Failed', target: 'local-check',
         failure: { message: 'FileNotFoundError: no-such.pkl', path: '/w/score.py', line: 13, log: '' } };
@@ -145,7 +167,7 @@ test('Publish… starts from a local deployment, or asks a v1 file for its deplo
     assert.equal(sourceFromNode({ endpoint: { name: 'e', deployments: [] } }), undefined);
     const yaml = { config: '/w/sample/blue.yml', name: 'e' };
     assert.equal(await completeV1Source(new FakeUi(), yaml, [], []), yaml); // a v2 YAML needs nothing more
-    const ui = new FakeUi({ 'ACI deployment configuration': 'deploymentconfig.json', 'model it serves': 'sample:1' });
+    const ui = new FakeUi({ 'deployment configuration': 'deploymentconfig.json', 'model it serves': 'sample:1' });
     const v1 = await completeV1Source(ui, { config: '/w/v1/inferenceconfig.json' },
         ['/w/v1/inferenceconfig.json', '/w/v1/deploymentconfig.json', '/w/v1/score.py'], [{ label: 'sample:1' }]);
     assert.deepEqual(v1, { config: '/w/v1/inferenceconfig.json', name: 'v1', deploymentConfig: '/w/v1/deploymentconfig.json', models: ['sample:1'] });

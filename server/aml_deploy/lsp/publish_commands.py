@@ -1,5 +1,6 @@
 """Server commands behind the Published Services view: publish a local deployment or a v1
-configuration to ACI, list the published services (ACI services, Kubernetes endpoints with their
+configuration to ACI (or, when its deploymentconfig.json says computeType aks, to a Kubernetes cluster), list the
+published services (ACI services, Kubernetes endpoints with their
 deployments and traffic), keys, logs, update, delete. Thin wrappers around the ACI and Kubernetes
 targets; publishing runs on a worker thread and reports its stages as work-done progress."""
 
@@ -12,7 +13,7 @@ from ..deploy.aci.settings import AciOptions
 from ..deploy.aci.target import AciServices
 from ..deploy.failures import failure_finding
 from ..deploy.publish import PROVISION, PUSH, RegistrySettings, StageProgress
-from ..deploy.spec import from_config
+from ..deploy.spec import from_config, read_deployment_config
 from ..deploy.state import DeploymentState
 from .commands import command
 from .server import AmlDeployServer
@@ -37,6 +38,7 @@ class PublishArgs:
     memoryGb: float | None = None
     authEnabled: bool | None = None
     dnsNameLabel: str | None = None
+    kubeContext: str | None = None  # computeType aks: the kubeconfig context (else computeTargetName, else the current one)
     requestFile: str | None = None
     skipLocalCheck: bool = False
     dryRun: bool = False
@@ -191,6 +193,12 @@ def show_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
 
 def publish(ls: AmlDeployServer, args: PublishArgs) -> dict:
     config = path_argument(args.config)
+    if args.deploymentConfig:
+        workspace = ls.workspace_root(config)
+        deployment_config = path_argument(args.deploymentConfig)
+        settings = read_deployment_config(deployment_config, workspace)
+        if str(settings.get("computeType", "")).lower() == "aks":
+            return _publish_to_kubernetes(ls, args, config, deployment_config, workspace)
     progress = _Progress(ls, args.progressToken, f"Publishing {args.name} to ACI")
     try:
         target = _target(ls, args, progress)
@@ -213,6 +221,44 @@ def publish(ls: AmlDeployServer, args: PublishArgs) -> dict:
         progress.end()
     _show_failure(ls, spec.script_path, state)
     return {**state.to_dict(), "publish": target.last_run.to_dict()}
+
+
+def _publish_to_kubernetes(ls: AmlDeployServer, args: PublishArgs, config, deployment_config, workspace) -> dict:
+    """A v1 AKS configuration to the cluster of its kubeconfig context, as `model deploy --dc` does it."""
+    from ..deploy.targets import kubernetes_endpoints
+
+    progress = _Progress(ls, args.progressToken, f"Publishing {args.name} to Kubernetes")
+    settings = {
+        "kube_context": args.kubeContext,
+        "registry": args.registryServer,
+        "registry_username": args.registryUsername,
+        "registry_password": args.registryPassword,
+        "local_check": False if args.skipLocalCheck else None,
+    }
+    try:
+        target = kubernetes_endpoints()(
+            registry=ls.model_registry(),
+            progress=lambda message: progress(StageProgress(PROVISION, message)),
+            settings={k: v for k, v in settings.items() if v is not None},
+        )
+        target.deployment_config, target.workspace = deployment_config, workspace
+        spec = from_config(
+            config,
+            endpoint=args.name,
+            deployment="default",
+            deployment_config=target.deployment_config,
+            models=[_model(m) for m in args.models],
+            workspace=workspace,
+            registry=ls.model_registry(),
+        )
+        spec.endpoint = args.name
+        if args.dryRun:
+            return {"manifests": target.deployment_manifests(spec)}
+        state = target.deploy(spec)
+    finally:
+        progress.end()
+    _show_failure(ls, spec.script_path, state)
+    return state.to_dict()
 
 
 def update_published(ls: AmlDeployServer, args: ServiceArgs) -> dict:
