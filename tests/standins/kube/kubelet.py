@@ -202,6 +202,7 @@ class ContainerRunner:
         self.event("Normal", "BackOff", f'Back-off pulling image "{self.image}"')
         self.event("Warning", "Failed", "Error: ImagePullBackOff")
         self.waiting = ("ImagePullBackOff", f'Back-off pulling image "{self.image}"')
+        self.worker.publish()  # the state it waits in until the retry (published now, not whenever something else changes)
         return False
 
     def _terminated(self, state: dict) -> None:
