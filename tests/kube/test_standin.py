@@ -318,7 +318,10 @@ def test_a_failing_container_crash_loops_an_oom_is_reported_and_the_previous_log
 
 
 @pytest_docker
-def test_a_pull_that_fails_shows_err_image_pull_then_image_pull_back_off(kube_cluster, kube_image, kube_registry, tmp_path):
+def test_a_pull_that_fails_shows_err_image_pull_then_image_pull_back_off(kube_cluster, kube_docker, kube_registry, tmp_path):
+    # An image of this test's own: once the engine has pulled an image by digest (the session's kube_image, in an
+    # earlier test), it serves that digest again without asking the registry, and the wrong password never fails.
+    kube_image = _image_of_its_own(kube_docker, kube_registry, "standin/pull")
     api = k8s_config.new_client_from_config(str(kube_cluster.kubeconfig))
     dyn = dynamic(api, tmp_path)
     ssa(dyn, namespace("pull"))
@@ -403,3 +406,15 @@ def test_a_free_loopback_port_is_really_free():
     """The LoadBalancer addresses are loopback addresses of their own: binding one works here."""
     with socket.socket() as probe:
         probe.bind(("127.45.0.1", 0))
+
+
+def _image_of_its_own(docker_client, registry, repository: str) -> str:
+    """BASE_IMAGE with a label no other image has, pushed to `registry`."""
+    import io
+    import uuid
+
+    from tests.standins.kube.fixtures import BASE_IMAGE
+
+    dockerfile = f"FROM {BASE_IMAGE}\nLABEL test.unique={uuid.uuid4().hex}\n".encode()
+    image, _ = docker_client.images.build(fileobj=io.BytesIO(dockerfile), rm=True)
+    return registry.push(docker_client, image.id, repository, "1")  # which removes the local copy with its only tag
