@@ -246,9 +246,10 @@ def kubernetes_target(args, progress=True):
     target = kubernetes_endpoints()(
         Registry(getattr(args, "registry", None)),
         _printer(args) if progress else None,
-        settings={k: v for k, v in settings.items() if v is not None},
+        settings=settings,
+        deployment_config=getattr(args, "deploy_config", None),
+        workspace=getattr(args, "workspace", None),
     )
-    target.deployment_config, target.workspace = getattr(args, "deploy_config", None), getattr(args, "workspace", None)
     if getattr(args, "ca_bundle", None):
         target.ca = ca_bundle(str(args.ca_bundle))
     return target

@@ -239,14 +239,15 @@ def _publish_to_kubernetes(ls: AmlDeployServer, args: PublishArgs, config, deplo
         target = kubernetes_endpoints()(
             registry=ls.model_registry(),
             progress=lambda message: progress(StageProgress(PROVISION, message)),
-            settings={k: v for k, v in settings.items() if v is not None},
+            settings=settings,
+            deployment_config=deployment_config,
+            workspace=workspace,
         )
-        target.deployment_config, target.workspace = deployment_config, workspace
         spec = from_config(
             config,
             endpoint=args.name,
             deployment="default",
-            deployment_config=target.deployment_config,
+            deployment_config=deployment_config,
             models=[_model(m) for m in args.models],
             workspace=workspace,
             registry=ls.model_registry(),

@@ -46,15 +46,18 @@ class KubernetesEndpoints:
         progress: Progress | None = None,
         settings: dict | None = None,
         services: PublishedServices | None = None,
+        *,
+        deployment_config: Path | None = None,
+        workspace: Path | None = None,
     ) -> None:
         self.registry = registry or Registry()  # the local model registry
-        self.settings = dict(settings or {})
+        self.settings = {k: v for k, v in (settings or {}).items() if v is not None}  # None: not given
         self.progress = progress or (lambda message: None)
         self.services = services or PublishedServices()
         self.ca = ca_bundle()
         self.check = bool(self.settings.get("local_check", True))
-        self.deployment_config: Path | None = None  # v1: where the deploymentconfig.json came from (for update)
-        self.workspace: Path | None = None
+        self.deployment_config = deployment_config  # v1: where the deploymentconfig.json came from (for update)
+        self.workspace = workspace
         self._client = None
         self._clusters: dict[str | None, kube.Cluster] = {}
         self._said = ""  # the last rollout progress said, not to repeat it
