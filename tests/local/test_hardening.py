@@ -21,7 +21,7 @@ def _env(home) -> dict:
     return {**os.environ, "AML_DEPLOY_HOME": str(home / "home"), "AML_DEPLOY_REGISTRY": str(home / "registry")}
 
 
-def _create(workspace, home, *extra) -> subprocess.Popen:
+def _create(workspace, home, *extra, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [
             sys.executable,
@@ -38,7 +38,7 @@ def _create(workspace, home, *extra) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_env(home),
+        env={**_env(home), **(env or {})},
     )
 
 
@@ -202,23 +202,7 @@ def test_a_lost_engine_connection_is_said_and_the_next_command_reports_it(worksp
         while not relay_socket.exists():
             assert relay.poll() is None
         _slow_init(workspace, 30)
-        create = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "aml_deploy",
-                "online-deployment",
-                "create",
-                "--local",
-                "-f",
-                str(workspace / "sample" / "blue-deployment.yml"),
-            ],
-            cwd=workspace,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**_env(home), "DOCKER_HOST": f"unix://{relay_socket}"},
-        )
+        create = _create(workspace, home, env={"DOCKER_HOST": f"unix://{relay_socket}"})
         _wait_for_line(create, "Waiting for init()")
         relay.kill()
         _out, err = create.communicate(timeout=120)
