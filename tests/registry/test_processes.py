@@ -2,6 +2,7 @@
 SIGKILL at random moments."""
 
 import json
+import multiprocessing
 import os
 import random
 import signal
@@ -11,7 +12,7 @@ import time
 
 import pytest
 
-from aml_deploy.registry import Registry
+from aml_deploy.registry import Registry, database
 
 pytestmark = pytest.mark.slow
 
@@ -85,3 +86,33 @@ def test_sigkill_at_random_moments_leaves_no_half_version(tmp_path, big_model):
     subprocess.run(create_command(root, big_model), check=True, capture_output=True)
     assert [p for p in (root / "staging").iterdir()] == []
     assert registry.verify(deep=True).problems == []
+
+
+def _open_for_writing(root, barrier, errors):
+    barrier.wait()  # all eight open the new registry at the same moment
+    try:
+        with database.connect(root, write=True) as connection, database.writing(connection):
+            connection.execute("SELECT count(*) FROM versions").fetchone()
+    except Exception as err:  # noqa: BLE001 - the test reports whatever any of them met
+        errors.put(f"{type(err).__name__}: {err}")
+
+
+def test_eight_processes_creating_one_registry_together_all_open_it(tmp_path):
+    """The first use of a registry creates its database; eight at once used to meet "database is
+    locked" at once (SQLite does not wait out the busy timeout when switching to WAL) or mistake a
+    half-made registry for another program's database. 150 rounds: about one in twenty met one."""
+    context = multiprocessing.get_context("fork")
+    errors = context.Queue()
+    for round_ in range(150):
+        root = tmp_path / f"registry-{round_}"
+        barrier = context.Barrier(8)
+        processes = [context.Process(target=_open_for_writing, args=(root, barrier, errors)) for _ in range(8)]
+        for process in processes:
+            process.start()
+        for process in processes:
+            process.join(timeout=120)
+        assert [process.exitcode for process in processes] == [0] * 8
+    found = []
+    while not errors.empty():
+        found.append(errors.get())
+    assert found == []

@@ -5,7 +5,9 @@ errors mean for the user (a full disk is not a damaged database)."""
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,7 @@ from .files import NotAFile, free_bytes, open_regular, read_only_filesystem
 SCHEMA_VERSION = 2
 APPLICATION_ID = 0x414D4C44  # "AMLD": marks the database as ours
 _SQLITE_HEADER = b"SQLite format 3\x00"
+_BUSY_SECONDS = 60  # how long a process waits for another that holds the registry locked
 _NEARLY_FULL = 1024 * 1024  # an I/O error with less free space than this is the disk being full
 
 MIGRATIONS: dict[int, str] = {
@@ -216,20 +219,20 @@ def _why_not_writable(root: Path, path: Path) -> str | None:
 
 def _open(path: Path, read_only: bool) -> Connection:
     if not read_only:
-        connection = sqlite3.connect(path, timeout=60, isolation_level=None, factory=Connection)
+        connection = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None, factory=Connection)
     else:
         # mode=ro reads the WAL a writer may have left; with none left (the usual case) SQLite
         # needs to create one to open in WAL mode, which it cannot here: the file is then all
         # there is, and immutable=1 reads it as it is.
         uri = f"file:{quote(str(path))}"
         try:
-            connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=60, isolation_level=None, factory=Connection)
+            connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=_BUSY_SECONDS, isolation_level=None, factory=Connection)
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.OperationalError:
             connection = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, factory=Connection)
         connection.read_only = True
     connection.row_factory = sqlite3.Row
-    connection.execute("PRAGMA busy_timeout = 60000")
+    connection.execute(f"PRAGMA busy_timeout = {_BUSY_SECONDS * 1000}")
     connection.execute("PRAGMA foreign_keys = ON")
     return connection
 
@@ -237,11 +240,10 @@ def _open(path: Path, read_only: bool) -> Connection:
 def _prepare(connection: Connection, root: Path) -> None:
     """Check the database is ours and bring its schema up to date (migrations, in order)."""
     path = root / "registry.db"
-    current = connection.execute("PRAGMA user_version").fetchone()[0]
-    app = connection.execute("PRAGMA application_id").fetchone()[0]
+    current, app, tables = _identity(connection)
     if app == APPLICATION_ID and current == SCHEMA_VERSION:
         return
-    if app not in (0, APPLICATION_ID) or (app == 0 and _has_tables(connection)):
+    if app not in (0, APPLICATION_ID) or (app == 0 and tables):
         raise RegistryError(
             f"{path} is an SQLite database of another program; it was left untouched. Point AML_DEPLOY_REGISTRY at an empty folder."
         )
@@ -253,7 +255,7 @@ def _prepare(connection: Connection, root: Path) -> None:
     if connection.read_only:
         _stand_in_tables(connection, current)
         return
-    connection.execute("PRAGMA journal_mode = WAL")
+    _use_wal(connection)
     with writing(connection):
         current = connection.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
         for version in range(current + 1, SCHEMA_VERSION + 1):
@@ -261,6 +263,22 @@ def _prepare(connection: Connection, root: Path) -> None:
                 connection.execute(statement)
             connection.execute(f"PRAGMA user_version = {version}")
         connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def _use_wal(connection: Connection) -> None:
+    """Switch a new registry's database to WAL. SQLite answers "database is locked" at once, without
+    waiting out the busy timeout, when another process has the file open meanwhile (as when several
+    registrations create a registry together), so wait here as the busy timeout would."""
+    deadline = time.monotonic() + _BUSY_SECONDS
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            busy = (getattr(err, "sqlite_errorname", "") or _name_from_message(str(err))) == "SQLITE_BUSY"
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(random.uniform(0.005, 0.05))  # spread out, so that the processes do not retry in step
 
 
 def _stand_in_tables(connection: Connection, current: int) -> None:
@@ -277,5 +295,11 @@ def _statements(script: str) -> list[str]:
     return [statement.strip() for statement in "\n".join(lines).split(";") if statement.strip()]
 
 
-def _has_tables(connection: Connection) -> bool:
-    return connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+def _identity(connection: Connection) -> tuple[int, int, int]:
+    """The schema version, application id and table count, read in one statement and so from one
+    snapshot: read one by one, a registry another process was creating meanwhile could show tables
+    but not yet our application id, and look like another program's database."""
+    return connection.execute(
+        "SELECT (SELECT user_version FROM pragma_user_version), (SELECT application_id FROM pragma_application_id),"
+        " (SELECT count(*) FROM sqlite_master)"
+    ).fetchone()
