@@ -6,6 +6,8 @@ import importlib.util
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -47,3 +49,12 @@ def load_script(name: str) -> ModuleType:
     sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+def wait_until(condition: Callable[[], bool], deadline_s: float = 30) -> None:
+    """Wait for `condition` (polled every 50 ms) or the deadline. Tests that run load while something
+    changes wait for request counts this way, not for fixed times: a busy machine then makes them
+    slower, not wrong; the test's assertions say what was missing after the deadline."""
+    deadline = time.monotonic() + deadline_s
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)

@@ -136,3 +136,31 @@ def _regenerate_at(path, which: str, start: float) -> None:
     while time.time() < start:
         pass
     store.regenerate(which)
+
+
+def test_endpoints_sharing_a_keys_folder_can_be_deleted_while_others_change_keys(tmp_path):
+    """Local endpoints keep their keys side by side in one folder, which the last delete removes: a
+    process changing its keys meanwhile must neither fail nor lock a folder that is gone."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_create_change_delete, args=(tmp_path / "keys" / f"{name}.json",)) for name in ("a", "b", "c")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]
+
+
+def _create_change_delete(path) -> None:
+    for _ in range(300):
+        store = KeyStore(path)
+        first = store.ensure("key")
+        assert store.regenerate("primary").primary_key != first.primary_key
+        store.delete()
+
+
+def test_a_file_where_the_keys_folder_goes_is_said(tmp_path):
+    (tmp_path / "keys").write_text("not a folder")
+    with pytest.raises(FrontError, match="is not a folder"):
+        KeyStore(tmp_path / "keys" / "ep.json").ensure("key")

@@ -5,14 +5,13 @@ import json
 import socket
 import subprocess
 import threading
-import time
 
 import pytest
 import requests
 
 from aml_deploy import front
 from aml_deploy.front import KeyStore
-from tests.support import require
+from tests.support import require, wait_until
 
 pytestmark = pytest.mark.docker
 
@@ -75,10 +74,15 @@ def test_a_structural_change_reloads_without_dropping_a_request(endpoint):
     for thread in threads:
         thread.start()
     results = []
+
+    def ten_more() -> None:  # requests in flight across every reload, counted rather than timed
+        served = len(statuses)
+        wait_until(lambda: len(statuses) >= served + 10)
+
     for deployments in ([blue, green], [blue], [blue, green]):  # add, remove, add a deployment: each a reload
-        time.sleep(0.4)
+        ten_more()
         results.append(front.update(endpoint.client, front.Front(endpoint.name, deployments, auth_mode="none")))
-    time.sleep(0.4)
+    ten_more()
     stop.set()
     for thread in threads:
         thread.join()

@@ -44,7 +44,7 @@ def at_once(url: str, count: int, headers: dict) -> list[tuple[int, float, reque
 def test_a_request_over_the_timeout_gets_azures_status_at_about_that_time(blue, api, status):
     url = serve(blue, front.Limits(timeout_ms=1000), api)
     code, seconds, response = timed(url, {"x-standin-sleep": "4"})
-    assert code == status and 0.9 <= seconds <= 2.0, (code, seconds)
+    assert code == status and 0.9 <= seconds <= 3.5, (code, seconds)
     assert "1000" in response.json()["message"]
     assert timed(url, {"x-standin-sleep": "0.2"})[0] == 200
 
@@ -59,17 +59,18 @@ def test_v2_more_requests_in_flight_than_allowed_get_429(blue):
     assert refused.headers["ms-azureml-model-error-reason"] == "too_many_pending_request"
     assert refused.headers["azureml-model-deployment"] == "blue"
     assert blue.standins["blue"].stats()["requests"] - before == 2  # refused ones never reached the container
-    assert max(seconds for code, seconds, _ in results if code == 429) < 1.0  # refused at once, not queued
+    assert max(seconds for code, seconds, _ in results if code == 429) < 1.2  # refused at once, not after the 1.5 s the admitted take
 
 
 def test_v1_requests_wait_for_a_slot_and_get_503_after_max_queue_wait(blue):
-    url = serve(blue, front.Limits(timeout_ms=10000, max_concurrent=1, max_queue_wait_ms=600), "v1")
+    url = serve(blue, front.Limits(timeout_ms=10000, max_concurrent=1, max_queue_wait_ms=1800), "v1")
     before = blue.standins["blue"].stats()["requests"]
-    results = at_once(url, 4, {"x-standin-sleep": "0.4"})
-    # one slot: the 1st is served at once, the 2nd after 0.4 s of waiting; the 3rd and 4th would wait 0.8 s
+    results = at_once(url, 4, {"x-standin-sleep": "1.2"})
+    # one slot: the 1st is served at once, the 2nd after 1.2 s of waiting; the 3rd and 4th would wait 2.4 s
+    # (the margins of 0.6 s either side leave room for a busy machine)
     assert sorted(code for code, _, _ in results) == [200, 200, 503, 503]
     waited = [seconds for code, seconds, _ in results if code == 503]
-    assert all(0.55 <= s < 0.8 for s in waited), waited
+    assert all(1.75 <= s < 2.4 for s in waited), waited
     assert blue.standins["blue"].stats()["requests"] - before == 2  # the ones that gave up never reached it
 
 

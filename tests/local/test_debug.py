@@ -39,11 +39,7 @@ def test_breakpoints_in_init_and_run(local, workspace, restart_in_place):
         assert (frame["source"]["path"], frame["line"], frame["name"]) == (str(script), init_line, "init")
         debugger.request("continue", {"threadId": stopped["body"]["threadId"]})
 
-        ready = local.show_deployment(state.endpoint, state.deployment)
-        for _ in range(600):
-            if ready.state == "Succeeded":
-                break
-            ready = local.show_deployment(state.endpoint, state.deployment)
+        ready = local.wait_ready(state.endpoint, state.deployment, timeout=120)
         assert ready.state == "Succeeded"
         result: dict = {}
         request = threading.Thread(

@@ -43,6 +43,7 @@ def _create(workspace, home, *extra, env: dict | None = None) -> subprocess.Pope
 
 
 def test_two_creates_of_one_deployment_take_turns(workspace, docker_client, endpoint_name, home, local):
+    _slow_init(workspace, 5)  # the second surely starts while the first holds the deployment
     first = _create(workspace, home)
     second = _create(workspace, home)
     outputs = [process.communicate(timeout=600) for process in (first, second)]
@@ -168,7 +169,7 @@ def _wait_for_line(process: subprocess.Popen, text: str) -> str:
 
 
 def test_a_delete_during_a_create_waits_its_turn(workspace, docker_client, endpoint_name, home):
-    _slow_init(workspace, 6)
+    _slow_init(workspace, 15)  # the delete (a new interpreter) surely starts while init() still runs
     create = _create(workspace, home)
     _wait_for_line(create, "Waiting for init()")
     delete = subprocess.run(

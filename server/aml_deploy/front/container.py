@@ -142,7 +142,17 @@ def update(client, front: Front) -> UpdateResult:
 
 def status(client, endpoint: str, servers: bool = True) -> FrontState:
     """The front's container and configuration as applied; with `servers`, also HAProxy's view of
-    each deployment (one more call into the container)."""
+    each deployment (one more call into the container). A front another process removes while it is
+    read is missing, as it would have been a moment later."""
+    import docker.errors
+
+    try:
+        return _status(client, endpoint, servers)
+    except docker.errors.NotFound:
+        return FrontState(endpoint, "missing")
+
+
+def _status(client, endpoint: str, servers: bool) -> FrontState:
     container = _find(client, endpoint)
     if container is None:
         return FrontState(endpoint, "missing")

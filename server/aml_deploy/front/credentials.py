@@ -143,11 +143,27 @@ class KeyStore:
     @contextlib.contextmanager
     def _changing(self):
         """Read-change-write by one process at a time (two regenerations at once must both count): an
-        flock on the folder, which the kernel drops if the process dies."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        folder = os.open(self.path.parent, os.O_RDONLY)
+        flock on the folder, which the kernel drops if the process dies. A delete removes the folder
+        once it is empty, so the lock taken must be on the folder that is there now."""
+        while True:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                folder = os.open(self.path.parent, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # a delete removed it between the two calls
+            except FileExistsError:  # pathlib's mkdir says so when the folder was removed meanwhile, or is a file
+                if os.path.isdir(self.path.parent) or not os.path.lexists(self.path.parent):
+                    continue
+                raise FrontError(f"{self.path.parent} is not a folder, so no keys can be kept in it; move it aside.") from None
+            try:
+                fcntl.flock(folder, fcntl.LOCK_EX)
+                if _still_there(folder, self.path.parent):
+                    break
+            except BaseException:
+                os.close(folder)
+                raise
+            os.close(folder)  # a delete removed it while this process waited: lock the one made anew
         try:
-            fcntl.flock(folder, fcntl.LOCK_EX)
             yield
         finally:
             os.close(folder)
@@ -167,8 +183,19 @@ class KeyStore:
             raise
 
     def delete(self) -> None:
-        self.path.unlink(missing_ok=True)
-        try:
-            self.path.parent.rmdir()  # only when nothing else is kept there
-        except OSError:
-            pass
+        with self._changing():
+            self.path.unlink(missing_ok=True)
+            try:
+                self.path.parent.rmdir()  # only when nothing else is kept there
+            except OSError:
+                pass
+
+
+def _still_there(descriptor: int, path: Path) -> bool:
+    """Whether the open folder `descriptor` is still the one at `path`."""
+    try:
+        now = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(descriptor)
+    return (now.st_dev, now.st_ino) == (opened.st_dev, opened.st_ino)

@@ -96,6 +96,8 @@ def connect_deployment(client, endpoint: str, container, deployment: str, port: 
         if attached is not None:
             network.disconnect(container)
         network.connect(container, aliases=[deployment])
+    except docker.errors.NotFound:
+        raise  # the container is gone (removed meanwhile): the caller decides what that means
     except docker.errors.APIError as err:
         raise FrontError(f"Could not join {container.name} to {network.name}: {err.explanation or err}") from None
     return f"{deployment}:{port}"

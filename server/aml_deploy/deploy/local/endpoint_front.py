@@ -52,6 +52,8 @@ class LocalFront:
     # -- what the front serves ---------------------------------------------------------------
 
     def describe(self, endpoint: str) -> front.Front:
+        import docker.errors
+
         record = self.records.read(endpoint) or {}
         deployments, api = [], front.V2
         details = record.get("deployments") or {}
@@ -61,7 +63,10 @@ class LocalFront:
                 continue
             settings = (details.get(name) or {}).get("front") or {}
             api = settings.get("api", api)
-            address = front.connect_deployment(self.client, endpoint, container, name)
+            try:
+                address = front.connect_deployment(self.client, endpoint, container, name)
+            except docker.errors.NotFound:
+                continue  # deleted by another process since the containers were listed: nothing to serve
             deployments.append(
                 front.Deployment(
                     name,
