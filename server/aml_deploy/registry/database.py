@@ -149,7 +149,7 @@ def writing(connection: Connection) -> Iterator[None]:
 def explain(err: sqlite3.Error, root: Path) -> RegistryError:
     """What an SQLite error means for the user."""
     path = root / "registry.db"
-    code = getattr(err, "sqlite_errorname", "") or _name_from_message(str(err))
+    code = _error_name(err)
     if code == "SQLITE_FULL" or (code.startswith("SQLITE_IOERR") and (free_bytes(root) or 0) < _NEARLY_FULL):
         return DiskFull(
             f"The disk that holds the model registry ({root}) is full ({err}): free some space and try again. Nothing was changed."
@@ -165,8 +165,12 @@ def explain(err: sqlite3.Error, root: Path) -> RegistryError:
     return RegistryError(f"The model registry database {path} could not be used ({err}).")
 
 
-def _name_from_message(message: str) -> str:
-    """SQLite's error name from its message, for Pythons before 3.11 (no sqlite_errorname)."""
+def _error_name(err: sqlite3.Error) -> str:
+    """SQLite's error name ("SQLITE_BUSY"); before Python 3.11 (no sqlite_errorname) from its message."""
+    name = getattr(err, "sqlite_errorname", "")
+    if name:
+        return name
+    message = str(err)
     for words, code in (
         ("disk is full", "SQLITE_FULL"),
         ("readonly", "SQLITE_READONLY"),
@@ -275,8 +279,7 @@ def _use_wal(connection: Connection) -> None:
             connection.execute("PRAGMA journal_mode = WAL")
             return
         except sqlite3.OperationalError as err:
-            busy = (getattr(err, "sqlite_errorname", "") or _name_from_message(str(err))) == "SQLITE_BUSY"
-            if not busy or time.monotonic() > deadline:
+            if _error_name(err) != "SQLITE_BUSY" or time.monotonic() > deadline:
                 raise
             time.sleep(random.uniform(0.005, 0.05))  # spread out, so that the processes do not retry in step
 
