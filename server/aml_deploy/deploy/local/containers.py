@@ -181,9 +181,9 @@ def wait(container, generation: int, since: float, timeout: float = 600.0, until
         for line in lines[seen_lines:]:
             if on_line:
                 on_line(line)
-            found = parse_event(line)
-            if found and found.get("time", 0) >= since and found.get("generation", generation) == generation:
-                events.append(found)
+            for found in parse_events(line):
+                if found.get("time", 0) >= since and found.get("generation", generation) == generation:
+                    events.append(found)
         seen_lines = len(lines)
         names = [e["event"] for e in events]
         if "exited" in names or container.status in ("exited", "dead"):
@@ -193,29 +193,55 @@ def wait(container, generation: int, since: float, timeout: float = 600.0, until
         if "ready" in names and http.answers(scoring_port):
             return Outcome("Succeeded", time.monotonic() - started, "", events)
         time.sleep(0.05)
+    why = (
+        f"init() finished, but the scoring port (127.0.0.1:{scoring_port}) did not answer within {timeout:.0f} s."
+        if "ready" in [e["event"] for e in events]
+        else f"The server did not become ready within {timeout:.0f} s."
+    )
     return Outcome(
         "Failed",
         time.monotonic() - started,
-        f"The server did not become ready within {timeout:.0f} s.\n" + excerpt(lines),
+        why + "\n" + excerpt(lines),
         events,
         "\n".join(server_output(lines)),
         timed_out=True,
     )
 
 
-def parse_event(line: str) -> dict | None:
-    index = line.find(MARKER)
-    if index < 0:
-        return None
-    try:
-        return json.loads(line[index + len(MARKER) :])
-    except ValueError:
-        return None
+_JSON = json.JSONDecoder()
+
+
+def parse_events(line: str) -> list[dict]:
+    """Our events in one log line. An event is normally a line of its own, but output another
+    process wrote without a newline can share its line: every marker is read, each JSON object alone."""
+    return [event for event, _start, _end in _events_in(line)]
+
+
+def _events_in(line: str):
+    """(event, start, end) of each well-formed event in `line`."""
+    start = line.find(MARKER)
+    while start >= 0:
+        try:
+            event, end = _JSON.raw_decode(line, start + len(MARKER))
+        except ValueError:
+            event, end = None, start + len(MARKER)
+        if isinstance(event, dict):
+            yield event, start, end
+        start = line.find(MARKER, end)
 
 
 def server_output(lines: list[str]) -> list[str]:
-    """The log without our own event lines."""
-    return [line for line in lines if MARKER not in line]
+    """The log without our own events (a line that held only events is left out)."""
+    output = []
+    for line in lines:
+        kept, last = [], 0
+        for _event, start, end in _events_in(line):
+            kept.append(line[last:start])
+            last = end
+        text = "".join(kept) + line[last:] if last else line
+        if text.strip() or not last:
+            output.append(text)
+    return output
 
 
 def excerpt(lines: list[str], count: int = 40) -> str:

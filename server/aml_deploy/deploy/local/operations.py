@@ -395,7 +395,7 @@ class LocalEndpoints:
         if port and http.answers(port, timeout=1):
             return "Succeeded"
         tail = container.logs(tail=200).decode("utf-8", errors="replace").splitlines()
-        events = [e for e in map(containers.parse_event, tail) if e]
+        events = [event for line in tail for event in containers.parse_events(line)]
         if events and events[-1]["event"] == "exited":
             return "Failed"
         return "WaitingForDebugger" if events and events[-1]["event"] == "waiting-for-debugger" else "Creating"
@@ -538,12 +538,10 @@ class LocalEndpoints:
         container = found[0]
         if follow:
             for chunk in container.logs(stream=True, follow=True, tail=lines or "all"):
-                for line in chunk.decode("utf-8", errors="replace").splitlines():
-                    if containers.MARKER not in line:
-                        yield line
+                yield from containers.server_output(chunk.decode("utf-8", errors="replace").splitlines())
             return
         text = container.logs(tail=lines or "all").decode("utf-8", errors="replace")
-        yield from (line for line in text.splitlines() if containers.MARKER not in line)
+        yield from containers.server_output(text.splitlines())
 
 
 def _note_failed_update(state: DeploymentState, remembered: dict) -> None:

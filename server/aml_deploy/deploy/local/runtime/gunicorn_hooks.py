@@ -10,11 +10,11 @@ _USER_ROOTS = tuple(p for p in (os.environ.get("AML_APP_ROOT"), os.environ.get("
 
 
 def _event(name, **fields):
-    print(
-        "@@aml-deploy "
-        + json.dumps({"event": name, "time": time.time(), "generation": int(os.environ.get("AML_DEPLOY_GENERATION", "0")), **fields}),
-        flush=True,
-    )
+    # One write of the whole line, straight to the container's stdout (not through the server's
+    # print hook): the supervisor and gunicorn write there too, and a line of theirs must not split it.
+    generation = int(os.environ.get("AML_DEPLOY_GENERATION", "0"))
+    line = "@@aml-deploy " + json.dumps({"event": name, "time": time.time(), "generation": generation, **fields}) + "\n"
+    os.write(1, line.encode())
 
 
 def post_fork(server, worker):

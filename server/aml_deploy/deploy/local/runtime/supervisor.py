@@ -49,7 +49,9 @@ _stop = False
 
 
 def event(name: str, **fields) -> None:
-    print("@@aml-deploy " + json.dumps({"event": name, "time": time.time(), **fields}), flush=True)
+    # One write of the whole line: print() writes the text and the newline separately, and the
+    # server's processes share this stdout, so their line could land in between and hide the event.
+    os.write(1, ("@@aml-deploy " + json.dumps({"event": name, "time": time.time(), **fields}) + "\n").encode())
 
 
 def preload(names) -> int:
