@@ -42,6 +42,18 @@ def local(docker_client, home, endpoint_name):
     remove_containers(docker_client, endpoint_name)
 
 
+@pytest.fixture(autouse=True)
+def _nothing_left_behind(request):
+    """A test whose endpoint outlives it (a CLI create that failed keeps its endpoint and front, as in
+    Azure) still leaves no container or network behind it."""
+    if "endpoint_name" not in request.fixturenames:
+        yield
+        return
+    client, name = request.getfixturevalue("docker_client"), request.getfixturevalue("endpoint_name")
+    yield
+    remove_containers(client, name)
+
+
 def rename_sample_endpoint(root: Path, name: str) -> None:
     """Gives the sample endpoint under `root` a name unique to one test, so tests never share containers."""
     for path in (root / "sample" / "endpoint.yml", root / "sample" / "blue-deployment.yml"):

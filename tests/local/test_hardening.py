@@ -191,7 +191,7 @@ def test_an_init_that_never_ends_says_it_timed_out(workspace, local):
     spec = from_config(workspace / "sample" / "blue-deployment.yml", workspace=workspace, registry=local.registry)
     state = local.deploy(spec, timeout=5)
     assert state.state == "Failed" and state.failure.timed_out
-    assert state.failure.message.startswith("did not become ready within 5 s")
+    assert state.failure.message == "did not become ready within 5 s: init() was still running"
     assert state.container is None
 
 

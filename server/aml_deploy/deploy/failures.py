@@ -61,6 +61,16 @@ def _exception(block: list[str]) -> str:
     return ""
 
 
+def timed_out_in(log: str) -> str:
+    """Where a start that timed out had got to, from the inference server's own log lines; the log's
+    last line when they are not there (another server version, say)."""
+    if "init has completed" in log:  # azmlinfsrv writes "Users's init has completed successfully"
+        return "init() returned, but the server did not answer on its port"
+    if "Invoking user's init function" in log:
+        return "init() was still running"
+    return _last_meaningful(log.splitlines())
+
+
 def _last_meaningful(lines: list[str]) -> str:
     for text in reversed(lines):
         if text.strip() and "@@aml-deploy" not in text:

@@ -16,7 +16,7 @@ from ...front import shares
 from ...registry import Registry, RegistryError
 from .. import requests as sample_requests
 from ..errors import DeployError, InvalidDeployment
-from ..failures import Failure, explain
+from ..failures import Failure, explain, timed_out_in
 from ..front_answers import explain_status
 from ..layout import code_target
 from ..spec import DeploymentSpec
@@ -238,7 +238,8 @@ class LocalEndpoints:
             state.failure = explain(outcome.log, code_target(spec), spec.code_dir)
             state.failure.timed_out = outcome.timed_out
             if outcome.timed_out:
-                state.failure.message = f"did not become ready within {timeout:.0f} s: {state.failure.message}"
+                why = state.failure.message if state.failure.path else timed_out_in(outcome.log)
+                state.failure.message = f"did not become ready within {timeout:.0f} s: {why}"
             if not in_place:
                 self._remove(container)  # a failed create leaves no container behind
                 state.container, state.port, state.debug_port, state.scoring_uri = None, None, None, None

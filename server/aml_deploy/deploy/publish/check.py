@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ... import front
 from .. import requests as sample_requests
-from ..failures import explain
+from ..failures import explain, timed_out_in
 from ..layout import code_target
 from ..local import http
 from ..local.containers import excerpt
@@ -154,7 +154,7 @@ def _failed(state: DeploymentState, spec: DeploymentSpec, container, why: str) -
     state.failure = explain(log, code_target(spec), spec.code_dir)
     state.failure.timed_out = why.startswith("did not become ready")
     if state.failure.path is None:
-        state.failure.message = f"{why}: {state.failure.message}"
+        state.failure.message = f"{why}: {timed_out_in(log) if state.failure.timed_out else state.failure.message}"
     state.log_excerpt = excerpt(log.splitlines())
     return state
 
