@@ -123,5 +123,5 @@ def test_model_deploy_with_compute_type_local_deploys_on_this_machine(home, work
             or "{}"
         )
     finally:
-        aml("online-deployment", "delete", "--local", "-e", service_name, "-n", "default", "--yes", check=False)
+        aml("online-endpoint", "delete", "--local", "-n", service_name, "--yes", check=False)  # its front too
     assert (state.get("provisioning_state"), state.get("target"), state.get("name")) == ("Succeeded", "local", "default"), state
