@@ -37,9 +37,8 @@ def endpoint_name():
 
 @pytest.fixture
 def local(docker_client, home, endpoint_name):
-    endpoints = LocalEndpoints(registry=Registry(home / "registry"), home=home / "home" / "local")
-    yield endpoints
-    remove_containers(docker_client, endpoint_name)
+    """The product's local endpoints; what they leave, `_nothing_left_behind` removes."""
+    return LocalEndpoints(registry=Registry(home / "registry"), home=home / "home" / "local")
 
 
 @pytest.fixture(autouse=True)
